@@ -1,0 +1,256 @@
+"""The SPEC §6 YAML file: reading it (never raising) and writing it deterministically.
+
+`dump` writes every value explicitly, in a fixed order, so that `dump → load_text → dump` is
+byte-identical and a configuration survives the round trip (integration tokens excepted: they never
+appear in the file). All checking is `validation`'s.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime, time
+from typing import Any
+
+import yaml
+
+from oncall_desktop import timeutil
+from oncall_desktop.domain import (
+    WEEKDAYS,
+    Channel,
+    Configuration,
+    EscalationLevel,
+    Integration,
+    OnCallRule,
+    Override,
+    Person,
+    Rotation,
+    Settings,
+    Team,
+    Window,
+)
+from oncall_desktop.validation import Problem, sorted_severities, sorted_statuses, validate_document
+
+FILE_PATH = "<file>"
+
+
+def load_text(text: str) -> tuple[Configuration | None, list[Problem]]:
+    """Parse and validate YAML text; malformed YAML is one error naming its line and column."""
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return None, [_yaml_problem(exc)]
+    return validate_document(doc)
+
+
+def load_file(path: str | os.PathLike[str]) -> tuple[Configuration | None, list[Problem]]:
+    """Read, parse and validate a config file; a missing or unreadable file is one error, never raised."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return None, [Problem("error", FILE_PATH, f"no such file: {os.fspath(path)}")]
+    except IsADirectoryError:
+        return None, [Problem("error", FILE_PATH, f"{os.fspath(path)} is a directory, not a file")]
+    except UnicodeDecodeError as exc:
+        return None, [Problem("error", FILE_PATH, f"{os.fspath(path)} is not UTF-8 text ({exc.reason})")]
+    except OSError as exc:
+        return None, [Problem("error", FILE_PATH, f"cannot read {os.fspath(path)}: {exc.strerror or exc}")]
+    return load_text(text)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    reason = "malformed YAML: " + ", ".join(str(p) for p in (context, problem) if p) if problem else str(exc)
+    if mark is not None:
+        return Problem("error", f"line {mark.line + 1}, column {mark.column + 1}", reason)
+    return Problem("error", FILE_PATH, reason)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------------
+
+
+class _Quoted(str):
+    """A string always written in double quotes (times, dates, phone numbers: YAML would misread them)."""
+
+    __slots__ = ()
+
+
+class _Flow(list[Any]):
+    """A short list written on one line: `[sms, email]`."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_quoted(dumper: yaml.SafeDumper, data: _Quoted) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style='"')
+
+
+def _represent_flow(dumper: yaml.SafeDumper, data: _Flow) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(data), flow_style=True)
+
+
+_Dumper.add_representer(_Quoted, _represent_quoted)
+_Dumper.add_representer(_Flow, _represent_flow)
+
+
+def dump(config: Configuration) -> str:
+    """The configuration as the §6 YAML file; deterministic, with the default rule last."""
+    zones = {r.id: r.timezone for r in config.rules}
+    rules = [r for r in config.rules if not r.is_default] + [r for r in config.rules if r.is_default]
+    doc: dict[str, Any] = {
+        "version": 1,
+        "people": [_person(p) for p in config.people],
+        "teams": [_team(t) for t in config.teams],
+        "rules": [_rule(r) for r in rules],
+        "overrides": [_override(o, zones.get(o.rule)) for o in config.overrides],
+        "integrations": [_integration(i) for i in config.integrations],
+        "settings": _settings(config.settings),
+    }
+    return yaml.dump(
+        doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
+    )
+
+
+def _opt_quoted(value: str | None) -> _Quoted | None:
+    return None if value is None else _Quoted(value)
+
+
+def _hhmm(value: time) -> _Quoted:
+    return _Quoted(value.strftime("%H:%M"))
+
+
+def _moment(value: datetime) -> _Quoted:
+    """A naive wall-clock time or an aware instant (with its offset), to the minute when possible."""
+    spec = "minutes" if value.second == 0 and value.microsecond == 0 else "auto"
+    return _Quoted(value.isoformat(timespec=spec))
+
+
+def _person(person: Person) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "email": person.email,
+        "phone": _opt_quoted(person.phone),
+        "oncall_email": person.oncall_email,
+        "oncall_phone": _opt_quoted(person.oncall_phone),
+        "timezone": person.timezone,
+        "colour": _opt_quoted(person.colour),
+    }
+
+
+def _team(team: Team) -> dict[str, Any]:
+    return {"id": team.id, "name": team.name, "members": _Flow(team.members)}
+
+
+def _rule(rule: OnCallRule) -> dict[str, Any]:
+    staffing = {
+        "personnel": _Flow(rule.personnel),
+        "rotation": _rotation(rule.rotation),
+        "escalation": [_level(level, i) for i, level in enumerate(rule.escalation)],
+    }
+    if rule.is_default:
+        return {"id": rule.id, **staffing}
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "timezone": rule.timezone,
+        "effective": {
+            "start": None if rule.effective_start is None else _moment(rule.effective_start),
+            "end": None if rule.effective_end is None else _moment(rule.effective_end),
+        },
+        "windows": [_window(w) for w in rule.windows],
+        "match": {"mode": rule.match.mode, "conditions": _Flow(_Quoted(c) for c in rule.match.conditions)},
+        **staffing,
+    }
+
+
+def _window(window: Window) -> dict[str, Any]:
+    return {
+        "days": _Flow(WEEKDAYS[d] for d in window.days),
+        "start": _hhmm(window.start),
+        "end": _hhmm(window.end),
+    }
+
+
+def _rotation(rotation: Rotation | None) -> dict[str, Any] | None:
+    if rotation is None:
+        return None
+    return {
+        "period": rotation.period,
+        "every": rotation.every,
+        "handoff": _hhmm(rotation.handoff),
+        "anchor": _Quoted(rotation.anchor.isoformat()),
+    }
+
+
+def _channels(channels: tuple[Channel, ...]) -> _Flow:
+    return _Flow(c.value for c in channels)
+
+
+def _level(level: EscalationLevel, index: int) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "level": index,
+        "wait": level.wait,
+        "severities": _Flow(s.value for s in sorted_severities(level.severities)),
+        "statuses": _Flow(s.value for s in sorted_statuses(level.statuses)),
+        "repeat": level.repeat,
+    }
+    if index == 0 or level.channels:
+        out["channels"] = _level_channels(level.channels)
+    if index > 0 or level.add:
+        out["add"] = [{"target": t.target, "channels": _channels(t.channels)} for t in level.add]
+    return out
+
+
+def _level_channels(channels: Mapping[str, tuple[Channel, ...]]) -> _Flow | dict[str, _Flow]:
+    if not channels:
+        return _Flow()
+    if set(channels) == {"*"} and channels["*"]:
+        return _channels(channels["*"])
+    return {key: _channels(value) for key, value in channels.items()}
+
+
+def _override(override: Override, rule_zone: str | None) -> dict[str, Any]:
+    tz = timeutil.zone(rule_zone) if rule_zone and timeutil.is_zone(rule_zone) else UTC
+    return {
+        "rule": override.rule,
+        "person": override.person,
+        "start": _Quoted(timeutil.format_in_zone(override.start, tz)),
+        "end": _Quoted(timeutil.format_in_zone(override.end, tz)),
+    }
+
+
+def _integration(integration: Integration) -> dict[str, Any]:
+    return {
+        "id": integration.id,
+        "name": integration.name,
+        "kind": integration.kind,
+        "severity_mapping": {k: v.value for k, v in sorted(integration.severity_mapping.items())},
+    }
+
+
+def _settings(settings: Settings) -> dict[str, Any]:
+    station, twilio, smtp = settings.station, settings.twilio, settings.smtp
+    return {
+        "station": {"listen": _Quoted(station.listen), "public_url": station.public_url},
+        "twilio": {
+            "account_sid": twilio.account_sid,
+            "from_number": _opt_quoted(twilio.from_number),
+            "api_base_url": twilio.api_base_url,
+        },
+        "smtp": {
+            "host": smtp.host,
+            "port": smtp.port,
+            "security": smtp.security,
+            "username": smtp.username,
+            "sender": smtp.sender,
+        },
+    }
