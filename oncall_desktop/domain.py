@@ -1,0 +1,292 @@
+"""The on-call domain of SPEC §2 as immutable values.
+
+Everything else (the store, the scheduler, the planner, the views) speaks in these types. They hold
+no behaviour beyond small derived properties; the rules live in `schedule`, `routing`, `planner`
+and `validation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Literal
+
+
+class Severity(StrEnum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class Status(StrEnum):
+    """Incident status; it only moves forward: open → working → resolved."""
+
+    OPEN = "open"
+    WORKING = "working"
+    RESOLVED = "resolved"
+
+    @property
+    def rank(self) -> int:
+        return _STATUS_RANK[self]
+
+
+_STATUS_RANK = {Status.OPEN: 0, Status.WORKING: 1, Status.RESOLVED: 2}
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    VOICE = "voice"
+    EMAIL = "email"
+
+
+ALL_SEVERITIES: frozenset[Severity] = frozenset(Severity)
+LADDER_STATUSES: frozenset[Status] = frozenset({Status.OPEN, Status.WORKING})
+DEFAULT_RULE_ID = "default"
+TEAM_PREFIX = "team:"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+RotationPeriod = Literal["hours", "daily", "weekly", "monthly"]
+ROTATION_PERIODS: tuple[RotationPeriod, ...] = ("hours", "daily", "weekly", "monthly")
+IntegrationKind = Literal["alertmanager", "grafana_alerting", "webhook"]
+INTEGRATION_KINDS: tuple[IntegrationKind, ...] = ("alertmanager", "grafana_alerting", "webhook")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    oncall_email: str | None = None
+    oncall_phone: str | None = None
+    timezone: str | None = None
+    colour: str | None = None
+
+    @property
+    def paging_phone(self) -> str | None:
+        return self.oncall_phone or self.phone
+
+    @property
+    def paging_email(self) -> str | None:
+        return self.oncall_email or self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A weekly window: on each listed day (0 = Monday) from `start`; may cross midnight.
+
+    `start == end` means 24 hours.
+    """
+
+    days: tuple[int, ...]
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    period: RotationPeriod
+    every: int
+    handoff: time
+    anchor: date
+
+
+@dataclass(frozen=True, slots=True)
+class MatchConditions:
+    mode: Literal["all", "any"] = "all"
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A person id, or `team:<id>`, added by an escalation level with its own channels."""
+
+    target: str
+    channels: tuple[Channel, ...]
+
+    @property
+    def is_team(self) -> bool:
+        return self.target.startswith(TEAM_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationLevel:
+    """One rung of a ladder.
+
+    Level 0 uses `channels` (person id → channels, `"*"` for everyone else) for the rule's on-call
+    personnel; higher levels use `add`.
+    """
+
+    wait: int = 0
+    severities: frozenset[Severity] = ALL_SEVERITIES
+    statuses: frozenset[Status] = frozenset({Status.OPEN})
+    repeat: int | None = None
+    channels: Mapping[str, tuple[Channel, ...]] = field(default_factory=dict)
+    add: tuple[Target, ...] = ()
+
+    def channels_for(self, person_id: str) -> tuple[Channel, ...]:
+        if person_id in self.channels:
+            return self.channels[person_id]
+        return self.channels.get("*", ())
+
+    def applies(self, severity: Severity, status: Status) -> bool:
+        return severity in self.severities and status in self.statuses
+
+
+@dataclass(frozen=True, slots=True)
+class OnCallRule:
+    """An on-call rule. Effective bounds are naive (wall-clock in `timezone`) or aware (an instant)."""
+
+    id: str
+    name: str
+    timezone: str
+    effective_start: datetime | None = None
+    effective_end: datetime | None = None
+    windows: tuple[Window, ...] = ()
+    match: MatchConditions = MatchConditions()
+    personnel: tuple[str, ...] = ()
+    rotation: Rotation | None = None
+    escalation: tuple[EscalationLevel, ...] = ()
+
+    @property
+    def is_default(self) -> bool:
+        return self.id == DEFAULT_RULE_ID
+
+    @property
+    def is_tagged(self) -> bool:
+        return bool(self.match.conditions)
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """`person` is on call for `rule` during [start, end) (UTC instants)."""
+
+    rule: str
+    person: str
+    start: datetime
+    end: datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Integration:
+    id: str
+    name: str
+    kind: IntegrationKind
+    token: str | None = None
+    severity_mapping: Mapping[str, Severity] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StationSettings:
+    listen: str = "127.0.0.1:8080"
+    public_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TwilioSettings:
+    account_sid: str | None = None
+    from_number: str | None = None
+    api_base_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str | None = None
+    port: int = 587
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    username: str | None = None
+    sender: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    station: StationSettings = StationSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    smtp: SmtpSettings = SmtpSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """The whole configuration of SPEC §6: what `config apply` replaces and `config dump` prints."""
+
+    people: tuple[Person, ...] = ()
+    teams: tuple[Team, ...] = ()
+    rules: tuple[OnCallRule, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    integrations: tuple[Integration, ...] = ()
+    settings: Settings = Settings()
+
+    def person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
+
+    def team(self, team_id: str) -> Team | None:
+        return next((t for t in self.teams if t.id == team_id), None)
+
+    def rule(self, rule_id: str) -> OnCallRule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def overrides_for(self, rule_id: str) -> tuple[Override, ...]:
+        return tuple(o for o in self.overrides if o.rule == rule_id)
+
+    def expand(self, entry: str) -> tuple[str, ...]:
+        """Person ids an entry stands for: a person, or a team's members in team order."""
+        if entry.startswith(TEAM_PREFIX):
+            team = self.team(entry[len(TEAM_PREFIX) :])
+            return team.members if team else ()
+        return (entry,)
+
+    def slots(self, rule: OnCallRule) -> tuple[str, ...]:
+        """The rule's personnel expanded into rotation slots (a person listed twice takes two)."""
+        return tuple(pid for entry in rule.personnel for pid in self.expand(entry))
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """One final-schedule interval: `person` is on call for `rule` during [start, end)."""
+
+    rule: str
+    person: str
+    start: datetime
+    end: datetime
+    override: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """The rule is on duty during [start, end) with nobody on call."""
+
+    rule: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    at: datetime
+    status: Status
+    by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedNotification:
+    """One notification the planner (and so the engine) sends. Dedup key: (person, channel, at)."""
+
+    at: datetime
+    person: str
+    channel: Channel
+    level: int
+    rule: str
+    repeat: int
+    handover: bool = False

@@ -1,0 +1,218 @@
+"""The escalation planner: who is notified when, on which channel (SPEC §3).
+
+A pure function of the configuration, the incident and its status changes. `oncall-desktop simulate`,
+the ladder editor's preview and the real-time engine all call `plan()`; escalation is written once.
+
+How it works: the instants that matter are each routed rule's ladder instants (level entries and
+repeats) and every instant at which a candidate rule's on-call set changes. Between two such instants
+nothing changes, so evaluating each of them with the state at that instant is exact.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from oncall_desktop.domain import (
+    Channel,
+    EscalationLevel,
+    OnCallRule,
+    PlannedNotification,
+    Severity,
+    Status,
+    StatusChange,
+)
+from oncall_desktop.routing import candidate_rules, select_routes
+from oncall_desktop.schedule import RuleSchedule, Schedules
+
+DEFAULT_HORIZON = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFacts:
+    """What the planner needs to know about an incident."""
+
+    created_at: datetime
+    severity: Severity
+    tags: tuple[str, ...] = ()
+
+
+class _StatusLine:
+    """The incident's status over time; changes only move forward and take effect at their instant."""
+
+    def __init__(self, changes: Iterable[StatusChange]) -> None:
+        self.instants: list[datetime] = []
+        self.statuses: list[Status] = []
+        current = Status.OPEN
+        for change in sorted(changes, key=lambda c: c.at):
+            if change.status.rank > current.rank:
+                current = change.status
+                self.instants.append(change.at)
+                self.statuses.append(current)
+
+    def at(self, t: datetime) -> Status:
+        i = bisect.bisect_right(self.instants, t)
+        return self.statuses[i - 1] if i else Status.OPEN
+
+
+class _OnCallLine:
+    """A rule's on-call people as a step function over the planning span."""
+
+    def __init__(self, schedule: RuleSchedule, start: datetime, end: datetime) -> None:
+        intervals, gaps = schedule.intervals(start, end)
+        points = {start} | {i.start for i in intervals} | {i.end for i in intervals}
+        points |= {g.start for g in gaps} | {g.end for g in gaps}
+        self.instants = sorted(p for p in points if start <= p < end)
+        self.people = [schedule.on_call(p) for p in self.instants]
+
+    def at(self, t: datetime) -> tuple[str, ...]:
+        return self.people[bisect.bisect_right(self.instants, t) - 1]
+
+
+class _Ladder:
+    """One rule's ladder for one incident: entry instants and recipients."""
+
+    def __init__(
+        self, schedules: Schedules, rule: OnCallRule, incident: IncidentFacts, statuses: _StatusLine
+    ) -> None:
+        self.rule = rule
+        self.levels = rule.escalation
+        self.severity = incident.severity
+        self.statuses = statuses
+        self.entries: list[datetime | None] = [
+            self._entry(level, incident.created_at) for level in self.levels
+        ]
+        config = schedules.config
+        self.added: list[list[tuple[str, tuple[Channel, ...]]]] = [
+            [(pid, target.channels) for target in level.add for pid in config.expand(target.target)]
+            for level in self.levels
+        ]
+
+    def _entry(self, level: EscalationLevel, created: datetime) -> datetime | None:
+        """E_L: the first instant at or after T + W_L at which the level applies."""
+        if self.severity not in level.severities:
+            return None
+        due = created + timedelta(minutes=level.wait)
+        candidates = [due] + [t for t in self.statuses.instants if t > due]
+        return next((t for t in candidates if self.statuses.at(t) in level.statuses), None)
+
+    def applies(self, index: int, t: datetime) -> bool:
+        return self.levels[index].applies(self.severity, self.statuses.at(t))
+
+    def instants(self, until: datetime) -> set[datetime]:
+        found: set[datetime] = set()
+        for level, entry in zip(self.levels, self.entries, strict=True):
+            if entry is None:
+                continue
+            found.add(entry)
+            if level.repeat:
+                step = timedelta(minutes=level.repeat)
+                t = entry + step
+                while t < until:
+                    found.add(t)
+                    t += step
+        return found
+
+    def active_level(self, t: datetime) -> int | None:
+        for index in range(len(self.levels) - 1, -1, -1):
+            entry = self.entries[index]
+            if entry is not None and entry <= t and self.applies(index, t):
+                return index
+        return None
+
+    def recipients(self, index: int, on_call: tuple[str, ...]) -> dict[str, list[Channel]]:
+        chosen: dict[str, list[Channel]] = {}
+        level0 = self.levels[0]
+        for pid in on_call:
+            _add_channels(chosen, pid, level0.channels_for(pid))
+        for level_targets in self.added[1 : index + 1]:
+            for pid, channels in level_targets:
+                _add_channels(chosen, pid, channels)
+        return chosen
+
+
+def _add_channels(chosen: dict[str, list[Channel]], pid: str, channels: Iterable[Channel]) -> None:
+    have = chosen.setdefault(pid, [])
+    have.extend(c for c in channels if c not in have)
+
+
+def plan(
+    schedules: Schedules,
+    incident: IncidentFacts,
+    status_changes: Sequence[StatusChange] = (),
+    until: datetime | None = None,
+) -> list[PlannedNotification]:
+    """Every notification for `incident` at instants in [created_at, until), deduplicated.
+
+    Sorted by (at, person, channel). When several sources notify one person on one channel at one
+    instant, the one kept is a ladder notification over a handover notice, then the highest level.
+    """
+    start = incident.created_at
+    end = until if until is not None else start + DEFAULT_HORIZON
+    if end <= start:
+        return []
+    statuses = _StatusLine(status_changes)
+    rules = [r for r in candidate_rules(schedules, incident.tags) if r.escalation]
+    on_call = {r.id: _OnCallLine(schedules.rules[r.id], start, end) for r in rules}
+    ladders = {r.id: _Ladder(schedules, r, incident, statuses) for r in rules}
+
+    instants = {start} | set(statuses.instants)
+    for rule in rules:
+        instants |= set(on_call[rule.id].instants) | ladders[rule.id].instants(end)
+    all_rules = schedules.config.rules
+
+    chosen: dict[tuple[datetime, str, Channel], PlannedNotification] = {}
+
+    def offer(note: PlannedNotification) -> None:
+        key = (note.at, note.person, note.channel)
+        held = chosen.get(key)
+        if held is None or (held.handover, -held.level) > (note.handover, -note.level):
+            chosen[key] = note
+
+    previous_level0: set[str] | None = None
+    for t in sorted(i for i in instants if start <= i < end):
+        routed = select_routes(all_rules, incident.tags, lambda rid: bool(_people(on_call, rid, t)))
+        level0_now: set[str] = set()
+        for rule_id in routed:
+            ladder = ladders.get(rule_id)
+            if ladder is None:
+                continue
+            people = on_call[rule_id].at(t)
+            level0_now.update(people)
+            for index, entry in enumerate(ladder.entries):
+                if entry == t:
+                    for pid, channels in ladder.recipients(index, people).items():
+                        for channel in channels:
+                            offer(PlannedNotification(t, pid, channel, index, rule_id, 0))
+            active = ladder.active_level(t)
+            if active is not None:
+                repeat = ladder.levels[active].repeat
+                entered = ladder.entries[active]
+                assert entered is not None
+                elapsed = (t - entered) // timedelta(minutes=1)
+                if repeat and t > entered and (t - entered) % timedelta(minutes=repeat) == timedelta(0):
+                    k = elapsed // repeat
+                    for pid, channels in ladder.recipients(active, people).items():
+                        for channel in channels:
+                            offer(PlannedNotification(t, pid, channel, active, rule_id, k))
+            entered0 = ladder.entries[0]
+            if (
+                previous_level0 is not None
+                and entered0 is not None
+                and entered0 <= t
+                and ladder.applies(0, t)
+            ):
+                level0 = ladder.levels[0]
+                for pid in people:
+                    if pid not in previous_level0:
+                        for channel in level0.channels_for(pid):
+                            offer(PlannedNotification(t, pid, channel, 0, rule_id, 0, handover=True))
+        previous_level0 = level0_now
+    return sorted(chosen.values(), key=lambda n: (n.at, n.person, n.channel))
+
+
+def _people(on_call: dict[str, _OnCallLine], rule_id: str, t: datetime) -> tuple[str, ...]:
+    line = on_call.get(rule_id)
+    return line.at(t) if line is not None else ()
