@@ -14,6 +14,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from oncall_desktop.domain import (
     Channel,
@@ -173,7 +174,7 @@ def plan(
 
     previous_level0: set[str] | None = None
     for t in sorted(i for i in instants if start <= i < end):
-        routed = select_routes(all_rules, incident.tags, lambda rid: bool(_people(on_call, rid, t)))
+        routed = select_routes(all_rules, incident.tags, partial(_covers, on_call, t))
         level0_now: set[str] = set()
         for rule_id in routed:
             ladder = ladders.get(rule_id)
@@ -213,6 +214,6 @@ def plan(
     return sorted(chosen.values(), key=lambda n: (n.at, n.person, n.channel))
 
 
-def _people(on_call: dict[str, _OnCallLine], rule_id: str, t: datetime) -> tuple[str, ...]:
+def _covers(on_call: dict[str, _OnCallLine], t: datetime, rule_id: str) -> bool:
     line = on_call.get(rule_id)
-    return line.at(t) if line is not None else ()
+    return line is not None and bool(line.at(t))

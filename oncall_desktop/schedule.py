@@ -153,10 +153,10 @@ class RuleSchedule:
         for up to `UNCLIPPED_REACH` beyond the span).
         """
         if not clip:
-            intervals, gaps = self.intervals(start - UNCLIPPED_REACH, end + UNCLIPPED_REACH)
+            wide_intervals, wide_gaps = self.intervals(start - UNCLIPPED_REACH, end + UNCLIPPED_REACH)
             return (
-                [i for i in intervals if i.end > start and i.start < end],
-                [g for g in gaps if g.end > start and g.start < end],
+                [i for i in wide_intervals if i.end > start and i.start < end],
+                [g for g in wide_gaps if g.end > start and g.start < end],
             )
         rule_id = self.rule.id
         intervals: list[Interval] = []
