@@ -780,8 +780,8 @@ class _DocumentReader(_Reader):
         assert isinstance(value, dict)
         for key in DEFAULT_RULE_FIXED:
             if key in value:
-                what = "timezone (it is the system's)" if key == "timezone" else key
-                self.error(f"{path}.{key}", f"the default rule's {what} is not editable")
+                why = " (it is the system's)" if key == "timezone" else ""
+                self.error(f"{path}.{key}", f"the default rule's {key} is not editable{why}")
         trimmed = {k: v for k, v in value.items() if k not in DEFAULT_RULE_FIXED}
         raw = self.mapping(trimmed, path, DEFAULT_RULE_KEYS)
         personnel, rotation, escalation = self._staffing(raw, path)
