@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from oncall_desktop import timeutil
@@ -141,6 +141,11 @@ class Store:
                 yield session
         except IntegrityError as exc:
             raise StoreError(f"the configuration is inconsistent: {exc.orig}") from None
+        except StatementError as exc:
+            # A value the column types refuse (e.g. a naive datetime for an instant).
+            if isinstance(exc.orig, ValueError):
+                raise StoreError(str(exc.orig)) from None
+            raise
 
     # -- reading --------------------------------------------------------------------------------
 
