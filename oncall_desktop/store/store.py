@@ -77,6 +77,7 @@ from oncall_desktop.store.models import (
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 DEFAULT_RULE_NAME = "Default"
 ENGINE_LEASE = "engine"
+MIGRATION_LOCK_KEY = 0x0C411D35  # any constant this app alone uses
 
 
 class StoreError(ValueError):
@@ -109,6 +110,9 @@ class Store:
         engine = _create_engine(url)
         try:
             with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Stations starting together against one fresh database migrate one at a time.
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
                 upgrade_to_head(connection)
         except BaseException:
             engine.dispose()
