@@ -1,0 +1,195 @@
+"""`who`, `schedule` and `simulate`: questions about who is on call and who gets paged (SPEC §5)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from oncall_desktop import commands as cli
+from oncall_desktop.commands import CliError, Context
+from oncall_desktop.domain import Configuration, Status, StatusChange
+from oncall_desktop.planner import DEFAULT_HORIZON, IncidentFacts, plan
+from oncall_desktop.routing import route
+from oncall_desktop.schedule import Schedules
+from oncall_desktop.timeutil import format_instant
+
+
+def register(subparsers: Any) -> None:
+    who = subparsers.add_parser("who", help="who is on call at an instant, by rule")
+    who.add_argument("--at", metavar="ISO", help="instant with offset or Z (default: now)")
+    who.add_argument("--tag", action="append", metavar="K:V", help="route an incident with this tag")
+    who.add_argument("--severity", metavar="P", help="route an incident of this severity (P0–P4)")
+    who.add_argument("--tz", metavar="ZONE", help="show times in this IANA zone")
+    who.add_argument("--json", action="store_true")
+    who.set_defaults(func=_who)
+
+    schedule = subparsers.add_parser("schedule", help="final schedule intervals and gaps over a span")
+    schedule.add_argument("--start", metavar="ISO", required=True)
+    schedule.add_argument("--end", metavar="ISO", required=True)
+    schedule.add_argument("--rule", metavar="ID")
+    schedule.add_argument("--person", metavar="ID")
+    schedule.add_argument("--tz", metavar="ZONE", help="show times in this IANA zone")
+    schedule.add_argument("--json", action="store_true")
+    schedule.set_defaults(func=_schedule)
+
+    simulate = subparsers.add_parser("simulate", help="the notifications an incident would cause")
+    simulate.add_argument("--at", metavar="ISO", required=True, help="when the incident starts")
+    simulate.add_argument("--severity", metavar="P", required=True)
+    simulate.add_argument("--tag", action="append", metavar="K:V")
+    simulate.add_argument("--ack-at", metavar="ISO", help="acknowledged (status working) at")
+    simulate.add_argument("--resolve-at", metavar="ISO", help="resolved at")
+    simulate.add_argument("--until", metavar="ISO", help="list notifications before this (default +24 h)")
+    simulate.add_argument("--tz", metavar="ZONE", help="show times in this IANA zone")
+    simulate.add_argument("--json", action="store_true")
+    simulate.set_defaults(func=_simulate)
+
+
+def _names(config: Configuration, person_ids: tuple[str, ...] | list[str]) -> str:
+    names = []
+    for pid in person_ids:
+        person = config.person(pid)
+        names.append(person.name if person else pid)
+    return ", ".join(names) if names else "(nobody)"
+
+
+def _who(args: argparse.Namespace, context: Context) -> int:
+    at = cli.instant(args.at, "--at") if args.at else datetime.now(UTC).replace(microsecond=0)
+    tz = cli.zone(args.tz)
+    tags = cli.tags(args.tag)
+    severity = cli.severity(args.severity) if args.severity else None
+    config = context.configuration()
+    schedules = Schedules(config)
+    if tags or severity is not None:
+        routed = route(schedules, tags, at)
+        rules = {
+            rule_id: schedules.rules[rule_id].on_call(at)
+            for rule_id in routed
+            if severity is None or _pages(config, rule_id, severity)
+        }
+    else:
+        rules = schedules.on_call(at)
+    if args.json:
+        cli.print_json(
+            {"at": format_instant(at), "rules": [{"rule": r, "people": list(p)} for r, p in rules.items()]}
+        )
+        return 0
+    print(f"On call at {cli.show_time(at, tz)}:")
+    if not rules:
+        print("  no rule is on duty")
+    for rule_id, people in rules.items():
+        rule = config.rule(rule_id)
+        name = rule.name if rule else rule_id
+        print(f"  {name} [{rule_id}]: {_names(config, people)}")
+    return 0
+
+
+def _pages(config: Configuration, rule_id: str, severity: Any) -> bool:
+    rule = config.rule(rule_id)
+    return bool(rule and rule.escalation and severity in rule.escalation[0].severities)
+
+
+def _known(config: Configuration, rule_id: str | None, person_id: str | None) -> None:
+    if rule_id is not None and config.rule(rule_id) is None:
+        known = ", ".join(r.id for r in config.rules)
+        raise CliError(f"--rule: no rule {rule_id!r} (known: {known})")
+    if person_id is not None and config.person(person_id) is None:
+        raise CliError(f"--person: no person {person_id!r}")
+
+
+def _schedule(args: argparse.Namespace, context: Context) -> int:
+    start = cli.instant(args.start, "--start")
+    end = cli.instant(args.end, "--end")
+    if end <= start:
+        raise CliError("--end: must be after --start")
+    tz = cli.zone(args.tz)
+    config = context.configuration()
+    _known(config, args.rule, args.person)
+    result = Schedules(config).final_schedule(
+        start, end, rules=[args.rule] if args.rule else None, person=args.person
+    )
+    if args.json:
+        cli.print_json(
+            {
+                "intervals": [
+                    {
+                        "rule": i.rule,
+                        "person": i.person,
+                        "start": format_instant(i.start),
+                        "end": format_instant(i.end),
+                    }
+                    for i in result.intervals
+                ],
+                "gaps": [
+                    {"rule": g.rule, "start": format_instant(g.start), "end": format_instant(g.end)}
+                    for g in result.gaps
+                ],
+            }
+        )
+        return 0
+    for interval in result.intervals:
+        mark = "  (override)" if interval.override else ""
+        print(
+            f"{interval.rule:<16} {_span(interval.start, interval.end, tz)}  "
+            f"{_names(config, [interval.person])}{mark}"
+        )
+    for gap in result.gaps:
+        print(f"{gap.rule:<16} {_span(gap.start, gap.end, tz)}  GAP: on duty, nobody on call")
+    if not result.intervals and not result.gaps:
+        print("nothing scheduled in this span")
+    return 0
+
+
+def _span(start: datetime, end: datetime, tz: tzinfo | None) -> str:
+    return f"{cli.show_time(start, tz)} → {cli.show_time(end, tz)}"
+
+
+def _simulate(args: argparse.Namespace, context: Context) -> int:
+    at = cli.instant(args.at, "--at")
+    severity = cli.severity(args.severity)
+    tags = cli.tags(args.tag)
+    tz = cli.zone(args.tz)
+    until = cli.instant(args.until, "--until") if args.until else at + DEFAULT_HORIZON
+    if until <= at:
+        raise CliError("--until: must be after --at")
+    changes = []
+    if args.ack_at:
+        ack = cli.instant(args.ack_at, "--ack-at")
+        if ack < at:
+            raise CliError("--ack-at: must not be before --at")
+        changes.append(StatusChange(ack, Status.WORKING))
+    if args.resolve_at:
+        resolved = cli.instant(args.resolve_at, "--resolve-at")
+        if resolved < at:
+            raise CliError("--resolve-at: must not be before --at")
+        changes.append(StatusChange(resolved, Status.RESOLVED))
+    config = context.configuration()
+    notes = plan(Schedules(config), IncidentFacts(at, severity, tags), changes, until)
+    if args.json:
+        cli.print_json(
+            {
+                "notifications": [
+                    {
+                        "at": format_instant(n.at),
+                        "person": n.person,
+                        "channel": n.channel.value,
+                        "level": n.level,
+                        "rule": n.rule,
+                        "repeat": n.repeat,
+                        "handover": n.handover,
+                    }
+                    for n in notes
+                ]
+            }
+        )
+        return 0
+    if not notes:
+        print("nobody would be notified")
+    for note in notes:
+        elapsed = (note.at - at) // timedelta(minutes=1)
+        extra = " (handover)" if note.handover else f" (repeat {note.repeat})" if note.repeat else ""
+        print(
+            f"T+{elapsed:<4} {cli.show_time(note.at, tz)}  {_names(config, [note.person]):<20} "
+            f"{note.channel.value:<5} level {note.level} [{note.rule}]{extra}"
+        )
+    return 0
