@@ -139,7 +139,8 @@ class RuleSchedule:
         while day <= last:
             for w_start, w_end in self._windows_by_day[day.weekday()]:
                 begins, ends = self._window_bounds(day, w_start, w_end)
-                if begins < hi and ends > lo:
+                # A window wholly inside a spring-forward gap resolves to no time at all.
+                if begins < min(ends, hi) and ends > lo:
                     spans.append((max(begins, lo), min(ends, hi)))
             day += _DAY
         return _merge_spans(spans)

@@ -343,6 +343,22 @@ def test_handoff_in_a_spring_forward_gap_happens_at_the_end_of_the_gap() -> None
     assert schedule.on_call(utc("2026-03-29T01:00")) == ("alice",)
 
 
+def test_window_inside_a_spring_forward_gap_is_no_duty_at_all() -> None:
+    tz = "Europe/Berlin"
+    windows = (Window((SUN,), time(2, 15), time(2, 45)), Window((SUN,), time(1, 30), time(2, 30)))
+    schedule = Schedules(config(rule("r", ("alice",), tz=tz, windows=windows))).rules["r"]
+    # 2026-03-29 02:00–03:00 does not exist: the first window is empty, the second ends at the gap.
+    only_in_gap = Schedules(config(rule("r", ("alice",), tz=tz, windows=windows[:1]))).rules["r"]
+    assert only_in_gap.duty(utc("2026-03-28T00:00"), utc("2026-03-30T00:00")) == []
+    assert only_in_gap.intervals(utc("2026-03-28T00:00"), utc("2026-03-30T00:00")) == ([], [])
+    assert schedule.duty(utc("2026-03-28T00:00"), utc("2026-03-30T00:00")) == [
+        (wall("2026-03-29T01:30", tz), utc("2026-03-29T01:00"))
+    ]
+    assert schedule.duty(utc("2026-04-04T00:00"), utc("2026-04-06T00:00")) == [
+        (wall("2026-04-05T01:30", tz), wall("2026-04-05T02:45", tz))
+    ]
+
+
 # -- resolve_wall ---------------------------------------------------------------------------------
 
 
