@@ -85,6 +85,10 @@ class _Ladder:
         self.entries: list[datetime | None] = [
             self._entry(level, incident.created_at) for level in self.levels
         ]
+        self.entering: dict[datetime, list[int]] = {}
+        for index, entry in enumerate(self.entries):
+            if entry is not None:
+                self.entering.setdefault(entry, []).append(index)
         config = schedules.config
         self.added: list[list[tuple[str, tuple[Channel, ...]]]] = [
             [(pid, target.channels) for target in level.add for pid in config.expand(target.target)]
@@ -159,9 +163,13 @@ def plan(
     on_call = {r.id: _OnCallLine(schedules.rules[r.id], start, end) for r in rules}
     ladders = {r.id: _Ladder(schedules, r, incident, statuses) for r in rules}
 
-    instants = {start} | set(statuses.instants)
-    for rule in rules:
-        instants |= set(on_call[rule.id].instants) | ladders[rule.id].instants(end)
+    # A rule needs evaluating only at its own instants (ladder entries and repeats, and changes of
+    # its on-call set); routing and the level-0 recipients can change only where some on-call set does.
+    own: dict[str, set[datetime]] = {
+        r.id: set(on_call[r.id].instants) | ladders[r.id].instants(end) for r in rules
+    }
+    coverage_changes = {start}.union(*(on_call[r.id].instants for r in rules))
+    instants = {start}.union(*own.values())
     all_rules = schedules.config.rules
 
     chosen: dict[tuple[datetime, str, Channel], PlannedNotification] = {}
@@ -172,45 +180,42 @@ def plan(
         if held is None or (held.handover, -held.level) > (note.handover, -note.level):
             chosen[key] = note
 
-    previous_level0: set[str] | None = None
+    routed: tuple[str, ...] = ()
+    level0: set[str] = set()
     for t in sorted(i for i in instants if start <= i < end):
-        routed = select_routes(all_rules, incident.tags, partial(_covers, on_call, t))
-        level0_now: set[str] = set()
+        newly_routed: set[str] = set()
+        previous_level0: set[str] | None = level0 if t > start else None
+        if t in coverage_changes:
+            now_routed = select_routes(all_rules, incident.tags, partial(_covers, on_call, t))
+            newly_routed = set(now_routed) - set(routed)
+            routed = now_routed
+            level0 = {pid for rule_id in routed if rule_id in on_call for pid in on_call[rule_id].at(t)}
         for rule_id in routed:
             ladder = ladders.get(rule_id)
-            if ladder is None:
+            if ladder is None or (t not in own[rule_id] and rule_id not in newly_routed):
                 continue
             people = on_call[rule_id].at(t)
-            level0_now.update(people)
-            for index, entry in enumerate(ladder.entries):
-                if entry == t:
-                    for pid, channels in ladder.recipients(index, people).items():
-                        for channel in channels:
-                            offer(PlannedNotification(t, pid, channel, index, rule_id, 0))
+            for index in ladder.entering.get(t, ()):
+                for pid, channels in ladder.recipients(index, people).items():
+                    for channel in channels:
+                        offer(PlannedNotification(t, pid, channel, index, rule_id, 0))
             active = ladder.active_level(t)
             if active is not None:
                 repeat = ladder.levels[active].repeat
                 entered = ladder.entries[active]
                 assert entered is not None
-                elapsed = (t - entered) // timedelta(minutes=1)
                 if repeat and t > entered and (t - entered) % timedelta(minutes=repeat) == timedelta(0):
-                    k = elapsed // repeat
+                    k = (t - entered) // timedelta(minutes=repeat)
                     for pid, channels in ladder.recipients(active, people).items():
                         for channel in channels:
                             offer(PlannedNotification(t, pid, channel, active, rule_id, k))
             entered0 = ladder.entries[0]
-            if (
-                previous_level0 is not None
-                and entered0 is not None
-                and entered0 <= t
-                and ladder.applies(0, t)
-            ):
-                level0 = ladder.levels[0]
-                for pid in people:
-                    if pid not in previous_level0:
-                        for channel in level0.channels_for(pid):
-                            offer(PlannedNotification(t, pid, channel, 0, rule_id, 0, handover=True))
-        previous_level0 = level0_now
+            if previous_level0 is None or entered0 is None or entered0 > t or not ladder.applies(0, t):
+                continue
+            for pid in people:
+                if pid not in previous_level0:
+                    for channel in ladder.levels[0].channels_for(pid):
+                        offer(PlannedNotification(t, pid, channel, 0, rule_id, 0, handover=True))
     return sorted(chosen.values(), key=lambda n: (n.at, n.person, n.channel))
 
 
