@@ -149,3 +149,29 @@ def rotating_setups(draw: st.DrawFn) -> tuple[Configuration, datetime, datetime]
         effective_start=effective_start,
     )
     return config(the_rule, overrides=tuple(overrides)), span_start, span_end
+
+
+def _offset_change_after(tz_name: str, t: datetime) -> datetime | None:
+    """The first instant after `t` (within half a year) at which the zone's UTC offset changes."""
+    tz = zone(tz_name)
+    lo, hi = t, t + timedelta(days=183)
+    if lo.astimezone(tz).utcoffset() == hi.astimezone(tz).utcoffset():
+        return None
+    while hi - lo > timedelta(minutes=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).utcoffset() == lo.astimezone(tz).utcoffset():
+            lo = mid
+        else:
+            hi = mid
+    return hi.replace(second=0, microsecond=0)
+
+
+@st.composite
+def wall_times_near_transitions(draw: st.DrawFn) -> tuple[str, datetime]:
+    """A zone and a naive wall-clock time, usually within 90 minutes of one of its DST changes."""
+    tz_name = draw(zones)
+    t = datetime(draw(st.integers(2020, 2030)), draw(st.integers(1, 12)), 1, tzinfo=UTC)
+    change = _offset_change_after(tz_name, t)
+    base = change if change is not None else t
+    wall_time = base.astimezone(zone(tz_name)).replace(tzinfo=None)
+    return tz_name, wall_time + timedelta(minutes=draw(st.integers(-90, 90)))

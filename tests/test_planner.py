@@ -120,6 +120,11 @@ def test_level_entry_waits_until_the_level_applies() -> None:
     assert timeline(cfg) == [(0, "alice", "sms", 0, 0)]
 
 
+def test_level_that_stops_applying_before_its_wait_is_never_entered() -> None:
+    cfg = default_only(level0(statuses=OPEN_OR_WORKING), level(5, ("bob", (VOICE,))))
+    assert timeline(cfg, changes=((3, WORKING),)) == [(0, "alice", "sms", 0, 0)]
+
+
 def test_repeats_pause_under_a_higher_level_and_resume_when_it_stops_applying() -> None:
     cfg = default_only(
         level0(statuses=OPEN_OR_WORKING, repeat=5),
@@ -261,6 +266,33 @@ def test_shift_handover_notifies_the_new_person_and_moves_repeats_to_them() -> N
         (20, "bob", 0, 2, False),
     ]
     assert all(n.channel == SMS for n in notes)
+
+
+def test_after_a_handover_the_higher_levels_repeats_go_to_the_new_person() -> None:
+    cfg = config(
+        rule(
+            "default",
+            ("alice", "bob"),
+            rotation=Rotation("daily", 1, time(0, 0), date(2026, 1, 1)),
+            escalation=(level0({"*": (SMS, EMAIL)}), level(2, ("carol", (VOICE,)), repeat=5)),
+        ),
+    )
+    created = utc("2026-01-01T23:55")
+    assert timeline(cfg, created=created, minutes=13) == [
+        (0, "alice", "email", 0, 0),
+        (0, "alice", "sms", 0, 0),
+        (2, "alice", "email", 1, 0),
+        (2, "alice", "sms", 1, 0),
+        (2, "carol", "voice", 1, 0),
+        (5, "bob", "email", 0, 0),  # the handover notice, on level 0's channels
+        (5, "bob", "sms", 0, 0),
+        (7, "bob", "email", 1, 1),
+        (7, "bob", "sms", 1, 1),
+        (7, "carol", "voice", 1, 1),
+        (12, "bob", "email", 1, 2),
+        (12, "bob", "sms", 1, 2),
+        (12, "carol", "voice", 1, 2),
+    ]
 
 
 def test_no_handover_notice_once_level0_no_longer_applies() -> None:

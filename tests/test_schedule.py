@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from oncall_desktop.domain import Configuration, Gap, Interval, Override, Rotation, Team, Window
 from oncall_desktop.schedule import RuleSchedule, Schedules
 from oncall_desktop.timeutil import resolve_wall, zone
-from tests.strategies import config, rotating_setups, rule, utc, wall
+from tests.strategies import config, rotating_setups, rule, utc, wall, wall_times_near_transitions
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
@@ -383,6 +383,28 @@ def test_window_inside_a_spring_forward_gap_is_no_duty_at_all() -> None:
 )
 def test_resolve_wall_gap_and_fold_rules(tz: str, naive: str, expected: str) -> None:
     assert resolve_wall(datetime.fromisoformat(naive), zone(tz)) == utc(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(near=wall_times_near_transitions())
+def test_resolve_wall_is_the_first_instant_showing_that_wall_time_or_the_end_of_its_gap(
+    near: tuple[str, datetime],
+) -> None:
+    tz_name, naive = near
+    tz = zone(tz_name)
+    instant = resolve_wall(naive, tz)
+    shown = instant.astimezone(tz).replace(tzinfo=None)
+    if shown == naive:
+        # the first occurrence: no instant with another nearby offset shows the same wall time earlier
+        for nearby in (instant - timedelta(days=1), instant + timedelta(days=1)):
+            offset = nearby.astimezone(tz).utcoffset()
+            assert offset is not None
+            other = (naive - offset).replace(tzinfo=UTC)
+            assert other >= instant or other.astimezone(tz).replace(tzinfo=None) != naive
+    else:
+        # a gap: the instant is the transition; just before it the wall clock was before `naive`
+        assert shown > naive
+        assert (instant - timedelta(seconds=1)).astimezone(tz).replace(tzinfo=None) < naive
 
 
 # -- properties over many zones and random rotations -----------------------------------------------
