@@ -16,6 +16,9 @@ from oncall_desktop.domain import (
     Person,
     Rotation,
     RotationPeriod,
+    Severity,
+    Status,
+    Target,
     Team,
     Window,
 )
@@ -175,3 +178,34 @@ def wall_times_near_transitions(draw: st.DrawFn) -> tuple[str, datetime]:
     base = change if change is not None else t
     wall_time = base.astimezone(zone(tz_name)).replace(tzinfo=None)
     return tz_name, wall_time + timedelta(minutes=draw(st.integers(-90, 90)))
+
+
+@st.composite
+def ladders(draw: st.DrawFn) -> tuple[EscalationLevel, ...]:
+    """A ladder that passes SPEC §3's rule limits: increasing waits, shrinking sets, short repeats."""
+    severities = frozenset(Severity)
+    statuses = frozenset({Status.OPEN, Status.WORKING})
+    waits = [0, *sorted(draw(st.sets(st.integers(1, 120), max_size=4)))]
+    levels = []
+    for index, wait in enumerate(waits):
+        severities = (
+            frozenset(draw(st.sets(st.sampled_from(sorted(severities)), min_size=1))) if index else severities
+        )
+        statuses = frozenset(draw(st.sets(st.sampled_from(sorted(statuses)), min_size=1)))
+        room = waits[index + 1] - wait - 1 if index + 1 < len(waits) else 60
+        repeat = draw(st.one_of(st.none(), st.integers(1, room))) if room >= 1 else None
+        channels = tuple(draw(st.sets(st.sampled_from((SMS, VOICE, EMAIL)), min_size=1)))
+        if index == 0:
+            levels.append(EscalationLevel(statuses=statuses, repeat=repeat, channels={"*": channels}))
+        else:
+            target = draw(st.sampled_from(PERSON_IDS))
+            levels.append(
+                EscalationLevel(
+                    wait=wait,
+                    severities=severities,
+                    statuses=statuses,
+                    repeat=repeat,
+                    add=(Target(target, channels),),
+                )
+            )
+    return tuple(levels)

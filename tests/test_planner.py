@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from oncall_desktop.domain import (
     Configuration,
     EscalationLevel,
@@ -17,7 +20,7 @@ from oncall_desktop.domain import (
 )
 from oncall_desktop.planner import IncidentFacts, plan
 from oncall_desktop.schedule import Schedules
-from tests.strategies import EMAIL, SMS, VOICE, config, people, rule, utc
+from tests.strategies import EMAIL, SMS, VOICE, config, ladders, people, rule, utc
 
 T = utc("2026-01-12T10:00")
 OPEN, WORKING, RESOLVED = Status.OPEN, Status.WORKING, Status.RESOLVED
@@ -376,3 +379,72 @@ def test_handover_notice_coinciding_with_a_repeat_is_one_notification() -> None:
     notes = plan(Schedules(cfg), IncidentFacts(created, Severity.P1), until=created + timedelta(minutes=6))
     at_midnight = [n for n in notes if n.at == utc("2026-01-02T00:00")]
     assert [(n.person, n.channel, n.repeat, n.handover) for n in at_midnight] == [("bob", SMS, 1, False)]
+
+
+# -- the planner against the SPEC's text, minute by minute ----------------------------------------
+
+
+def spec_timeline(
+    ladder: tuple[EscalationLevel, ...],
+    on_call: tuple[str, ...],
+    severity: Severity,
+    changes: tuple[tuple[int, Status], ...],
+    minutes: int,
+) -> list[tuple[int, str, str, int, int]]:
+    """SPEC §3's escalation ladder read literally, for one rule and whole-minute events."""
+
+    def status(m: int) -> Status:
+        current = OPEN
+        for at, new in sorted(changes, key=lambda c: c[0]):
+            if at <= m and new.rank > current.rank:
+                current = new
+        return current
+
+    def applies(index: int, m: int) -> bool:
+        return ladder[index].applies(severity, status(m))
+
+    entries = [
+        next((m for m in range(lvl.wait, minutes) if applies(index, m)), None)
+        for index, lvl in enumerate(ladder)
+    ]
+
+    def recipients(index: int) -> dict[tuple[str, str], None]:
+        found = {(p, str(c)): None for p in on_call for c in ladder[0].channels_for(p)}
+        for lvl in ladder[1 : index + 1]:
+            found.update({(t.target, str(c)): None for t in lvl.add for c in t.channels})
+        return found
+
+    sent: dict[tuple[int, str, str], tuple[int, int]] = {}
+    for m in range(minutes):
+        notes = [(index, 0) for index, entry in enumerate(entries) if entry == m]
+        active = max(
+            (i for i, e in enumerate(entries) if e is not None and e <= m and applies(i, m)), default=None
+        )
+        if active is not None:
+            entry, repeat = entries[active], ladder[active].repeat
+            assert entry is not None
+            if repeat and m > entry and (m - entry) % repeat == 0:
+                notes.append((active, (m - entry) // repeat))
+        for index, k in notes:
+            for person, channel in recipients(index):
+                held = sent.get((m, person, channel))
+                if held is None or held[0] < index:
+                    sent[(m, person, channel)] = (index, k)
+    return sorted((m, p, c, index, k) for (m, p, c), (index, k) in sent.items())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ladder=ladders(),
+    severity=st.sampled_from(sorted(Severity)),
+    ack=st.one_of(st.none(), st.integers(0, 150)),
+    resolve=st.one_of(st.none(), st.integers(0, 200)),
+)
+def test_planner_agrees_with_the_spec_read_minute_by_minute(
+    ladder: tuple[EscalationLevel, ...], severity: Severity, ack: int | None, resolve: int | None
+) -> None:
+    changes = tuple((m, s) for m, s in ((ack, WORKING), (resolve, RESOLVED)) if m is not None)
+    cfg = config(rule("default", ("erin",), escalation=ladder))
+    assert timeline(cfg, minutes=200, severity=severity, changes=changes) == spec_timeline(
+        ladder, ("erin",), severity, changes, 200
+    )
