@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,8 +19,23 @@ from oncall_desktop.domain import (
     Window,
 )
 from oncall_desktop.planner import IncidentFacts, plan
+from oncall_desktop.routing import route
 from oncall_desktop.schedule import Schedules
-from tests.strategies import EMAIL, SMS, VOICE, config, ladders, people, rule, utc
+from tests.strategies import (
+    EMAIL,
+    PERSON_IDS,
+    SMS,
+    VOICE,
+    config,
+    ladders,
+    people,
+    quarter_hours,
+    rotations,
+    rule,
+    utc,
+    windows,
+    zones,
+)
 
 T = utc("2026-01-12T10:00")
 OPEN, WORKING, RESOLVED = Status.OPEN, Status.WORKING, Status.RESOLVED
@@ -448,3 +463,109 @@ def test_planner_agrees_with_the_spec_read_minute_by_minute(
     assert timeline(cfg, minutes=200, severity=severity, changes=changes) == spec_timeline(
         ladder, ("erin",), severity, changes, 200
     )
+
+
+@st.composite
+def routed_setups(draw: st.DrawFn) -> tuple[Configuration, datetime]:
+    """A tagged rule and an untagged one with random windows, and the default rule, all rotating."""
+
+    def personnel() -> tuple[str, ...]:
+        return tuple(draw(st.lists(st.sampled_from(PERSON_IDS), min_size=1, max_size=3)))
+
+    def short_shifts() -> Rotation:
+        anchor = draw(st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 1, 1)))
+        return Rotation("hours", draw(st.integers(1, 3)), draw(quarter_hours), anchor)
+
+    tz = draw(zones)
+    cfg = config(
+        rule(
+            "tagged",
+            personnel(),
+            tz=tz,
+            conditions=("service:x",),
+            windows=draw(windows()),
+            rotation=short_shifts() if draw(st.booleans()) else draw(rotations()),
+            escalation=draw(ladders()),
+        ),
+        rule(
+            "untagged",
+            personnel(),
+            tz=tz,
+            windows=draw(windows()),
+            rotation=short_shifts() if draw(st.booleans()) else None,
+            escalation=draw(ladders()),
+        ),
+        rule("default", personnel(), rotation=short_shifts(), escalation=draw(ladders())),
+    )
+    created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=15 * draw(st.integers(0, 4 * 24 * 365)))
+    return cfg, created
+
+
+def spec_routed_timeline(
+    cfg: Configuration, created: datetime, tags: tuple[str, ...], severity: Severity, minutes: int
+) -> list[tuple[int, str, str, int, int, bool]]:
+    """SPEC §3 with routing and handover, evaluated at every minute (all changes fall on minutes)."""
+    schedules = Schedules(cfg)
+    sent: dict[tuple[int, str, str], tuple[bool, int, int]] = {}
+
+    def offer(m: int, person: str, channel: str, index: int, k: int, handover: bool) -> None:
+        held = sent.get((m, person, channel))
+        if held is None or (held[0], -held[1]) > (handover, -index):
+            sent[(m, person, channel)] = (handover, index, k)
+
+    previous: set[str] | None = None
+    for m in range(minutes):
+        t = created + timedelta(minutes=m)
+        now: set[str] = set()
+        for rule_id in route(schedules, tags, t):
+            ladder = schedules.rules[rule_id].rule.escalation
+            people_now = schedules.rules[rule_id].on_call(t)
+            now.update(people_now)
+            entries = [
+                w if lvl.applies(severity, OPEN) else None for lvl, w in ((lvl, lvl.wait) for lvl in ladder)
+            ]
+            recipients = [
+                {(p, str(c)): None for p in people_now for c in ladder[0].channels_for(p)}
+                | {
+                    (t_.target, str(c)): None
+                    for lvl in ladder[1 : i + 1]
+                    for t_ in lvl.add
+                    for c in t_.channels
+                }
+                for i in range(len(ladder))
+            ]
+            for index, entry in enumerate(entries):
+                if entry == m:
+                    for person, channel in recipients[index]:
+                        offer(m, person, channel, index, 0, False)
+            active = max((i for i, e in enumerate(entries) if e is not None and e <= m), default=None)
+            if active is not None:
+                entry, repeat = entries[active], ladder[active].repeat
+                assert entry is not None
+                if repeat and m > entry and (m - entry) % repeat == 0:
+                    for person, channel in recipients[active]:
+                        offer(m, person, channel, active, (m - entry) // repeat, False)
+            if previous is not None and entries[0] is not None:
+                for person in people_now:
+                    if person not in previous:
+                        for channel in ladder[0].channels_for(person):
+                            offer(m, person, str(channel), 0, 0, True)
+        previous = now
+    return sorted((m, p, c, index, k, h) for (m, p, c), (h, index, k) in sent.items())
+
+
+@settings(max_examples=60, deadline=None)
+@given(setup=routed_setups(), severity=st.sampled_from(sorted(Severity)), tagged=st.booleans())
+def test_planner_routes_and_hands_over_as_the_spec_says_minute_by_minute(
+    setup: tuple[Configuration, datetime], severity: Severity, tagged: bool
+) -> None:
+    cfg, created = setup
+    tags = ("service:x",) if tagged else ()
+    notes = plan(
+        Schedules(cfg), IncidentFacts(created, severity, tags), until=created + timedelta(minutes=240)
+    )
+    got = [
+        ((n.at - created) // timedelta(minutes=1), n.person, str(n.channel), n.level, n.repeat, n.handover)
+        for n in notes
+    ]
+    assert got == spec_routed_timeline(cfg, created, tags, severity, 240)
