@@ -18,6 +18,7 @@ from oncall_desktop.commands import CliError, Context
 COMMAND_MODULES = (
     "oncall_desktop.commands.config",
     "oncall_desktop.commands.schedule",
+    "oncall_desktop.commands.ical",
 )
 
 PROG = "oncall-desktop"
