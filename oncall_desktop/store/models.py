@@ -325,3 +325,7 @@ class EngineLeaseRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# The paging station's tables live in their own module; importing it here registers them on `Base`.
+from oncall_desktop.store import station_models as station_models  # noqa: E402

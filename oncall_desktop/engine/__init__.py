@@ -1,0 +1,1 @@
+"""The paging station: webhook intake, incidents, and the escalation engine that pages people."""

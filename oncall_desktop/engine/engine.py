@@ -1,0 +1,392 @@
+"""The escalation engine: the planner (SPEC §3) run in real time against the store.
+
+Each `tick(now)`:
+1. takes or renews the engine lease (only one engine per database runs, SPEC §7);
+2. reloads the configuration when the store's revision moved, and then re-plans every incident;
+3. plans each incident whose next due instant has come, with `planner.plan()` — escalation is
+   written once, there — and puts every planned notification at or before `now` that is not yet in
+   the outbox into it (unique on incident, person, channel, instant), remembering the incident's next
+   due instant so later ticks skip it until then;
+4. dispatches due outbox rows through the notifiers, marking late those sent more than `late_after`
+   after their instant (after downtime).
+The engine knows no Qt and no threads; `station` and `qt_worker` call `tick` on their loops.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from oncall_desktop.domain import Channel, Configuration, Status
+from oncall_desktop.engine import incidents
+from oncall_desktop.engine.incidents import Incident, NotificationRecord, write_session
+from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Notifier, TimelineNotifier, describe
+from oncall_desktop.planner import IncidentFacts, plan
+from oncall_desktop.schedule import Schedules
+from oncall_desktop.store import Store
+from oncall_desktop.store.models import IncidentRow, NotificationRow
+from oncall_desktop.store.station_models import EscalationStateRow, NotificationDispatchRow
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL = timedelta(seconds=30)
+LATE_AFTER = timedelta(seconds=60)
+PLAN_HORIZON = timedelta(hours=1)
+BATCH = 500
+EPSILON = timedelta(microseconds=1)
+UNKNOWN_DELIVERY = "the station stopped while sending; delivery unknown, not retried"
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    """What one tick did. `next_due` is when the engine next has work (None: nothing scheduled);
+    `more` says a batch limit was hit and another tick should follow at once."""
+
+    now: datetime
+    holds_lease: bool
+    opened: tuple[Incident, ...] = ()
+    sent: tuple[NotificationRecord, ...] = ()
+    failed: tuple[NotificationRecord, ...] = ()
+    planned: int = 0
+    next_due: datetime | None = None
+    more: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.opened or self.sent or self.failed or self.planned)
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class EscalationEngine:
+    """Escalates the store's unresolved incidents; call `tick()` whenever `next_due` comes (or on
+    a short interval, and whenever intake opened an incident)."""
+
+    def __init__(
+        self,
+        store: Store,
+        notifiers: Sequence[Notifier] = (),
+        *,
+        holder: str | None = None,
+        lease_ttl: timedelta = LEASE_TTL,
+        late_after: timedelta = LATE_AFTER,
+        horizon: timedelta = PLAN_HORIZON,
+        on_notification: Callable[[NotificationRecord], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.notifiers: tuple[Notifier, ...] = (*notifiers, TimelineNotifier())
+        self.holder = holder or default_holder()
+        self.lease_ttl = lease_ttl
+        self.late_after = late_after
+        self.horizon = horizon
+        self._on_notification = on_notification
+        self._holds_lease = False
+        self._revision: int | None = None
+        self._config = Configuration()
+        self._schedules = Schedules(self._config)
+
+    @property
+    def holds_lease(self) -> bool:
+        return self._holds_lease
+
+    def release(self) -> None:
+        """Give the lease up (on shutdown) so another station can take over at once."""
+        if self._holds_lease:
+            self.store.release_engine_lease(self.holder)
+            self._holds_lease = False
+
+    def tick(self, now: datetime) -> TickReport:
+        if not self.store.acquire_engine_lease(self.holder, now, self.lease_ttl):
+            if self._holds_lease:
+                log.warning("engine lease lost to another station")
+            self._holds_lease = False
+            return TickReport(now, holds_lease=False)
+        if not self._holds_lease:
+            self._holds_lease = True
+            self._recover_interrupted(now)
+        self._refresh_configuration(now)
+        opened, planned, more_planning = self._plan_due(now)
+        sent, failed, more_sending = self._dispatch(now)
+        return TickReport(
+            now=now,
+            holds_lease=True,
+            opened=opened,
+            sent=sent,
+            failed=failed,
+            planned=planned,
+            next_due=self._next_due(),
+            more=more_planning or more_sending,
+        )
+
+    # -- configuration --------------------------------------------------------------------------
+
+    def _refresh_configuration(self, now: datetime) -> None:
+        revision = self.store.revision()
+        if revision == self._revision:
+            return
+        self._config = self.store.load_configuration()
+        self._schedules = Schedules(self._config)
+        self._revision = revision
+        with write_session(self.store) as session:
+            session.execute(
+                update(EscalationStateRow)
+                .where(EscalationStateRow.revision != revision)
+                .where(EscalationStateRow.next_due_at > now)
+                .values(next_due_at=now)
+            )
+
+    # -- planning -------------------------------------------------------------------------------
+
+    def _plan_due(self, now: datetime) -> tuple[tuple[Incident, ...], int, bool]:
+        opened: list[Incident] = []
+        planned = 0
+        with write_session(self.store) as session:
+            rows = session.execute(
+                select(IncidentRow, EscalationStateRow)
+                .join(EscalationStateRow, EscalationStateRow.incident_id == IncidentRow.id)
+                .where(EscalationStateRow.next_due_at <= now)
+                .order_by(EscalationStateRow.next_due_at)
+                .limit(BATCH)
+            ).all()
+            for incident_row, state in rows:
+                incident = incidents.incident_from_row(incident_row)
+                if state.revision == -1:
+                    opened.append(incident)
+                planned += self._plan_incident(session, incident, state, now)
+        return tuple(opened), planned, len(rows) == BATCH
+
+    def _plan_incident(
+        self, session: Session, incident: Incident, state: EscalationStateRow, now: datetime
+    ) -> int:
+        facts = IncidentFacts(incident.created_at, incident.severity, incident.tags)
+        horizon_end = max(now, incident.created_at) + self.horizon
+        notes = plan(self._schedules, facts, incident.status_changes(), until=horizon_end)
+        since = state.planned_until
+        due = [n for n in notes if n.at <= now and (since is None or n.at > since)]
+        later = [n.at for n in notes if n.at > now]
+        have = set(
+            session.execute(
+                select(NotificationRow.person_id, NotificationRow.channel, NotificationRow.scheduled_at)
+                .where(NotificationRow.incident_id == incident.id)
+                .where(NotificationRow.scheduled_at > (since or incident.created_at - EPSILON))
+            ).all()
+        )
+        added = 0
+        for note in due:
+            if (note.person, note.channel.value, note.at) in have:
+                continue
+            row = NotificationRow(
+                incident_id=incident.id,
+                person_id=note.person,
+                channel=note.channel.value,
+                address=self._address(note.person, note.channel),
+                rule_id=note.rule,
+                level=note.level,
+                repeat=note.repeat,
+                handover=note.handover,
+                scheduled_at=note.at,
+                state="pending",
+            )
+            session.add(row)
+            session.flush()
+            session.add(NotificationDispatchRow(notification_id=row.id, late=False, attempts=0))
+            added += 1
+        if incident.status == Status.RESOLVED:
+            session.expunge(state)
+            incidents.forget_escalation(session, incident.id)
+        else:
+            state.planned_until = now
+            state.next_due_at = min(later) if later else horizon_end
+            state.revision = self._revision if self._revision is not None else 0
+        return added
+
+    def _address(self, person_id: str, channel: Channel) -> str | None:
+        person = self._config.person(person_id)
+        if person is None:
+            return None
+        return person.paging_email if channel == Channel.EMAIL else person.paging_phone
+
+    # -- dispatching ----------------------------------------------------------------------------
+
+    def _recover_interrupted(self, now: datetime) -> None:
+        """Rows left `sending` by a station that died mid-send: never send them again."""
+        with write_session(self.store) as session:
+            stuck = session.scalars(select(NotificationRow).where(NotificationRow.state == "sending")).all()
+            for row in stuck:
+                row.state = "failed"
+                row.error = UNKNOWN_DELIVERY
+                incidents.add_event(
+                    session,
+                    row.incident_id,
+                    now,
+                    "notification_failed",
+                    f"{row.person_id}: {UNKNOWN_DELIVERY}",
+                )
+
+    def _due_outbox(self, session: Session, now: datetime) -> list[tuple[NotificationRow, IncidentRow]]:
+        rows = session.execute(
+            select(NotificationRow, IncidentRow)
+            .join(IncidentRow, IncidentRow.id == NotificationRow.incident_id)
+            .join(NotificationDispatchRow, NotificationDispatchRow.notification_id == NotificationRow.id)
+            .where(NotificationRow.state == "pending")
+            .where(NotificationRow.scheduled_at <= now)
+            .where(
+                (NotificationDispatchRow.next_attempt_at.is_(None))
+                | (NotificationDispatchRow.next_attempt_at <= now)
+            )
+            .order_by(NotificationRow.scheduled_at, NotificationRow.id)
+            .limit(BATCH)
+        ).all()
+        return [(n, i) for n, i in rows]
+
+    def _notifier(self, channel: Channel) -> Notifier:
+        return next(n for n in self.notifiers if channel in n.channels)
+
+    def _delivery(self, row: NotificationRow, incident: IncidentRow, now: datetime) -> Delivery:
+        person = self._config.person(row.person_id)
+        return Delivery(
+            notification_id=row.id,
+            incident_id=incident.id,
+            incident_title=incident.title,
+            severity=incidents.incident_from_row(incident).severity,
+            rule=row.rule_id,
+            person=row.person_id,
+            person_name=person.name if person else row.person_id,
+            channel=Channel(row.channel),
+            address=row.address,
+            level=row.level,
+            repeat=row.repeat,
+            handover=row.handover,
+            scheduled_at=row.scheduled_at,
+            late=now - row.scheduled_at > self.late_after,
+        )
+
+    def _dispatch(
+        self, now: datetime
+    ) -> tuple[tuple[NotificationRecord, ...], tuple[NotificationRecord, ...], bool]:
+        sent: list[NotificationRecord] = []
+        failed: list[NotificationRecord] = []
+        external: list[Delivery] = []
+        with write_session(self.store) as session:
+            due = self._due_outbox(session, now)
+            for row, incident in due:
+                delivery = self._delivery(row, incident, now)
+                if incident.status == Status.RESOLVED.value:
+                    row.state = "cancelled"
+                    row.error = "the incident was resolved before it was sent"
+                    continue
+                notifier = self._notifier(delivery.channel)
+                if not notifier.in_transaction:
+                    row.state = "sending"
+                    self._mark(session, row.id, delivery.late, attempt=True)
+                    external.append(delivery)
+                    continue
+                result = notifier.send(delivery, self._journal(session, incident.id, now))
+                record = self._record(session, row, delivery, result, now)
+                (sent if record.state == "sent" else failed).append(record)
+        for delivery in external:
+            outcome = self._send_external(delivery, now)
+            if outcome is not None:
+                (sent if outcome.state == "sent" else failed).append(outcome)
+        if self._on_notification is not None:
+            for done in (*sent, *failed):
+                self._on_notification(done)
+        return tuple(sent), tuple(failed), len(due) == BATCH
+
+    def _send_external(self, delivery: Delivery, now: datetime) -> NotificationRecord | None:
+        """Send a claimed notification outside any transaction, then record how it went."""
+        buffered: list[tuple[str, str]] = []
+        try:
+            result = self._notifier(delivery.channel).send(delivery, lambda k, m: buffered.append((k, m)))
+        except Exception as error:  # a notifier bug must not stop the escalation of other incidents
+            log.exception("notifier failed")
+            result = DeliveryResult.failed(f"{type(error).__name__}: {error}")
+        with write_session(self.store) as session:
+            row = session.get(NotificationRow, delivery.notification_id)
+            if row is None:
+                return None
+            for kind, message in buffered:
+                incidents.add_event(session, delivery.incident_id, now, kind, message)
+            return self._record(session, row, delivery, result, now)
+
+    def _journal(self, session: Session, incident_id: int, now: datetime) -> Callable[[str, str], None]:
+        def journal(kind: str, message: str) -> None:
+            incidents.add_event(session, incident_id, now, kind, message)
+
+        return journal
+
+    def _mark(self, session: Session, notification_id: int, late: bool, *, attempt: bool) -> None:
+        values: dict[str, object] = {"late": late}
+        if attempt:
+            values["attempts"] = NotificationDispatchRow.attempts + 1
+        session.execute(
+            update(NotificationDispatchRow)
+            .where(NotificationDispatchRow.notification_id == notification_id)
+            .values(values)
+        )
+
+    def _record(
+        self,
+        session: Session,
+        row: NotificationRow,
+        delivery: Delivery,
+        result: DeliveryResult,
+        now: datetime,
+    ) -> NotificationRecord:
+        retry_at: datetime | None = None
+        if result.state == "sent":
+            row.state = "sent"
+            row.sent_at = now
+            row.provider_id = result.provider_id
+            row.error = None
+        elif result.state == "retry":
+            row.state = "pending"
+            row.error = result.error
+            retry_at = now + (result.retry_after or timedelta(seconds=30))
+        else:
+            row.state = "failed"
+            row.error = result.error
+            incidents.add_event(
+                session,
+                delivery.incident_id,
+                now,
+                "notification_failed",
+                f"{describe(delivery)}: {result.error or 'failed'}",
+            )
+        values: dict[str, object] = {"late": delivery.late, "next_attempt_at": retry_at}
+        session.execute(
+            update(NotificationDispatchRow)
+            .where(NotificationDispatchRow.notification_id == row.id)
+            .values(values)
+        )
+        record = incidents.notification_record(row, delivery.late)
+        if result.state == "sent":
+            log.info(
+                "incident %s: %s at %s",
+                delivery.incident_id,
+                describe(delivery),
+                row.scheduled_at.isoformat(),
+            )
+        elif result.state == "failed":
+            log.warning("incident %s: %s failed: %s", delivery.incident_id, describe(delivery), result.error)
+        return record
+
+    def _next_due(self) -> datetime | None:
+        with self.store.session() as session:
+            due = session.scalar(select(func.min(EscalationStateRow.next_due_at)))
+            retry = session.scalar(
+                select(func.min(NotificationDispatchRow.next_attempt_at))
+                .join(NotificationRow, NotificationRow.id == NotificationDispatchRow.notification_id)
+                .where(NotificationRow.state == "pending")
+            )
+        candidates = [t for t in (due, retry) if t is not None]
+        return min(candidates) if candidates else None

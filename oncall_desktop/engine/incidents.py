@@ -1,0 +1,361 @@
+"""Incidents in the store: opened and grouped by intake, acknowledged and resolved by people.
+
+Every function here is one unit of work on the store; rows become frozen domain-like values at this
+edge. Writes take SQLite's write lock up front (`write_session`), so two writers — intake, the
+engine, a CLI `ack` in another process — queue on the busy timeout instead of failing on a stale
+read snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from oncall_desktop.domain import Channel, Severity, Status, StatusChange
+from oncall_desktop.engine.intake import IntakeResult
+from oncall_desktop.store import NotFoundError, Store, StoreError
+from oncall_desktop.store.models import IncidentAlertRow, IncidentEventRow, IncidentRow, NotificationRow
+from oncall_desktop.store.station_models import EscalationStateRow, NotificationDispatchRow
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: int
+    title: str
+    description: str
+    severity: Severity
+    status: Status
+    tags: tuple[str, ...]
+    integration: str | None
+    dedup_key: str | None
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    link: str | None = None
+    image_url: str | None = None
+
+    def status_changes(self) -> tuple[StatusChange, ...]:
+        """The incident's status history in the planner's terms."""
+        changes = []
+        if self.acknowledged_at is not None:
+            changes.append(StatusChange(self.acknowledged_at, Status.WORKING, self.acknowledged_by))
+        if self.resolved_at is not None:
+            changes.append(StatusChange(self.resolved_at, Status.RESOLVED))
+        return tuple(changes)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    at: datetime
+    kind: str
+    actor: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRecord:
+    """A notification in the outbox or sent; `state` is pending, sending, sent, failed or cancelled."""
+
+    id: int
+    incident_id: int
+    person: str
+    channel: Channel
+    address: str | None
+    rule: str | None
+    level: int
+    repeat: int
+    handover: bool
+    scheduled_at: datetime
+    state: str
+    sent_at: datetime | None
+    late: bool
+    provider_id: str | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeOutcome:
+    """What one payload did: the incident it opened or touched (None if it touched none)."""
+
+    incident_id: int | None
+    opened: bool = False
+    resolved: bool = False
+
+
+@contextmanager
+def write_session(store: Store) -> Iterator[Session]:
+    """A unit of work that writes: on SQLite it holds the write lock from its first statement."""
+    with store.session() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("UPDATE escalation_states SET revision = revision WHERE 0"))
+        yield session
+
+
+def ingest(store: Store, integration_id: str, result: IntakeResult, now: datetime) -> IntakeOutcome:
+    """Store one payload: open or group into an incident, attach its alerts, resolve when all are."""
+    return ingest_batch(store, [(integration_id, result)], now)[0]
+
+
+def ingest_batch(
+    store: Store, items: Sequence[tuple[str, IntakeResult]], now: datetime
+) -> list[IntakeOutcome]:
+    """Store several payloads in one transaction (intake's group commit), in order."""
+    with write_session(store) as session:
+        return [_ingest(session, integration_id, result, now) for integration_id, result in items]
+
+
+def _ingest(session: Session, integration_id: str, result: IntakeResult, now: datetime) -> IntakeOutcome:
+    incident = session.scalars(
+        select(IncidentRow)
+        .where(IncidentRow.integration_id == integration_id)
+        .where(IncidentRow.dedup_key == result.group_key)
+        .where(IncidentRow.status != Status.RESOLVED.value)
+        .order_by(IncidentRow.id.desc())
+        .limit(1)
+    ).first()
+    opened = False
+    if incident is None:
+        if not result.opens:
+            return IntakeOutcome(None)
+        incident = IncidentRow(
+            title=result.title,
+            description=result.description,
+            severity=result.severity.value,
+            status=Status.OPEN.value,
+            tags=list(result.tags),
+            dedup_key=result.group_key,
+            integration_id=integration_id,
+            created_at=now,
+            link=result.link,
+            image_url=result.image_url,
+        )
+        session.add(incident)
+        session.flush()
+        session.add(EscalationStateRow(incident_id=incident.id, next_due_at=now, revision=-1))
+        _event(session, incident.id, now, "created", integration_id, f"opened: {result.title}")
+        opened = True
+    existing = {
+        row.fingerprint: row
+        for row in session.scalars(
+            select(IncidentAlertRow).where(IncidentAlertRow.incident_id == incident.id)
+        )
+    }
+    for alert in result.alerts:
+        row = existing.get(alert.fingerprint)
+        if row is None:
+            row = IncidentAlertRow(
+                incident_id=incident.id,
+                integration_id=integration_id,
+                group_key=result.group_key,
+                fingerprint=alert.fingerprint,
+                state=alert.state,
+                labels=dict(alert.labels),
+                received_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            existing[alert.fingerprint] = row
+            if not opened:
+                _event(session, incident.id, now, "alert", integration_id, f"alert {alert.state}")
+        elif row.state != alert.state:
+            row.state = alert.state
+            row.labels = dict(alert.labels)
+            row.updated_at = now
+            _event(session, incident.id, now, "alert", integration_id, f"alert {alert.state}")
+    resolved = False
+    if all(row.state == "resolved" for row in existing.values()):
+        _resolve(session, incident, now, integration_id)
+        resolved = True
+    session.flush()
+    return IntakeOutcome(incident.id, opened=opened, resolved=resolved)
+
+
+def acknowledge(store: Store, incident_id: int, now: datetime, by: str | None = None) -> Incident:
+    """Move an open incident to `working`; escalation levels listing only `open` stop."""
+    with write_session(store) as session:
+        row = _row(session, incident_id)
+        if row.status == Status.RESOLVED.value:
+            raise StoreError(f"incident {incident_id} is already resolved")
+        if row.status == Status.WORKING.value:
+            raise StoreError(
+                f"incident {incident_id} is already acknowledged by {row.acknowledged_by or '?'}"
+            )
+        row.status = Status.WORKING.value
+        row.acknowledged_at = now
+        row.acknowledged_by = by
+        _event(session, incident_id, now, "acknowledged", by, f"acknowledged by {by or 'someone'}")
+        _due_now(session, incident_id, now)
+        return _incident(row)
+
+
+def resolve(store: Store, incident_id: int, now: datetime, by: str | None = None) -> Incident:
+    """Resolve an incident: escalation is over for good."""
+    with write_session(store) as session:
+        row = _row(session, incident_id)
+        if row.status == Status.RESOLVED.value:
+            raise StoreError(f"incident {incident_id} is already resolved")
+        _resolve(session, row, now, by)
+        return _incident(row)
+
+
+def _resolve(session: Session, row: IncidentRow, now: datetime, by: str | None) -> None:
+    row.status = Status.RESOLVED.value
+    row.resolved_at = now
+    _event(session, row.id, now, "resolved", by, f"resolved by {by or 'someone'}")
+    _due_now(session, row.id, now)
+
+
+def _due_now(session: Session, incident_id: int, now: datetime) -> None:
+    session.execute(
+        update(EscalationStateRow)
+        .where(EscalationStateRow.incident_id == incident_id)
+        .values(next_due_at=now)
+    )
+
+
+def _row(session: Session, incident_id: int) -> IncidentRow:
+    row = session.get(IncidentRow, incident_id)
+    if row is None:
+        raise NotFoundError(f"no incident {incident_id}")
+    return row
+
+
+def _event(
+    session: Session, incident_id: int, at: datetime, kind: str, actor: str | None, message: str
+) -> None:
+    add_event(session, incident_id, at, kind, message, actor)
+
+
+def add_event(
+    session: Session,
+    incident_id: int,
+    at: datetime,
+    kind: str,
+    message: str,
+    actor: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append a timeline entry inside the caller's unit of work (notifiers use this)."""
+    session.execute(
+        insert(IncidentEventRow),
+        [
+            {
+                "incident_id": incident_id,
+                "at": at,
+                "kind": kind,
+                "actor": actor,
+                "message": message,
+                "data": data or {},
+            }
+        ],
+    )
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def get(store: Store, incident_id: int) -> Incident:
+    with store.session() as session:
+        return _incident(_row(session, incident_id))
+
+
+def list_incidents(store: Store, status: Status | None = None, limit: int | None = None) -> list[Incident]:
+    """Incidents, newest first; only those with `status` if given."""
+    query = select(IncidentRow).order_by(IncidentRow.created_at.desc(), IncidentRow.id.desc())
+    if status is not None:
+        query = query.where(IncidentRow.status == status.value)
+    if limit is not None:
+        query = query.limit(limit)
+    with store.session() as session:
+        return [_incident(row) for row in session.scalars(query)]
+
+
+def count_unresolved(store: Store) -> int:
+    with store.session() as session:
+        query = select(func.count()).select_from(IncidentRow).where(IncidentRow.status != "resolved")
+        return session.scalar(query) or 0
+
+
+def timeline(store: Store, incident_id: int) -> list[TimelineEvent]:
+    """The incident's timeline, oldest first."""
+    with store.session() as session:
+        _row(session, incident_id)
+        rows = session.scalars(
+            select(IncidentEventRow)
+            .where(IncidentEventRow.incident_id == incident_id)
+            .order_by(IncidentEventRow.at, IncidentEventRow.id)
+        )
+        return [TimelineEvent(row.at, row.kind, row.actor, row.message) for row in rows]
+
+
+def notifications(store: Store, incident_id: int | None = None) -> list[NotificationRecord]:
+    """Notifications (of one incident, or all), by (scheduled_at, person, channel)."""
+    query = (
+        select(NotificationRow, NotificationDispatchRow.late)
+        .outerjoin(NotificationDispatchRow, NotificationDispatchRow.notification_id == NotificationRow.id)
+        .order_by(
+            NotificationRow.incident_id,
+            NotificationRow.scheduled_at,
+            NotificationRow.person_id,
+            NotificationRow.channel,
+        )
+    )
+    if incident_id is not None:
+        query = query.where(NotificationRow.incident_id == incident_id)
+    with store.session() as session:
+        return [notification_record(row, bool(late)) for row, late in session.execute(query)]
+
+
+def notification_record(row: NotificationRow, late: bool) -> NotificationRecord:
+    return NotificationRecord(
+        id=row.id,
+        incident_id=row.incident_id,
+        person=row.person_id,
+        channel=Channel(row.channel),
+        address=row.address,
+        rule=row.rule_id,
+        level=row.level,
+        repeat=row.repeat,
+        handover=row.handover,
+        scheduled_at=row.scheduled_at,
+        state=row.state,
+        sent_at=row.sent_at,
+        late=late,
+        provider_id=row.provider_id,
+        error=row.error,
+    )
+
+
+def incident_from_row(row: IncidentRow) -> Incident:
+    return _incident(row)
+
+
+def _incident(row: IncidentRow) -> Incident:
+    return Incident(
+        id=row.id,
+        title=row.title,
+        description=row.description,
+        severity=Severity(row.severity),
+        status=Status(row.status),
+        tags=tuple(str(tag) for tag in row.tags),
+        integration=row.integration_id,
+        dedup_key=row.dedup_key,
+        created_at=row.created_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        resolved_at=row.resolved_at,
+        link=row.link,
+        image_url=row.image_url,
+    )
+
+
+def forget_escalation(session: Session, incident_id: int) -> None:
+    """Drop an incident's escalation state once escalation is over for good."""
+    session.execute(delete(EscalationStateRow).where(EscalationStateRow.incident_id == incident_id))

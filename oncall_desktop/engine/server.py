@@ -1,0 +1,184 @@
+"""The intake HTTP server (SPEC §4): Grafana OnCall-compatible integration URLs on aiohttp.
+
+`POST /integrations/v1/{alertmanager,grafana_alerting,webhook}/<token>/` (with or without the final
+slash). Unknown token → 403 and nothing stored; malformed body → 400 `{"error": reason}`; body over
+1 MiB → 413; 2xx only after the transaction holding the alert committed. Requests are written by
+one writer thread in batches (group commit), so many concurrent alerts share one commit.
+The access log is off: integration URLs carry their tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from oncall_desktop.domain import INTEGRATION_KINDS, Integration
+from oncall_desktop.engine import incidents
+from oncall_desktop.engine.clock import Clock
+from oncall_desktop.engine.incidents import IntakeOutcome
+from oncall_desktop.engine.intake import IntakeError, IntakeResult, parse
+from oncall_desktop.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+MAX_BATCH = 256
+INTEGRATIONS_REFRESH_SECONDS = 0.5
+
+IngestListener = Callable[[Sequence[IntakeOutcome]], None]
+
+
+@dataclass
+class _Pending:
+    integration: Integration
+    result: IntakeResult
+    future: asyncio.Future[IntakeOutcome] = field(repr=False)
+
+
+class IntakeServer:
+    """The integrations' tokens (refreshed when the configuration changes) and the writer queue."""
+
+    def __init__(self, store: Store, clock: Clock, on_ingested: IngestListener | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self.on_ingested = on_ingested
+        self._integrations: tuple[Integration, ...] = ()
+        self._revision: int | None = None
+        self._checked = float("-inf")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-writer")
+        self._queue: asyncio.Queue[_Pending] | None = None
+        self._batcher: asyncio.Task[None] | None = None
+
+    # -- tokens ---------------------------------------------------------------------------------
+
+    async def _refresh(self) -> None:
+        """Reload the tokens if the configuration changed (checked at most twice a second)."""
+        if time.monotonic() - self._checked < INTEGRATIONS_REFRESH_SECONDS:
+            return
+        self._checked = time.monotonic()
+        loop = asyncio.get_running_loop()
+        revision = await loop.run_in_executor(self._writer, self.store.revision)
+        if revision != self._revision:
+            self._integrations = tuple(await loop.run_in_executor(self._writer, self.store.integrations))
+            self._revision = revision
+
+    def _match(self, token: str) -> Integration | None:
+        """The integration whose token this is. Every token is compared, in constant time each, so
+        the response time tells nothing about which (or how much of one) matched."""
+        found = None
+        given = token.encode()
+        for integration in self._integrations:
+            if hmac.compare_digest(given, (integration.token or "").encode()) and integration.token:
+                found = integration
+        return found
+
+    async def integration_for(self, token: str) -> Integration | None:
+        await self._refresh()
+        return self._match(token)
+
+    # -- the writer -----------------------------------------------------------------------------
+
+    async def start(self, _app: web.Application) -> None:
+        self._queue = asyncio.Queue()
+        self._batcher = asyncio.create_task(self._run_batches())
+
+    async def stop(self, _app: web.Application) -> None:
+        if self._batcher is not None:
+            self._batcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._batcher
+        self._writer.shutdown(wait=True)
+
+    async def store_alert(self, integration: Integration, result: IntakeResult) -> IntakeOutcome:
+        assert self._queue is not None
+        future: asyncio.Future[IntakeOutcome] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Pending(integration, result, future))
+        return await future
+
+    async def _run_batches(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                outcomes = await loop.run_in_executor(self._writer, self._write, batch)
+            except Exception as error:
+                log.exception("storing %d alerts failed", len(batch))
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(error)
+                continue
+            for item, outcome in zip(batch, outcomes, strict=True):
+                if not item.future.done():
+                    item.future.set_result(outcome)
+
+    def _write(self, batch: list[_Pending]) -> list[IntakeOutcome]:
+        now = self.clock.now()
+        outcomes = incidents.ingest_batch(self.store, [(p.integration.id, p.result) for p in batch], now)
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            if outcome.opened:
+                log.info(
+                    "incident %s opened: %s [%s] via %s",
+                    outcome.incident_id,
+                    pending.result.title,
+                    pending.result.severity,
+                    pending.integration.id,
+                )
+            if outcome.resolved:
+                log.info("incident %s resolved by %s", outcome.incident_id, pending.integration.id)
+        if self.on_ingested is not None:
+            self.on_ingested(outcomes)
+        return outcomes
+
+    # -- the route ------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"]
+        if kind not in INTEGRATION_KINDS:
+            return _error(404, f"no integration kind {kind!r}; use one of {', '.join(INTEGRATION_KINDS)}")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _error(413, f"body: larger than {MAX_BODY} bytes")
+        integration = await self.integration_for(request.match_info["token"])
+        if integration is None:
+            return _error(403, "unknown integration token")
+        if integration.kind != kind:
+            return _error(400, f"this token belongs to a {integration.kind} integration, not {kind}")
+        try:
+            result = parse(integration, body)
+        except IntakeError as error:
+            return _error(400, str(error))
+        try:
+            outcome = await self.store_alert(integration, result)
+        except Exception:
+            return _error(503, "the alert could not be stored; retry")
+        return web.json_response(
+            {"incident": outcome.incident_id, "opened": outcome.opened, "resolved": outcome.resolved},
+            status=201 if outcome.opened else 200,
+        )
+
+
+def _error(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+def create_app(store: Store, clock: Clock, on_ingested: IngestListener | None = None) -> web.Application:
+    """The intake application; `on_ingested` is called (on the writer thread) after each commit."""
+    server = IntakeServer(store, clock, on_ingested)
+    app = web.Application(client_max_size=MAX_BODY)
+    app.on_startup.append(server.start)
+    app.on_cleanup.append(server.stop)
+    app.router.add_post("/integrations/v1/{kind}/{token}/", server.handle)
+    app.router.add_post("/integrations/v1/{kind}/{token}", server.handle)
+    return app

@@ -1,0 +1,124 @@
+"""The headless paging station (`oncall-desktop serve`): intake server and engine in one process.
+
+The intake server runs on an asyncio loop in the main thread; the engine ticks on its own thread,
+woken early whenever intake opens or resolves an incident, else at its next due instant (at most
+`MAX_IDLE` apart, so configuration changes and lapsed leases are noticed). SIGTERM and SIGINT stop
+both cleanly and release the engine lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+
+from aiohttp import web
+
+from oncall_desktop.engine.clock import Clock, ScaledClock
+from oncall_desktop.engine.engine import EscalationEngine
+from oncall_desktop.engine.incidents import IntakeOutcome
+from oncall_desktop.engine.notifiers import Notifier
+from oncall_desktop.engine.server import create_app
+from oncall_desktop.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_IDLE = 1.0
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (IPv6 hosts in brackets) → (host, port); ValueError with the reason."""
+    host, sep, port_text = text.strip().rpartition(":")
+    if not sep or not host:
+        raise ValueError(f"{text!r} is not HOST:PORT")
+    host = host.strip("[]")
+    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ValueError(f"{text!r}: the port must be a number from 0 to 65535")
+    return host, int(port_text)
+
+
+class EngineLoop:
+    """Runs `engine.tick` on a thread until stopped; `wake()` makes it tick at once."""
+
+    def __init__(self, engine: EscalationEngine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="escalation-engine", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join()
+        self.engine.release()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                report = self.engine.tick(self.clock.now())
+            except Exception:
+                log.exception("engine tick failed; retrying")
+                self._wake.wait(MAX_IDLE)
+                continue
+            if report.more:
+                continue
+            self._wake.wait(self._idle(report.next_due))
+
+    def _idle(self, next_due: datetime | None) -> float:
+        if next_due is None:
+            return MAX_IDLE
+        seconds = (next_due - self.clock.now()).total_seconds()
+        if isinstance(self.clock, ScaledClock):
+            seconds /= self.clock.speed
+        return min(MAX_IDLE, max(0.0, seconds))
+
+
+async def serve(store: Store, host: str, port: int, clock: Clock, notifiers: Sequence[Notifier] = ()) -> None:
+    engine = EscalationEngine(store, notifiers)
+    loop = EngineLoop(engine, clock)
+
+    def ingested(outcomes: Sequence[IntakeOutcome]) -> None:
+        if any(o.opened or o.resolved for o in outcomes):
+            loop.wake()
+
+    app = create_app(store, clock, ingested)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    stop = asyncio.Event()
+    event_loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        event_loop.add_signal_handler(sig, stop.set)
+    loop.start()
+    log.info("station listening on http://%s:%d (engine %s)", host, port, engine.holder)
+    try:
+        await stop.wait()
+    finally:
+        log.info("station stopping")
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            event_loop.remove_signal_handler(sig)
+        await runner.cleanup()
+        await asyncio.get_running_loop().run_in_executor(None, loop.stop)
+
+
+def run_station(store: Store, listen: str, clock: Clock, notifiers: Sequence[Notifier] = ()) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit status. Raises ValueError for a bad `listen`."""
+    host, port = parse_listen(listen)
+    asyncio.run(serve(store, host, port, clock, notifiers))
+    return 0

@@ -1,0 +1,43 @@
+"""Tables the paging station adds: per-incident escalation state and per-notification dispatch state.
+
+They hang off `incidents` and `notifications` (migration 0002) so the base schema stays as it was.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oncall_desktop.store.models import Base, UtcDateTime
+
+
+class EscalationStateRow(Base):
+    """Where the engine is with one unresolved incident.
+
+    Every planned notification at or before `planned_until` is in the outbox (None: nothing planned
+    yet); `next_due_at` is the next instant the engine must plan it again; `revision` is the
+    configuration revision it was last planned with — a new revision re-plans every incident, from
+    `planned_until` on, so a configuration change never pages anyone for the past.
+    """
+
+    __tablename__ = "escalation_states"
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    next_due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    planned_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class NotificationDispatchRow(Base):
+    """How a notification's dispatch went: late (sent well after its instant), attempts, next retry."""
+
+    __tablename__ = "notification_dispatches"
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
