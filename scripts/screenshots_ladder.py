@@ -100,7 +100,16 @@ def main() -> int:
         preview.refresh()
         app.processEvents()
         dialog.grab().save(str(OUT / "ladder-preview-handover.png"))
-        dialog.reject()
+
+        # Invalid edits: a repeat as long as the wait to the next level, a wait that does not increase.
+        editor = dialog.editor
+        editor.cards[1].repeat.setValue(10)
+        editor.cards[3].wait.setValue(12)
+        editor.cards[2].chips[0].toggles.buttons[SMS].click()
+        dialog.save()
+        app.processEvents()
+        dialog.grab().save(str(OUT / "ladder-errors.png"))
+        dialog.done(0)
         store.close()
     return 0
 

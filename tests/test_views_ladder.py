@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QMenu
+from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop.domain import (
@@ -339,7 +339,7 @@ def test_warnings_are_listed_as_the_checklist_and_do_not_block_saving(
 
     lines = [dialog.editor.checklist.item(i).text() for i in range(2)]
     assert lines == [
-        "⚠ warning: Level 3 · add[0].target: dave has no phone or oncall_phone for sms",
+        "⚠ warning: Level 3 · Dave Okafor: dave has no phone or oncall_phone for sms",
         "⚠ warning: Level 3 · repeat: the last level has no repeat: nobody is notified again after it",
     ]
     assert card(dialog, 3).property("state") == "warning"
@@ -442,9 +442,25 @@ def test_the_preview_model_is_a_well_behaved_table(qtmodeltester: object, dialog
     qtmodeltester.check(model)  # type: ignore[attr-defined]
 
 
-def test_closing_the_dialog_stops_its_timers(dialog: LadderEditorDialog) -> None:
+# Showing the question box on the offscreen platform logs this harmless warning.
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_cancel_asks_before_discarding_edits_and_closing_stops_the_timers(
+    qtbot: QtBot, dialog: LadderEditorDialog, store: Store
+) -> None:
     card(dialog, 2).repeat.setValue(3)
     assert dialog.editor.preview._timer.isActive()
-    dialog.reject()
+
+    with qtbot.assertNotEmitted(dialog.finished):
+        dialog.reject()
+        question = dialog.discard_question
+        assert question is not None
+        assert "Discard your changes" in question.text()
+        question.button(QMessageBox.StandardButton.Cancel).click()
+    assert ladder(dialog)[2].repeat == 3
+
+    with qtbot.waitSignal(dialog.rejected):
+        dialog.reject()
+        dialog.discard_question.button(QMessageBox.StandardButton.Discard).click()
     assert not dialog.editor.preview._timer.isActive()
     assert not dialog.editor._validate_timer.isActive()
+    assert saved_ladder(store) == SEED_LADDER

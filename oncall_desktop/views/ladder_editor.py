@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -896,8 +897,22 @@ class LadderEditor(QWidget):
     def _describe(self, placed: LadderProblem) -> str:
         mark = "✖ error" if placed.is_error else "⚠ warning"
         where = f"Level {placed.level}" if placed.level is not None else "Ladder"
-        field = f" · {placed.field}" if placed.field else ""
-        return f"{mark}: {where}{field}: {placed.problem.reason}"
+        field = self._field_name(placed)
+        return f"{mark}: {where}{' · ' + field if field else ''}: {placed.problem.reason}"
+
+    def _field_name(self, placed: LadderProblem) -> str:
+        """The field in the user's words: a target's name rather than `add[0].target`."""
+        config = self.model.config
+        add = _ADD_PATH.match(placed.field)
+        ladder = self.model.ladder
+        if add is not None and placed.level is not None and placed.level < len(ladder):
+            targets = ladder[placed.level].add
+            position = int(add.group(1))
+            if position < len(targets):
+                return target_label(config, targets[position].target)
+        if placed.field.startswith("channels."):
+            return f"channels of {target_label(config, placed.field[len('channels.') :])}"
+        return placed.field
 
     def _reveal(self, item: QListWidgetItem) -> None:
         level = item.data(Qt.ItemDataRole.UserRole)
@@ -956,6 +971,7 @@ class LadderEditorDialog(QDialog):
         if rule is None:
             raise ValueError(f"unknown rule {rule_id!r}")
         self.rule = rule
+        self.discard_question: QMessageBox | None = None
         self.setWindowTitle(f"Escalation ladder — {rule.name}")
         self.editor = LadderEditor(config, rule, parent=self)
         stack = self.editor.stack
@@ -1015,6 +1031,30 @@ class LadderEditorDialog(QDialog):
                 command.redo()
         self.accept()
         return True
+
+    def reject(self) -> None:
+        """Cancel; with unsaved edits, first ask whether to discard them."""
+        if self.editor.model.ladder == self.rule.escalation or self.result() == QDialog.DialogCode.Accepted:
+            super().reject()
+            return
+        ask = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Discard changes?",
+            f"Discard your changes to the escalation ladder of {self.rule.name}?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        ask.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        ask.button(QMessageBox.StandardButton.Cancel).setText("Keep editing")
+        ask.finished.connect(
+            lambda answer: (
+                self.done(QDialog.DialogCode.Rejected)
+                if answer == QMessageBox.StandardButton.Discard
+                else None
+            )
+        )
+        self.discard_question = ask
+        ask.open()
 
     def done(self, result: int) -> None:
         self.editor.stop()

@@ -160,7 +160,7 @@ def elapsed_label(start: datetime, at: datetime) -> str:
 class PreviewModel(QAbstractTableModel):
     """The planned notifications, one row each, in the planner's order."""
 
-    COLUMNS = ("After", "When", "Who", "Channel", "Level", "Why")
+    COLUMNS = ("After", "When", "Who", "Channels", "Why")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -168,6 +168,7 @@ class PreviewModel(QAbstractTableModel):
         self.rows: list[PreviewRow] = []
         self.start = datetime.now().astimezone()
         self.tz = timeutil.zone("UTC")
+        self.tz_name = "UTC"
         self._group: list[int] = []
 
     def set_rows(
@@ -182,6 +183,7 @@ class PreviewModel(QAbstractTableModel):
         self.rows = preview_rows(notifications)
         self.start = start
         self.tz = timeutil.zone(tz_name)
+        self.tz_name = tz_name
         self._group = []
         group, previous = -1, None
         for note in self.rows:
@@ -198,6 +200,8 @@ class PreviewModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if section == 1:
+                return f"When ({self.tz_name.rsplit('/', 1)[-1].replace('_', ' ')})"
             return self.COLUMNS[section]
         return None
 
@@ -236,13 +240,11 @@ class PreviewModel(QAbstractTableModel):
             return person.name if person else note.person
         if column == 3:
             return " + ".join(CHANNEL_LABELS[c] for c in ordered_channels(note.channels))
-        if column == 4:
-            return f"L{note.level}"
         if note.handover:
-            return "handover: newly on call"
+            return f"handover · level {note.level}"
         if note.repeat:
-            return f"repeat {note.repeat} of level {note.level}"
-        return f"level {note.level} reached"
+            return f"level {note.level} · repeat {note.repeat}"
+        return f"level {note.level}"
 
 
 class LadderPreview(QWidget):
