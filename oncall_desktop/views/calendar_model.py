@@ -1,0 +1,242 @@
+"""What the calendar shows: the visible span in the chosen zone and the final schedule over it.
+
+The model owns the choices (zone, month/week/day, the date shown, "my on-call", hidden rules) and
+asks the core's `Schedules.final_schedule` for the visible span. Results are cached per
+(configuration revision, span, person filter), so switching back and forth between zones or months
+costs a dictionary look-up.
+
+Signals:
+    changed: anything the calendar draws changed.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor
+
+from oncall_desktop.domain import Configuration, OnCallRule, Override
+from oncall_desktop.schedule import Schedules
+from oncall_desktop.timeutil import resolve_wall, system_zone_name, zone
+from oncall_desktop.views.colours import fallback_colour, person_colours
+
+ViewMode = Literal["month", "week", "day"]
+VIEW_MODES: tuple[ViewMode, ...] = ("month", "week", "day")
+LOCAL_ZONE = "Local"
+_CACHE_SIZE = 48
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One thing on the calendar: a person on call for a rule, or a gap (`person` None)."""
+
+    rule: str
+    person: str | None
+    start: datetime
+    end: datetime
+    override: Override | None = None
+
+    @property
+    def is_gap(self) -> bool:
+        return self.person is None
+
+
+@dataclass(frozen=True, slots=True)
+class DayColumn:
+    """A calendar day in the chosen zone: [start, end) between two local midnights."""
+
+    day: date
+    start: datetime
+    end: datetime
+
+    @property
+    def hours(self) -> float:
+        """23, 24 or 25 on a DST change (other values in zones that shift by half an hour)."""
+        return (self.end - self.start).total_seconds() / 3600
+
+
+def resolve_zone_name(name: str) -> str:
+    """An IANA name for a zone choice: "Local" is the system's zone."""
+    return system_zone_name() if name == LOCAL_ZONE else name
+
+
+class CalendarModel(QObject):
+    """The calendar's state and the schedule for what it shows."""
+
+    changed = Signal()
+
+    def __init__(self, now: Callable[[], datetime] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.config = Configuration()
+        self.revision = -1
+        self.zone_choice = LOCAL_ZONE
+        self.tz: ZoneInfo = zone(resolve_zone_name(LOCAL_ZONE))
+        self.mode: ViewMode = "month"
+        self.anchor: date = self.now().astimezone(self.tz).date()
+        self.person_filter: str | None = None
+        self.hidden_rules: frozenset[str] = frozenset()
+        self._schedules: Schedules | None = None
+        self._colours: dict[str, QColor] = {}
+        self._overrides: dict[tuple[str, str], list[Override]] = {}
+        self._cache: OrderedDict[tuple[object, ...], list[Block]] = OrderedDict()
+
+    # -- choices ---------------------------------------------------------------------------------
+
+    def set_configuration(self, config: Configuration, revision: int) -> None:
+        self.config = config
+        self.revision = revision
+        self._schedules = None
+        self._cache.clear()
+        self._colours = person_colours(config.people)
+        self._overrides = {}
+        for override in config.overrides:
+            self._overrides.setdefault((override.rule, override.person), []).append(override)
+        self.changed.emit()
+
+    def set_zone(self, choice: str) -> None:
+        """Show the calendar in `choice` ("Local" or an IANA name); the date shown stays."""
+        tz = zone(resolve_zone_name(choice))
+        if choice == self.zone_choice:
+            return
+        self.zone_choice = choice
+        self.tz = tz
+        self.changed.emit()
+
+    def set_mode(self, mode: ViewMode) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            self.changed.emit()
+
+    def set_anchor(self, day: date) -> None:
+        if day != self.anchor:
+            self.anchor = day
+            self.changed.emit()
+
+    def set_person_filter(self, person_id: str | None) -> None:
+        if person_id != self.person_filter:
+            self.person_filter = person_id
+            self.changed.emit()
+
+    def set_hidden_rules(self, rule_ids: Iterable[str]) -> None:
+        hidden = frozenset(rule_ids)
+        if hidden != self.hidden_rules:
+            self.hidden_rules = hidden
+            self.changed.emit()
+
+    def go_today(self) -> None:
+        self.set_anchor(self.now().astimezone(self.tz).date())
+
+    def step(self, direction: int) -> None:
+        """Move one month, week or day forward (1) or back (-1)."""
+        if self.mode == "month":
+            year, month = divmod(self.anchor.year * 12 + self.anchor.month - 1 + direction, 12)
+            self.set_anchor(date(year, month + 1, 1))
+        else:
+            self.set_anchor(self.anchor + timedelta(days=7 if self.mode == "week" else 1) * direction)
+
+    # -- what is visible -------------------------------------------------------------------------
+
+    def days(self) -> list[date]:
+        """The visible days: six weeks from the Monday before the 1st, a Monday-first week, or one day."""
+        if self.mode == "day":
+            return [self.anchor]
+        if self.mode == "week":
+            monday = self.anchor - timedelta(days=self.anchor.weekday())
+            return [monday + timedelta(days=i) for i in range(7)]
+        first = self.anchor.replace(day=1)
+        start = first - timedelta(days=first.weekday())
+        return [start + timedelta(days=i) for i in range(42)]
+
+    def midnight(self, day: date) -> datetime:
+        """The instant the day starts in the chosen zone (a midnight lost to DST: the first instant after)."""
+        return resolve_wall(datetime(day.year, day.month, day.day), self.tz)
+
+    def columns(self) -> list[DayColumn]:
+        days = self.days()
+        bounds = [self.midnight(d) for d in [*days, days[-1] + timedelta(days=1)]]
+        return [DayColumn(d, bounds[i], bounds[i + 1]) for i, d in enumerate(days)]
+
+    def span(self) -> tuple[datetime, datetime]:
+        days = self.days()
+        return self.midnight(days[0]), self.midnight(days[-1] + timedelta(days=1))
+
+    def visible_rules(self) -> list[OnCallRule]:
+        return [r for r in self.config.rules if r.id not in self.hidden_rules]
+
+    def title(self) -> str:
+        if self.mode == "month":
+            return self.anchor.strftime("%B %Y")
+        if self.mode == "day":
+            return self.anchor.strftime("%A %-d %B %Y")
+        days = self.days()
+        return f"{days[0]:%-d %b} – {days[-1]:%-d %b %Y}"
+
+    def state_key(self) -> tuple[object, ...]:
+        """Everything the drawing depends on, for the widget's layout cache."""
+        return (
+            self.revision,
+            self.mode,
+            self.anchor,
+            self.tz.key,
+            self.person_filter,
+            self.hidden_rules,
+        )
+
+    # -- the schedule ----------------------------------------------------------------------------
+
+    def schedules(self) -> Schedules:
+        if self._schedules is None:
+            self._schedules = Schedules(self.config)
+        return self._schedules
+
+    def blocks(self) -> list[Block]:
+        """Intervals and gaps over the visible span (gaps only without the "my on-call" filter)."""
+        start, end = self.span()
+        key = (self.revision, start, end, self.person_filter)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+        else:
+            cached = self._compute(start, end)
+            self._cache[key] = cached
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        if not self.hidden_rules:
+            return cached
+        return [b for b in cached if b.rule not in self.hidden_rules]
+
+    def _compute(self, start: datetime, end: datetime) -> list[Block]:
+        schedule = self.schedules().final_schedule(start, end, person=self.person_filter)
+        blocks = [
+            Block(i.rule, i.person, i.start, i.end, self._override_of(i.rule, i.person, i.start, i.end))
+            if i.override
+            else Block(i.rule, i.person, i.start, i.end)
+            for i in schedule.intervals
+        ]
+        blocks.extend(Block(g.rule, None, g.start, g.end) for g in schedule.gaps)
+        return blocks
+
+    def _override_of(self, rule: str, person: str, start: datetime, end: datetime) -> Override | None:
+        """The stored override behind an override interval: the one overlapping it most."""
+        candidates = [o for o in self._overrides.get((rule, person), []) if o.start < end and o.end > start]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda o: min(o.end, end) - max(o.start, start))
+
+    def colour(self, person_id: str) -> QColor:
+        return self._colours.get(person_id) or fallback_colour(person_id)
+
+    def person_name(self, person_id: str) -> str:
+        person = self.config.person(person_id)
+        return person.name if person else person_id
+
+    def legend(self) -> list[tuple[str, str, QColor]]:
+        """(id, name, colour) of every person, in configuration order."""
+        return [(p.id, p.name, self.colour(p.id)) for p in self.config.people]

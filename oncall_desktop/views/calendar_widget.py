@@ -1,0 +1,658 @@
+"""The custom-painted on-call calendar: month, week and day views of a `CalendarModel`.
+
+Week and day views have one column per day and one row per real hour of the chosen zone, so a
+spring-forward day is 23 rows tall and a fall-back day 25; each visible rule gets a lane in every
+column. The month view shows, in each day cell, one thin timeline of the local day per rule.
+
+The widget only draws and reports what the user did; the main window turns the reports into
+undoable edits.
+
+Signals:
+    block_selected(object): a `Block` was clicked (None: the selection was cleared).
+    override_requested(str, str, object, object): (rule, person, start, end) — a person was dropped
+        on a slot, or a span was drag-selected (person "" — the receiver asks who).
+    override_changed(object, object, object): (override, new start, new end) — moved or resized.
+    override_delete_requested(object): Delete was pressed on a selected override.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from oncall_desktop.domain import Override
+from oncall_desktop.views.calendar_model import Block, CalendarModel, DayColumn
+from oncall_desktop.views.colours import GAP_COLOUR, NOW_COLOUR, text_colour
+
+PERSON_MIME = "application/x-oncall-person"
+HEADER_H = 40.0
+LANE_H = 16.0
+GUTTER_W = 70.0
+LEGEND_H = 28.0
+MONTH_HEADER_H = 22.0
+CELL_TITLE_H = 17.0
+SNAP = timedelta(minutes=15)
+SELECT_SNAP = timedelta(minutes=30)
+EDGE_PX = 6.0
+DST_GUTTER_W = 34.0
+
+_GAP_FILL = QColor("#fff1cc")
+_GRID = QColor("#d9d9d9")
+_TEXT = QColor("#202020")
+_MUTED = QColor("#6b6b6b")
+_SELECTION = QColor("#0057d9")
+_WEEKEND = QColor("#f6f6f6")
+_TODAY = QColor("#eaf2ff")
+
+
+@dataclass(frozen=True, slots=True)
+class PaintedBlock:
+    rect: QRectF
+    block: Block
+    label: str
+
+
+@dataclass(slots=True)
+class _Drag:
+    kind: Literal["select", "move", "resize-start", "resize-end"]
+    rule: str
+    origin: datetime
+    current: datetime
+    override: Override | None = None
+
+
+def _fmt_hm(value: datetime) -> str:
+    return value.strftime("%H:%M")
+
+
+class CalendarWidget(QWidget):
+    """Draws the model; reports clicks, drops, drags and Delete as signals."""
+
+    block_selected = Signal(object)
+    override_requested = Signal(str, str, object, object)
+    override_changed = Signal(object, object, object)
+    override_delete_requested = Signal(object)
+
+    def __init__(self, model: CalendarModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.selected: Block | None = None
+        self._layout_key: tuple[object, ...] | None = None
+        self._painted: list[PaintedBlock] = []
+        self._columns: list[DayColumn] = []
+        self._rules: list[str] = []
+        self._drag: _Drag | None = None
+        self._press: QPointF | None = None
+        self.setAcceptDrops(True)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(640, 420)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        model.changed.connect(self._model_changed)
+        self._font = QFont(self.font())
+        self._small = QFont(self.font())
+        self._small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1.5))
+        self._bold = QFont(self.font())
+        self._bold.setBold(True)
+        self._now_timer = QTimer(self)
+        self._now_timer.setInterval(60_000)
+        self._now_timer.timeout.connect(self.update)
+        self._now_timer.start()
+
+    # -- geometry ------------------------------------------------------------------------------
+
+    def _model_changed(self) -> None:
+        if self.selected is not None and self.selected not in self.model.blocks():
+            self.selected = None
+            self.block_selected.emit(None)
+        self.update()
+
+    def _area(self) -> QRectF:
+        """Where days are drawn (below the header, above the legend)."""
+        if self.model.mode == "month":
+            return QRectF(4, MONTH_HEADER_H, self.width() - 8, self.height() - MONTH_HEADER_H - LEGEND_H)
+        top = HEADER_H + LANE_H
+        return QRectF(GUTTER_W, top, self.width() - GUTTER_W - 6, self.height() - top - LEGEND_H)
+
+    def rows(self) -> int:
+        """Rows of the week/day grid: the most real hours any visible day has."""
+        return max(round(c.hours) for c in self.model.columns())
+
+    def _hour_h(self) -> float:
+        return self._area().height() / self.rows()
+
+    def _col_rect(self, index: int) -> QRectF:
+        area = self._area()
+        if self.model.mode == "month":
+            w, h = area.width() / 7, area.height() / 6
+            return QRectF(area.left() + (index % 7) * w, area.top() + (index // 7) * h, w, h)
+        w = area.width() / len(self._columns)
+        return QRectF(area.left() + index * w, area.top(), w, area.height())
+
+    def _lane_rect(self, index: int, lane: int) -> QRectF:
+        """Week/day: the lane of a rule in a day column; month: the rule's timeline row in a cell."""
+        cell = self._col_rect(index)
+        n = max(1, len(self._rules))
+        if self.model.mode == "month":
+            top = cell.top() + CELL_TITLE_H
+            h = min(18.0, (cell.height() - CELL_TITLE_H - 3) / n)
+            return QRectF(cell.left() + 2, top + lane * h, cell.width() - 4, h)
+        left = cell.left() + 2
+        if self.model.mode == "week" and round(self._columns[index].hours) != 24:
+            left += DST_GUTTER_W
+        w = (cell.right() - 2 - left) / n
+        return QRectF(left + lane * w, cell.top(), w, cell.height())
+
+    def _x_or_y(self, col: DayColumn, lane_rect: QRectF, t: datetime) -> float:
+        hours = (t - col.start).total_seconds() / 3600
+        if self.model.mode == "month":
+            return lane_rect.left() + lane_rect.width() * hours / col.hours
+        return lane_rect.top() + hours * self._hour_h()
+
+    def span_rects(self, rule: str, start: datetime, end: datetime) -> list[QRectF]:
+        """The rectangles [start, end) of `rule` covers, one per visible day it touches."""
+        self._ensure_layout()
+        if rule not in self._rules:
+            return []
+        lane = self._rules.index(rule)
+        rects = []
+        for index, col in enumerate(self._columns):
+            if start >= col.end or end <= col.start:
+                continue
+            lane_rect = self._lane_rect(index, lane)
+            a = self._x_or_y(col, lane_rect, max(start, col.start))
+            b = self._x_or_y(col, lane_rect, min(end, col.end))
+            if self.model.mode == "month":
+                rects.append(
+                    QRectF(a, lane_rect.top() + 1, max(1.0, b - a), max(1.0, lane_rect.height() - 2))
+                )
+            else:
+                rects.append(
+                    QRectF(lane_rect.left() + 1, a, max(1.0, lane_rect.width() - 2), max(1.0, b - a))
+                )
+        return rects
+
+    def hour_labels(self, index: int) -> list[tuple[float, str]]:
+        """(y, text) of every real hour in day column `index`: 02:00 is missing on a spring-forward day
+        and appears twice (with its zone abbreviation) on a fall-back day."""
+        col = self.model.columns()[index]
+        area = self._area()
+        hour_h = self._hour_h()
+        labels = []
+        t = col.start
+        k = 0
+        dst_day = round(col.hours) != 24
+        while t < col.end:
+            local = t.astimezone(self.model.tz)
+            text = local.strftime("%H:%M")
+            if dst_day:
+                text += f" {local.tzname()}"
+            labels.append((area.top() + k * hour_h, text))
+            t += timedelta(hours=1)
+            k += 1
+        return labels
+
+    def _ensure_layout(self) -> None:
+        key = (*self.model.state_key(), self.width(), self.height())
+        if key == self._layout_key:
+            return
+        self._layout_key = key
+        self._columns = self.model.columns()
+        self._rules = [r.id for r in self.model.visible_rules()]
+        painted: list[PaintedBlock] = []
+        for block in self.model.blocks():
+            label = "gap" if block.person is None else self.model.person_name(block.person)
+            painted.extend(
+                PaintedBlock(rect, block, label)
+                for rect in self.span_rects(block.rule, block.start, block.end)
+            )
+        self._painted = painted
+
+    def painted_blocks(self) -> list[PaintedBlock]:
+        self._ensure_layout()
+        return list(self._painted)
+
+    def block_at(self, pos: QPointF) -> Block | None:
+        self._ensure_layout()
+        for painted in reversed(self._painted):
+            if painted.rect.contains(pos):
+                return painted.block
+        return None
+
+    def slot_at(self, pos: QPointF) -> tuple[str, datetime, DayColumn] | None:
+        """(rule, instant, day) under a point, or None outside the days."""
+        self._ensure_layout()
+        for index, col in enumerate(self._columns):
+            cell = self._col_rect(index)
+            if not cell.contains(pos):
+                continue
+            for lane, rule in enumerate(self._rules):
+                lane_rect = self._lane_rect(index, lane)
+                if self.model.mode == "month":
+                    if not lane_rect.contains(pos):
+                        continue
+                    fraction = (pos.x() - lane_rect.left()) / lane_rect.width()
+                else:
+                    if not lane_rect.left() <= pos.x() < lane_rect.right():
+                        continue
+                    fraction = (pos.y() - lane_rect.top()) / self._hour_h() / col.hours
+                fraction = min(max(fraction, 0.0), 1.0)
+                instant = col.start + (col.end - col.start) * fraction
+                return rule, min(instant, col.end - timedelta(seconds=1)), col
+        return None
+
+    def hour_slot(self, pos: QPointF) -> tuple[str, datetime, datetime] | None:
+        """The slot a drop at `pos` means: its real hour (week/day) or its whole day (month)."""
+        slot = self.slot_at(pos)
+        if slot is None:
+            return None
+        rule, instant, col = slot
+        if self.model.mode == "month":
+            return rule, col.start, col.end
+        hours = int((instant - col.start).total_seconds() // 3600)
+        start = col.start + timedelta(hours=hours)
+        return rule, start, min(start + timedelta(hours=1), col.end)
+
+    # -- painting ------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self._ensure_layout()
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        if self.model.mode == "month":
+            self._paint_month_grid(painter)
+        else:
+            self._paint_time_grid(painter)
+        for painted in self._painted:
+            self._paint_block(painter, painted)
+        self._paint_drag(painter)
+        self._paint_now(painter)
+        self._paint_legend(painter)
+        painter.end()
+
+    def _paint_month_grid(self, painter: QPainter) -> None:
+        area = self._area()
+        today = self.model.now().astimezone(self.model.tz).date()
+        painter.setFont(self._bold)
+        painter.setPen(_MUTED)
+        w = area.width() / 7
+        for i, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")):
+            painter.drawText(
+                QRectF(area.left() + i * w, 0, w, MONTH_HEADER_H), Qt.AlignmentFlag.AlignCenter, name
+            )
+        for index, col in enumerate(self._columns):
+            cell = self._col_rect(index)
+            if col.day == today:
+                painter.fillRect(cell, _TODAY)
+            elif col.day.weekday() >= 5:
+                painter.fillRect(cell, _WEEKEND)
+            painter.setPen(_GRID)
+            painter.drawRect(cell)
+            in_month = col.day.month == self.model.anchor.month
+            painter.setPen(_TEXT if in_month else _MUTED)
+            painter.setFont(self._bold if col.day == today else self._small)
+            text = f"{col.day.day}" if col.day.day != 1 else col.day.strftime("%-d %b")
+            if round(col.hours) != 24:
+                text += f"  ({round(col.hours)} h)"
+            painter.drawText(
+                cell.adjusted(4, 1, -4, 0).toRect(),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                text,
+            )
+
+    def _paint_time_grid(self, painter: QPainter) -> None:
+        area = self._area()
+        hour_h = self._hour_h()
+        today = self.model.now().astimezone(self.model.tz).date()
+        reference = next((i for i, c in enumerate(self._columns) if round(c.hours) == 24), 0)
+        painter.setFont(self._small)
+        painter.setPen(_MUTED)
+        gutter_labels = self.hour_labels(reference)
+        if self.model.mode == "day":
+            gutter_labels = self.hour_labels(0)
+        for y, text in gutter_labels:
+            painter.drawText(QRectF(2, y - 1, GUTTER_W - 6, hour_h), Qt.AlignmentFlag.AlignRight, text)
+        for index, col in enumerate(self._columns):
+            cell = self._col_rect(index)
+            height = col.hours * hour_h
+            day_rect = QRectF(cell.left(), cell.top(), cell.width(), height)
+            if col.day == today:
+                painter.fillRect(day_rect, _TODAY)
+            elif col.day.weekday() >= 5:
+                painter.fillRect(day_rect, _WEEKEND)
+            painter.setPen(_GRID)
+            for k in range(round(col.hours) + 1):
+                y = cell.top() + k * hour_h
+                painter.drawLine(QPointF(cell.left(), y), QPointF(cell.right(), y))
+            painter.drawLine(QPointF(cell.left(), area.top() - LANE_H), QPointF(cell.left(), area.bottom()))
+            header = QRectF(cell.left(), 0, cell.width(), HEADER_H)
+            painter.setFont(self._bold if col.day == today else self._font)
+            painter.setPen(_TEXT)
+            painter.drawText(
+                header.adjusted(0, 2, 0, -HEADER_H / 2),
+                Qt.AlignmentFlag.AlignCenter,
+                col.day.strftime("%a %-d %b"),
+            )
+            if round(col.hours) != 24:
+                painter.setFont(self._small)
+                painter.setPen(QColor("#b05a00"))
+                painter.drawText(
+                    header.adjusted(0, HEADER_H / 2, 0, 0),
+                    Qt.AlignmentFlag.AlignCenter,
+                    f"{round(col.hours)}-hour day (DST)",
+                )
+                if self.model.mode == "week":
+                    # The gutter shows an ordinary day's hours; a DST day labels its own real hours.
+                    for y, text in self.hour_labels(index):
+                        painter.drawText(
+                            QRectF(cell.left() + 1, y, DST_GUTTER_W - 2, hour_h),
+                            Qt.AlignmentFlag.AlignLeft,
+                            text.split(" ")[0],
+                        )
+            painter.setFont(self._small)
+            painter.setPen(_MUTED)
+            metrics = QFontMetrics(self._small)
+            for lane, rule_id in enumerate(self._rules):
+                lane_rect = self._lane_rect(index, lane)
+                rule = self.model.config.rule(rule_id)
+                name = rule.name if rule else rule_id
+                label = QRectF(lane_rect.left(), area.top() - LANE_H, lane_rect.width(), LANE_H)
+                if metrics.horizontalAdvance(name) + 4 > label.width():
+                    name = _initials(name)
+                painter.drawText(
+                    label,
+                    Qt.AlignmentFlag.AlignCenter,
+                    metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(label.width()) - 2),
+                )
+        painter.setPen(_GRID)
+        painter.drawLine(
+            QPointF(area.left(), area.top() - LANE_H), QPointF(area.right(), area.top() - LANE_H)
+        )
+
+    def _paint_block(self, painter: QPainter, painted: PaintedBlock) -> None:
+        block, rect = painted.block, painted.rect
+        month = self.model.mode == "month"
+        if block.person is None:
+            painter.fillRect(rect, _GAP_FILL)
+            painter.fillRect(rect, QBrush(GAP_COLOUR, Qt.BrushStyle.BDiagPattern))
+            painter.setPen(QPen(GAP_COLOUR, 1))
+            painter.drawRect(rect)
+            ink = QColor("#8a4b00")
+        else:
+            colour = self.model.colour(block.person)
+            painter.fillRect(rect, colour)
+            ink = text_colour(colour)
+            if block.override is not None:
+                painter.fillRect(rect, QBrush(QColor(255, 255, 255, 110), Qt.BrushStyle.FDiagPattern))
+                painter.setPen(QPen(QColor("#111111"), 2))
+                painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        if block == self.selected:
+            painter.setPen(QPen(_SELECTION, 3))
+            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        if rect.width() < 16 or rect.height() < 9:
+            return
+        painter.setPen(ink)
+        painter.setFont(self._small)
+        metrics = QFontMetrics(self._small)
+        width = rect.width() - 4
+        label = painted.label
+        for candidate in (label, label.split(" ")[0], _initials(label)):
+            if metrics.horizontalAdvance(candidate) <= width:
+                label = candidate
+                break
+        else:
+            return
+        if month:
+            painter.drawText(
+                rect.adjusted(2, 0, -1, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label
+            )
+            return
+        lines = [label]
+        if block.override is not None:
+            lines.append("override" if metrics.horizontalAdvance("override") <= width else "ovr")
+        tz = self.model.tz
+        span = f"{_fmt_hm(block.start.astimezone(tz))}–{_fmt_hm(block.end.astimezone(tz))}"
+        if metrics.horizontalAdvance(span) <= width:
+            lines.append(span)
+        room = max(1, int((rect.height() - 2) // metrics.height()))
+        text = "\n".join(lines[:room])
+        painter.drawText(
+            rect.adjusted(2, 1, -2, -1), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text
+        )
+
+    def _paint_drag(self, painter: QPainter) -> None:
+        preview = self.drag_preview()
+        if preview is None:
+            return
+        rule, start, end = preview
+        painter.setPen(QPen(_SELECTION, 2, Qt.PenStyle.DashLine))
+        for rect in self.span_rects(rule, start, end):
+            painter.fillRect(rect, QColor(0, 87, 217, 60))
+            painter.drawRect(rect)
+
+    def _paint_now(self, painter: QPainter) -> None:
+        now = self.model.now()
+        for index, col in enumerate(self._columns):
+            if not col.start <= now < col.end:
+                continue
+            painter.setPen(QPen(NOW_COLOUR, 2))
+            if self.model.mode == "month":
+                cell = self._col_rect(index)
+                lane = self._lane_rect(index, 0)
+                x = self._x_or_y(col, lane, now)
+                painter.drawLine(QPointF(x, cell.top() + CELL_TITLE_H - 2), QPointF(x, cell.bottom() - 1))
+            else:
+                cell = self._col_rect(index)
+                y = self._x_or_y(col, cell, now)
+                painter.drawLine(QPointF(cell.left(), y), QPointF(cell.right(), y))
+                painter.setBrush(NOW_COLOUR)
+                painter.drawEllipse(QPointF(cell.left() + 1, y), 3.5, 3.5)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _paint_legend(self, painter: QPainter) -> None:
+        top = self.height() - LEGEND_H + 6
+        x = 8.0
+        painter.setFont(self._small)
+        metrics = QFontMetrics(self._small)
+        entries: list[tuple[str, QColor | None]] = [
+            (name, colour) for _pid, name, colour in self.model.legend()
+        ]
+        entries += [("override", None), ("gap (nobody on call)", GAP_COLOUR)]
+        for name, colour in entries:
+            swatch = QRectF(x, top + 2, 14, 12)
+            if name == "override":
+                painter.fillRect(swatch, QColor("#7f7f7f"))
+                painter.fillRect(swatch, QBrush(QColor(255, 255, 255, 110), Qt.BrushStyle.FDiagPattern))
+                painter.setPen(QPen(QColor("#111111"), 2))
+                painter.drawRect(swatch.adjusted(1, 1, -1, -1))
+            elif colour is GAP_COLOUR:
+                painter.fillRect(swatch, _GAP_FILL)
+                painter.fillRect(swatch, QBrush(GAP_COLOUR, Qt.BrushStyle.BDiagPattern))
+            elif colour is not None:
+                painter.fillRect(swatch, colour)
+            painter.setPen(_TEXT)
+            painter.drawText(QPointF(x + 18, top + 12), name)
+            x += 18 + metrics.horizontalAdvance(name) + 14
+            if x > self.width() - 60:
+                break
+
+    # -- interaction ---------------------------------------------------------------------------
+
+    def drag_preview(self) -> tuple[str, datetime, datetime] | None:
+        """(rule, start, end) of the span being selected, moved or resized, if any."""
+        drag = self._drag
+        if drag is None:
+            return None
+        if drag.kind == "select":
+            lo, hi = sorted((drag.origin, drag.current))
+            if self.model.mode == "month":
+                first = self._day_of(lo)
+                last = self._day_of(hi)
+                return drag.rule, first.start, last.end
+            return drag.rule, _floor(lo, SELECT_SNAP), _floor(hi, SELECT_SNAP) + SELECT_SNAP
+        assert drag.override is not None
+        delta = _round(drag.current - drag.origin, SNAP)
+        start, end = drag.override.start, drag.override.end
+        if drag.kind == "move":
+            return drag.rule, start + delta, end + delta
+        if drag.kind == "resize-start":
+            return drag.rule, min(start + delta, end - SNAP), end
+        return drag.rule, start, max(end + delta, start + SNAP)
+
+    def _day_of(self, instant: datetime) -> DayColumn:
+        return next(c for c in self._columns if c.start <= instant < c.end)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        pos = event.position()
+        self._press = pos
+        slot = self.slot_at(pos)
+        block = self.block_at(pos)
+        self._drag = None
+        if slot is None:
+            return
+        rule, instant, _col = slot
+        if block is not None and block.override is not None and self.model.mode != "month":
+            kind: Literal["move", "resize-start", "resize-end"] = "move"
+            rects = self.span_rects(block.rule, block.start, block.end)
+            if rects and abs(pos.y() - rects[0].top()) <= EDGE_PX and block.start == block.override.start:
+                kind = "resize-start"
+            elif rects and abs(pos.y() - rects[-1].bottom()) <= EDGE_PX and block.end == block.override.end:
+                kind = "resize-end"
+            self._drag = _Drag(kind, block.rule, instant, instant, block.override)
+        elif block is None or block.person is None:
+            self._drag = _Drag("select", rule, instant, instant)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._drag is None or self._press is None:
+            self._update_cursor(pos)
+            return
+        slot = self.slot_at(pos)
+        if slot is not None:
+            self._drag.current = slot[1]
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        pos = event.position()
+        moved = self._press is not None and (pos - self._press).manhattanLength() >= 4
+        preview = self.drag_preview() if moved else None
+        drag = self._drag
+        self._drag = None
+        self._press = None
+        if drag is not None and preview is not None:
+            rule, start, end = preview
+            if drag.kind == "select":
+                self.override_requested.emit(rule, "", start, end)
+            elif drag.override is not None and (start, end) != (drag.override.start, drag.override.end):
+                self.override_changed.emit(drag.override, start, end)
+            self.update()
+            return
+        self.select(self.block_at(pos))
+
+    def select(self, block: Block | None) -> None:
+        self.selected = block
+        self.block_selected.emit(block)
+        self.setFocus()
+        self.update()
+
+    def _update_cursor(self, pos: QPointF) -> None:
+        block = self.block_at(pos)
+        shape = Qt.CursorShape.ArrowCursor
+        if block is not None and block.override is not None and self.model.mode != "month":
+            rects = self.span_rects(block.rule, block.start, block.end)
+            near_edge = rects and (
+                abs(pos.y() - rects[0].top()) <= EDGE_PX or abs(pos.y() - rects[-1].bottom()) <= EDGE_PX
+            )
+            shape = Qt.CursorShape.SizeVerCursor if near_edge else Qt.CursorShape.OpenHandCursor
+        self.setCursor(shape)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:
+            if self.selected.override is not None:
+                self.override_delete_requested.emit(self.selected.override)
+            return
+        super().keyPressEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            block = self.block_at(QPointF(event.pos()))
+            if block is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.tooltip_text(block), self)
+            return True
+        return super().event(event)
+
+    def tooltip_text(self, block: Block) -> str:
+        rule = self.model.config.rule(block.rule)
+        tz = self.model.tz
+        who = "Nobody on call (gap)" if block.person is None else self.model.person_name(block.person)
+        kind = "" if block.person is None else (" — override" if block.override else " — rotation")
+        span = f"{block.start.astimezone(tz):%a %-d %b %H:%M} – {block.end.astimezone(tz):%a %-d %b %H:%M}"
+        return f"{rule.name if rule else block.rule}\n{who}{kind}\n{span} ({tz.key})"
+
+    # -- drops from the roster -----------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(PERSON_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasFormat(PERSON_MIME) and self.hour_slot(event.position()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        slot = self.hour_slot(event.position())
+        if not mime.hasFormat(PERSON_MIME) or slot is None:
+            event.ignore()
+            return
+        person = bytes(mime.data(PERSON_MIME).data()).decode()
+        event.acceptProposedAction()
+        rule, start, end = slot
+        self.override_requested.emit(rule, person, start, end)
+
+
+def _initials(name: str) -> str:
+    words = [w for w in name.replace("(", " ").replace("-", " ").split() if w]
+    return "".join(w[0].upper() for w in words[:3]) or name[:2]
+
+
+def _floor(value: datetime, step: timedelta) -> datetime:
+    seconds = int(value.timestamp())
+    unit = int(step.total_seconds())
+    return datetime.fromtimestamp(seconds - seconds % unit, value.tzinfo)
+
+
+def _round(value: timedelta, step: timedelta) -> timedelta:
+    return step * round(value / step)

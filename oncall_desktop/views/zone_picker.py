@@ -1,0 +1,83 @@
+"""A searchable IANA time-zone picker: "Local" and recently used zones first, then every zone.
+
+Signals:
+    zone_chosen(str): "Local" or an IANA name the user picked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
+
+from oncall_desktop.timeutil import all_zone_names, is_zone
+from oncall_desktop.views.calendar_model import LOCAL_ZONE
+
+RECENT_LIMIT = 8
+
+
+class ZonePicker(QComboBox):
+    zone_chosen = Signal(str)
+
+    def __init__(self, *, include_local: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.include_local = include_local
+        self.recent: list[str] = []
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMaxVisibleItems(20)
+        self.setMinimumContentsLength(22)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        completer = QCompleter(self.model(), self)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.setCompleter(completer)
+        self._fill()
+        self.activated.connect(self._picked)
+        completer.activated.connect(self._picked_text)
+        line_edit = self.lineEdit()
+        assert line_edit is not None
+        line_edit.setPlaceholderText("Search time zones…")
+        line_edit.editingFinished.connect(lambda: self._picked_text(line_edit.text()))
+
+    def _fill(self) -> None:
+        current = self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        head = [LOCAL_ZONE] if self.include_local else []
+        head += [z for z in self.recent if z != LOCAL_ZONE]
+        self.addItems(head)
+        if head:
+            self.insertSeparator(len(head))
+        self.addItems([z for z in all_zone_names() if z not in head])
+        self.setCurrentText(current)
+        self.blockSignals(False)
+
+    def set_recent(self, zones: Sequence[str]) -> None:
+        self.recent = [z for z in zones if z == LOCAL_ZONE or is_zone(z)][:RECENT_LIMIT]
+        self._fill()
+
+    def current_zone(self) -> str:
+        return self.currentText().strip()
+
+    def set_zone(self, name: str) -> None:
+        self.blockSignals(True)
+        self.setCurrentText(name)
+        self.blockSignals(False)
+
+    def is_valid(self, name: str) -> bool:
+        return (self.include_local and name == LOCAL_ZONE) or is_zone(name)
+
+    def _picked(self, row: int) -> None:
+        self._picked_text(self.itemText(row))
+
+    def _picked_text(self, text: str) -> None:
+        name = text.strip()
+        if not self.is_valid(name):
+            return
+        self.set_zone(name)
+        if self.include_local:
+            self.set_recent([name, *[z for z in self.recent if z != name]])
+        self.zone_chosen.emit(name)
