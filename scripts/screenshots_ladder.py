@@ -107,6 +107,7 @@ def main() -> int:
         editor.cards[3].wait.setValue(12)
         editor.cards[2].chips[0].toggles.buttons[SMS].click()
         dialog.save()
+        preview.refresh()
         app.processEvents()
         dialog.grab().save(str(OUT / "ladder-errors.png"))
         dialog.done(0)

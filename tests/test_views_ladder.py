@@ -295,6 +295,7 @@ def test_a_repeat_not_shorter_than_the_gap_to_the_next_level_is_shown_on_its_car
     assert card(dialog, 1).repeat_message.isVisibleTo(dialog)
     assert card(dialog, 2).message_texts() == []
     assert "Not saved" in dialog.status.text()
+    assert dialog.editor.preview.caution.isVisibleTo(dialog)
     assert saved_ladder(store) == SEED_LADDER
 
 
@@ -424,6 +425,23 @@ def test_the_preview_shows_the_handover_when_the_start_is_near_a_shift_change(
     handovers = [row for row in preview.model.rows if row.handover]
     assert [(r.at, r.person, r.channels) for r in handovers] == [(HANDOFF, "alice", (EMAIL, SMS))]
     assert "Shift change at T+10: Alice Chen takes over." in preview.summary.text()
+
+
+def test_the_default_rules_preview_equals_the_planner_for_an_untagged_incident(
+    qtbot: QtBot, store: Store
+) -> None:
+    editing = LadderEditorDialog(store, "default")
+    qtbot.addWidget(editing)
+    preview = editing.editor.preview
+    preview.set_start(WEDNESDAY)
+    preview.refresh()
+
+    facts = IncidentFacts(WEDNESDAY, Severity.P0)
+    notes = plan(Schedules(seed_configuration()), facts, until=WEDNESDAY + timedelta(hours=2))
+    assert shown_rows(editing) == [
+        (n.at, n.person, n.channel, n.level, n.rule, n.repeat, n.handover) for n in notes
+    ]
+    assert [(n.person, n.channel) for n in notes] == [("erin", EMAIL)]
 
 
 def test_the_start_is_a_wall_time_in_the_chosen_zone(qtbot: QtBot, dialog: LadderEditorDialog) -> None:

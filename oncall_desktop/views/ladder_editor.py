@@ -444,6 +444,10 @@ class LevelCard(QFrame):
                 self.people.append(person)
             self.hint.setText("" if self.people else "The rule has no personnel yet.")
             self.hint.setVisible(not self.people)
+            if self.people:
+                own = QLabel("Tick a person to give them their own channels:")
+                own.setStyleSheet("color: #6b7380;")
+                self.targets_box.insertWidget(1, own)
         else:
             self.hint.setText("Drop people or teams here (or right-click → Add to this level)")
 
@@ -891,6 +895,11 @@ class LadderEditor(QWidget):
             self.checklist.addItem(item)
         if not self.problems:
             self.checklist.addItem("✔ No problems: the ladder can be saved.")
+        self.preview.set_caution(
+            "The ladder has errors: this is what it would do, but it cannot be saved yet."
+            if self.errors()
+            else ""
+        )
         self.validated.emit()
         return self.problems
 

@@ -295,6 +295,10 @@ class LadderPreview(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.caution = QLabel()
+        self.caution.setWordWrap(True)
+        self.caution.setStyleSheet("color: #c62828;")
+        self.caution.hide()
 
         self.model = PreviewModel(self)
         self.table = QTableView()
@@ -324,6 +328,7 @@ class LadderPreview(QWidget):
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.summary)
+        layout.addWidget(self.caution)
         layout.addWidget(self.table, 1)
 
         self.set_start(datetime.now().astimezone().replace(second=0, microsecond=0))
@@ -381,6 +386,11 @@ class LadderPreview(QWidget):
         self.config = config
         self.rule = rule
         self.schedule_refresh()
+
+    def set_caution(self, text: str) -> None:
+        """A warning above the rows, e.g. that the ladder shown cannot be saved as it is."""
+        self.caution.setText(text)
+        self.caution.setVisible(bool(text))
 
     def schedule_refresh(self) -> None:
         self._timer.start()
