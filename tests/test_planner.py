@@ -502,7 +502,12 @@ def routed_setups(draw: st.DrawFn) -> tuple[Configuration, datetime]:
 
 
 def spec_routed_timeline(
-    cfg: Configuration, created: datetime, tags: tuple[str, ...], severity: Severity, minutes: int
+    cfg: Configuration,
+    created: datetime,
+    tags: tuple[str, ...],
+    severity: Severity,
+    changes: tuple[tuple[int, Status], ...],
+    minutes: int,
 ) -> list[tuple[int, str, str, int, int, bool]]:
     """SPEC §3 with routing and handover, evaluated at every minute (all changes fall on minutes)."""
     schedules = Schedules(cfg)
@@ -513,6 +518,13 @@ def spec_routed_timeline(
         if held is None or (held[0], -held[1]) > (handover, -index):
             sent[(m, person, channel)] = (handover, index, k)
 
+    def status(m: int) -> Status:
+        return max((new for at, new in changes if at <= m), key=lambda s: s.rank, default=OPEN)
+
+    def entry(level: EscalationLevel) -> int | None:
+        return next((m for m in range(level.wait, minutes) if level.applies(severity, status(m))), None)
+
+    entries_by_rule: dict[str, list[int | None]] = {}
     previous: set[str] | None = None
     for m in range(minutes):
         t = created + timedelta(minutes=m)
@@ -521,31 +533,36 @@ def spec_routed_timeline(
             ladder = schedules.rules[rule_id].rule.escalation
             people_now = schedules.rules[rule_id].on_call(t)
             now.update(people_now)
-            entries = [
-                w if lvl.applies(severity, OPEN) else None for lvl, w in ((lvl, lvl.wait) for lvl in ladder)
-            ]
+            if rule_id not in entries_by_rule:
+                entries_by_rule[rule_id] = [entry(level) for level in ladder]
+            entries = entries_by_rule[rule_id]
             recipients = [
                 {(p, str(c)): None for p in people_now for c in ladder[0].channels_for(p)}
                 | {
-                    (t_.target, str(c)): None
-                    for lvl in ladder[1 : i + 1]
-                    for t_ in lvl.add
-                    for c in t_.channels
+                    (a.target, str(c)): None
+                    for level in ladder[1 : i + 1]
+                    for a in level.add
+                    for c in a.channels
                 }
                 for i in range(len(ladder))
             ]
-            for index, entry in enumerate(entries):
-                if entry == m:
+            for index, entered in enumerate(entries):
+                if entered == m:
                     for person, channel in recipients[index]:
                         offer(m, person, channel, index, 0, False)
-            active = max((i for i, e in enumerate(entries) if e is not None and e <= m), default=None)
-            if active is not None:
-                entry, repeat = entries[active], ladder[active].repeat
-                assert entry is not None
-                if repeat and m > entry and (m - entry) % repeat == 0:
+            applying = [
+                i
+                for i, e in enumerate(entries)
+                if e is not None and e <= m and ladder[i].applies(severity, status(m))
+            ]
+            if applying:
+                active = applying[-1]
+                entered, repeat = entries[active], ladder[active].repeat
+                assert entered is not None
+                if repeat and m > entered and (m - entered) % repeat == 0:
                     for person, channel in recipients[active]:
-                        offer(m, person, channel, active, (m - entry) // repeat, False)
-            if previous is not None and entries[0] is not None:
+                        offer(m, person, channel, active, (m - entered) // repeat, False)
+            if previous is not None and applying and applying[0] == 0:
                 for person in people_now:
                     if person not in previous:
                         for channel in ladder[0].channels_for(person):
@@ -554,18 +571,32 @@ def spec_routed_timeline(
     return sorted((m, p, c, index, k, h) for (m, p, c), (h, index, k) in sent.items())
 
 
-@settings(max_examples=60, deadline=None)
-@given(setup=routed_setups(), severity=st.sampled_from(sorted(Severity)), tagged=st.booleans())
+@settings(max_examples=80, deadline=None)
+@given(
+    setup=routed_setups(),
+    severity=st.sampled_from(sorted(Severity)),
+    tagged=st.booleans(),
+    ack=st.one_of(st.none(), st.integers(0, 240)),
+    resolve=st.one_of(st.none(), st.integers(0, 300)),
+)
 def test_planner_routes_and_hands_over_as_the_spec_says_minute_by_minute(
-    setup: tuple[Configuration, datetime], severity: Severity, tagged: bool
+    setup: tuple[Configuration, datetime],
+    severity: Severity,
+    tagged: bool,
+    ack: int | None,
+    resolve: int | None,
 ) -> None:
     cfg, created = setup
     tags = ("service:x",) if tagged else ()
+    changes = tuple((m, s) for m, s in ((ack, WORKING), (resolve, RESOLVED)) if m is not None)
     notes = plan(
-        Schedules(cfg), IncidentFacts(created, severity, tags), until=created + timedelta(minutes=240)
+        Schedules(cfg),
+        IncidentFacts(created, severity, tags),
+        [StatusChange(created + timedelta(minutes=m), s) for m, s in changes],
+        until=created + timedelta(minutes=240),
     )
     got = [
         ((n.at - created) // timedelta(minutes=1), n.person, str(n.channel), n.level, n.repeat, n.handover)
         for n in notes
     ]
-    assert got == spec_routed_timeline(cfg, created, tags, severity, 240)
+    assert got == spec_routed_timeline(cfg, created, tags, severity, changes, 240)
