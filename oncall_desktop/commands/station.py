@@ -64,7 +64,8 @@ def _serve(args: argparse.Namespace, context: Context) -> int:
     except ValueError as error:
         raise CliError(f"--listen: {error}") from None
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
-    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+    for noisy in ("aiohttp", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return run_station(context.store, listen, clock)
     except OSError as error:

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from oncall_desktop import timeutil
 from oncall_desktop.domain import Channel, Configuration, Status
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.incidents import Incident, NotificationRecord, write_session
@@ -374,7 +375,7 @@ class EscalationEngine:
                 "incident %s: %s at %s",
                 delivery.incident_id,
                 describe(delivery),
-                row.scheduled_at.isoformat(),
+                timeutil.format_instant(row.scheduled_at),
             )
         elif result.state == "failed":
             log.warning("incident %s: %s failed: %s", delivery.incident_id, describe(delivery), result.error)
