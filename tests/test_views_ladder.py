@@ -448,7 +448,9 @@ def test_the_start_is_a_wall_time_in_the_chosen_zone(qtbot: QtBot, dialog: Ladde
     preview = dialog.editor.preview
     preview.set_start(HANDOFF)
     assert preview.start_edit.time().hour() == 9
-    preview.zone.setCurrentText("America/New_York")
+    # As a user typing a zone and leaving the field (typing would open the completer's popup).
+    preview.zone.lineEdit().setText("America/New_York")
+    preview.zone.lineEdit().editingFinished.emit()
     assert preview.start() == HANDOFF
     assert preview.start_edit.time().hour() == 4
 

@@ -9,7 +9,6 @@ nothing is sent while the rule is off duty, as for a routed incident whose rule 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -28,7 +27,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QDateTimeEdit,
     QFormLayout,
     QHBoxLayout,
@@ -53,7 +51,9 @@ from oncall_desktop.domain import (
 )
 from oncall_desktop.planner import IncidentFacts, plan
 from oncall_desktop.schedule import Schedules
+from oncall_desktop.views.colours import fallback_colour, person_colours
 from oncall_desktop.views.ladder_model import CHANNEL_LABELS, ordered_channels
+from oncall_desktop.views.zone_picker import ZonePicker
 
 DEBOUNCE_MS = 100
 HORIZONS_HOURS = (1, 2, 6, 24)
@@ -61,7 +61,6 @@ DEFAULT_HORIZON_HOURS = 2
 HANDOVER_LEAD = timedelta(minutes=10)
 
 CHANNEL_COLOURS = {Channel.SMS: "#2e7d32", Channel.VOICE: "#c62828", Channel.EMAIL: "#1565c0"}
-_PERSON_PALETTE = ("#6a1b9a", "#00838f", "#ef6c00", "#5d4037", "#283593", "#ad1457", "#558b2f")
 _HANDOVER_BACKGROUND = "#fff3cd"
 _GROUP_BACKGROUND = "#f1f4f8"
 
@@ -94,11 +93,8 @@ def next_shift_change(config: Configuration, rule: OnCallRule, after: datetime) 
 
 
 def person_colour(config: Configuration, person_id: str) -> QColor:
-    person = config.person(person_id)
-    if person is not None and person.colour and QColor.isValidColorName(person.colour):
-        return QColor(person.colour)
-    digest = hashlib.sha1(person_id.encode()).digest()
-    return QColor(_PERSON_PALETTE[digest[0] % len(_PERSON_PALETTE)])
+    """The person's colour as the calendar shows it."""
+    return person_colours(config.people).get(person_id) or fallback_colour(person_id)
 
 
 def _swatch(colour: QColor, size: int = 12) -> QPixmap:
@@ -151,10 +147,11 @@ def _channel_swatches(channels: tuple[Channel, ...], size: int = 12) -> QPixmap:
 
 
 def elapsed_label(start: datetime, at: datetime) -> str:
+    """Minutes since the incident started, as the ladder's waits are written: T+45, T+1h05."""
     minutes = int((at - start) // timedelta(minutes=1))
     if minutes < 60:
         return f"T+{minutes}"
-    return f"T+{minutes} ({minutes // 60}h{minutes % 60:02d})"
+    return f"T+{minutes // 60}h{minutes % 60:02d}"
 
 
 class PreviewModel(QAbstractTableModel):
@@ -270,15 +267,9 @@ class LadderPreview(QWidget):
         for severity in Severity:
             self.severity.addItem(str(severity), severity)
         self.severity.setToolTip("Severity of the imagined incident")
-        self.zone = QComboBox()
-        self.zone.setEditable(True)
-        self.zone.addItems(list(timeutil.all_zone_names()))
-        self.zone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        completer = QCompleter(list(timeutil.all_zone_names()), self.zone)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.zone.setCompleter(completer)
-        self.zone.setCurrentText(rule.timezone)
+        self.zone = ZonePicker(include_local=False)
+        self.zone.set_zone(rule.timezone)
+        self.zone.setToolTip("Time zone of the incident's start time and of the times listed")
         self._zone_name = rule.timezone
         self.start_edit = QDateTimeEdit()
         self.start_edit.setDisplayFormat("ddd yyyy-MM-dd HH:mm")
@@ -335,7 +326,7 @@ class LadderPreview(QWidget):
         self.severity.currentIndexChanged.connect(self.schedule_refresh)
         self.start_edit.dateTimeChanged.connect(self.schedule_refresh)
         self.horizon.currentIndexChanged.connect(self.schedule_refresh)
-        self.zone.currentTextChanged.connect(self._zone_changed)
+        self.zone.zone_chosen.connect(self._zone_changed)
         self.near_handover.clicked.connect(self.start_near_shift_change)
 
     # -- inputs ----------------------------------------------------------------------------------
