@@ -366,6 +366,18 @@ def test_a_saved_ladder_is_one_undoable_step_on_the_main_window_stack(qtbot: QtB
     assert saved_ladder(store) == edited
 
 
+def test_saving_a_ladder_whose_rule_was_deleted_meanwhile_says_so(qtbot: QtBot, store: Store) -> None:
+    main_stack = QUndoStack()
+    editing = LadderEditorDialog(store, "payments", undo_stack=main_stack)
+    qtbot.addWidget(editing)
+    editing.editor.cards[3].repeat.setValue(12)
+    store.delete_rule("payments")
+
+    assert not editing.save()
+    assert editing.status.text() == "Not saved: the rule 'payments' no longer exists"
+    assert main_stack.count() == 0
+
+
 # -- the live preview ----------------------------------------------------------------------------
 
 

@@ -60,7 +60,7 @@ from oncall_desktop.domain import (
     Severity,
     Status,
 )
-from oncall_desktop.store import Store
+from oncall_desktop.store import Store, StoreError
 from oncall_desktop.validation import MAX_WAIT_MINUTES, Problem, validate_configuration
 from oncall_desktop.views.ladder_model import (
     CHANNEL_LABELS,
@@ -941,7 +941,11 @@ class LadderEditor(QWidget):
 
 
 class SaveLadder(QUndoCommand):
-    """A saved ladder, undoable from the main window: only the rule's escalation changes."""
+    """A saved ladder, undoable from the main window: only the rule's escalation changes.
+
+    If the first save fails (the rule was deleted meanwhile, say) the command makes itself obsolete,
+    so `QUndoStack.push` drops it, and keeps the reason in `error`.
+    """
 
     def __init__(self, store: Store, rule: OnCallRule, before: Ladder, after: Ladder) -> None:
         super().__init__(f"Edit escalation ladder of {rule.name}")
@@ -949,14 +953,25 @@ class SaveLadder(QUndoCommand):
         self.rule_id = rule.id
         self.before = before
         self.after = after
+        self.error: str | None = None
+        self._done_once = False
 
     def _save(self, ladder: Ladder) -> None:
         rule = self.store.load_configuration().rule(self.rule_id)
-        if rule is not None:
-            self.store.save_rule(replace(rule, escalation=ladder))
+        if rule is None:
+            raise StoreError(f"the rule {self.rule_id!r} no longer exists")
+        self.store.save_rule(replace(rule, escalation=ladder))
 
     def redo(self) -> None:
-        self._save(self.after)
+        try:
+            self._save(self.after)
+        except StoreError as exc:
+            if self._done_once:
+                raise
+            self.error = str(exc)
+            self.setObsolete(True)
+            return
+        self._done_once = True
 
     def undo(self) -> None:
         self._save(self.before)
@@ -1038,6 +1053,9 @@ class LadderEditorDialog(QDialog):
                 self.main_stack.push(command)
             else:
                 command.redo()
+            if command.error is not None:
+                self.status.setText(f"Not saved: {command.error}")
+                return False
         self.accept()
         return True
 
