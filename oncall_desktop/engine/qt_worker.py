@@ -1,0 +1,138 @@
+"""The escalation engine inside the app: a worker QObject on its own QThread.
+
+The only engine module that knows Qt. The worker owns an `EscalationEngine` and a single-shot
+QTimer; after each tick, `next_delay` (a pure function of the report and the clock) says when to
+tick again. It talks to the GUI only through queued signals carrying frozen dataclasses, and the GUI
+talks to it only through the store (acknowledge, resolve) and `wake()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
+
+from oncall_desktop.engine.clock import Clock
+from oncall_desktop.engine.engine import EscalationEngine, TickReport
+from oncall_desktop.engine.notifiers import Notifier
+from oncall_desktop.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_IDLE = timedelta(seconds=1)
+
+
+def next_delay(report: TickReport | None, now: datetime, max_idle: timedelta = MAX_IDLE) -> timedelta:
+    """How long to wait before the next tick: at once if a batch was cut short, else until the next
+    due instant, but never longer than `max_idle` (configuration changes, the lease, new incidents)."""
+    if report is None or report.more:
+        return timedelta(0)
+    if report.next_due is None:
+        return max_idle
+    return max(timedelta(0), min(max_idle, report.next_due - now))
+
+
+class EngineWorker(QObject):
+    """Runs the engine's ticks on the thread it was moved to.
+
+    Signals:
+        incident_opened(Incident): the engine started escalating a new incident.
+        notification_sent(NotificationRecord): a notification went out.
+        notification_failed(NotificationRecord): a notification failed for good, or will be retried.
+        incidents_changed(): incidents or their notifications changed; views should refresh.
+        lease_changed(bool): this app now runs (True) or no longer runs (False) the engine.
+    """
+
+    incident_opened = Signal(object)
+    notification_sent = Signal(object)
+    notification_failed = Signal(object)
+    incidents_changed = Signal()
+    lease_changed = Signal(bool)
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        notifiers: Sequence[Notifier] = (),
+        max_idle: timedelta = MAX_IDLE,
+    ) -> None:
+        super().__init__()
+        self.clock = clock
+        self.max_idle = max_idle
+        self.engine = EscalationEngine(store, notifiers)
+        self._timer: QTimer | None = None
+        self._holds_lease = False
+
+    @Slot()
+    def start(self) -> None:
+        """Begin ticking (call on the worker's thread, e.g. from QThread.started)."""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.tick)
+        self.tick()
+
+    @Slot()
+    def wake(self) -> None:
+        """Tick now (after the GUI acknowledged or resolved something, or on a test's fake clock)."""
+        self.tick()
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop ticking and release the lease; runs on the worker's thread."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer.setParent(None)  # destroyed here, on its own thread, not later by the GUI's
+            self._timer = None
+        self.engine.release()
+
+    @Slot()
+    def tick(self) -> None:
+        if self._timer is None:
+            return
+        report: TickReport | None = None
+        try:
+            report = self.engine.tick(self.clock.now())
+        except Exception:
+            log.exception("engine tick failed; retrying")
+        if report is not None:
+            self._publish(report)
+        delay = next_delay(report, self.clock.now(), self.max_idle)
+        self._timer.start(int(delay / timedelta(milliseconds=1)))
+
+    def _publish(self, report: TickReport) -> None:
+        if report.holds_lease != self._holds_lease:
+            self._holds_lease = report.holds_lease
+            self.lease_changed.emit(report.holds_lease)
+        for incident in report.opened:
+            self.incident_opened.emit(incident)
+        for sent in report.sent:
+            self.notification_sent.emit(sent)
+        for failed in report.failed:
+            self.notification_failed.emit(failed)
+        if report.changed:
+            self.incidents_changed.emit()
+
+
+class EngineThread:
+    """Owns the worker and its QThread: `start()`, then `shutdown()` (stop, quit(), wait())."""
+
+    def __init__(self, worker: EngineWorker) -> None:
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName("escalation-engine")
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.start)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def wake(self) -> None:
+        QMetaObject.invokeMethod(self.worker, "wake", Qt.ConnectionType.QueuedConnection)
+
+    def shutdown(self) -> None:
+        if self.thread.isRunning():
+            QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection)
+            self.thread.quit()
+            self.thread.wait()
