@@ -148,8 +148,9 @@ class CalendarWidget(QWidget):
         w = area.width() / len(self._columns)
         return QRectF(area.left() + index * w, area.top(), w, area.height())
 
-    def _lane_rect(self, index: int, lane: int) -> QRectF:
+    def lane_rect(self, index: int, lane: int) -> QRectF:
         """Week/day: the lane of a rule in a day column; month: the rule's timeline row in a cell."""
+        self._ensure_layout()
         cell = self._col_rect(index)
         n = max(1, len(self._rules))
         if self.model.mode == "month":
@@ -178,7 +179,7 @@ class CalendarWidget(QWidget):
         for index, col in enumerate(self._columns):
             if start >= col.end or end <= col.start:
                 continue
-            lane_rect = self._lane_rect(index, lane)
+            lane_rect = self.lane_rect(index, lane)
             a = self._x_or_y(col, lane_rect, max(start, col.start))
             b = self._x_or_y(col, lane_rect, min(end, col.end))
             if self.model.mode == "month":
@@ -246,7 +247,7 @@ class CalendarWidget(QWidget):
             if not cell.contains(pos):
                 continue
             for lane, rule in enumerate(self._rules):
-                lane_rect = self._lane_rect(index, lane)
+                lane_rect = self.lane_rect(index, lane)
                 if self.model.mode == "month":
                     if not lane_rect.contains(pos):
                         continue
@@ -373,7 +374,7 @@ class CalendarWidget(QWidget):
             painter.setPen(_MUTED)
             metrics = QFontMetrics(self._small)
             for lane, rule_id in enumerate(self._rules):
-                lane_rect = self._lane_rect(index, lane)
+                lane_rect = self.lane_rect(index, lane)
                 rule = self.model.config.rule(rule_id)
                 name = rule.name if rule else rule_id
                 label = QRectF(lane_rect.left(), area.top() - LANE_H, lane_rect.width(), LANE_H)
@@ -458,7 +459,7 @@ class CalendarWidget(QWidget):
             painter.setPen(QPen(NOW_COLOUR, 2))
             if self.model.mode == "month":
                 cell = self._col_rect(index)
-                lane = self._lane_rect(index, 0)
+                lane = self.lane_rect(index, 0)
                 x = self._x_or_y(col, lane, now)
                 painter.drawLine(QPointF(x, cell.top() + CELL_TITLE_H - 2), QPointF(x, cell.bottom() - 1))
             else:
@@ -535,14 +536,8 @@ class CalendarWidget(QWidget):
             return
         rule, instant, _col = slot
         if block is not None and block.override is not None and self.model.mode != "month":
-            kind: Literal["move", "resize-start", "resize-end"] = "move"
-            rects = self.span_rects(block.rule, block.start, block.end)
-            if rects and abs(pos.y() - rects[0].top()) <= EDGE_PX and block.start == block.override.start:
-                kind = "resize-start"
-            elif rects and abs(pos.y() - rects[-1].bottom()) <= EDGE_PX and block.end == block.override.end:
-                kind = "resize-end"
-            self._drag = _Drag(kind, block.rule, instant, instant, block.override)
-        elif block is None or block.person is None:
+            self._drag = _Drag(self._grip(block, pos), block.rule, instant, instant, block.override)
+        else:
             self._drag = _Drag("select", rule, instant, instant)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -580,15 +575,33 @@ class CalendarWidget(QWidget):
         self.setFocus()
         self.update()
 
+    def _grip(self, block: Block, pos: QPointF) -> Literal["move", "resize-start", "resize-end"]:
+        """Which part of an override block a press at `pos` takes: its start edge, end edge or body."""
+        assert block.override is not None
+        rects = self.span_rects(block.rule, block.start, block.end)
+        if not rects:
+            return "move"
+        first, last = rects[0], rects[-1]
+        if (
+            block.start == block.override.start
+            and first.left() <= pos.x() <= first.right()
+            and abs(pos.y() - first.top()) <= EDGE_PX
+        ):
+            return "resize-start"
+        if (
+            block.end == block.override.end
+            and last.left() <= pos.x() <= last.right()
+            and abs(pos.y() - last.bottom()) <= EDGE_PX
+        ):
+            return "resize-end"
+        return "move"
+
     def _update_cursor(self, pos: QPointF) -> None:
         block = self.block_at(pos)
         shape = Qt.CursorShape.ArrowCursor
         if block is not None and block.override is not None and self.model.mode != "month":
-            rects = self.span_rects(block.rule, block.start, block.end)
-            near_edge = rects and (
-                abs(pos.y() - rects[0].top()) <= EDGE_PX or abs(pos.y() - rects[-1].bottom()) <= EDGE_PX
-            )
-            shape = Qt.CursorShape.SizeVerCursor if near_edge else Qt.CursorShape.OpenHandCursor
+            grip = self._grip(block, pos)
+            shape = Qt.CursorShape.OpenHandCursor if grip == "move" else Qt.CursorShape.SizeVerCursor
         self.setCursor(shape)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
