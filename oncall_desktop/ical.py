@@ -32,6 +32,8 @@ DEFAULT_BACK = timedelta(days=14)
 DEFAULT_AHEAD = timedelta(days=180)
 # How far an infinite recurrence is expanded when no span is given.
 OPEN_RECURRENCE_REACH = timedelta(days=730)
+# At most this many occurrences are read from one file (protects against e.g. a minutely RRULE).
+MAX_OCCURRENCES = 20_000
 OVERRIDE_CATEGORY = "override"
 _UID_NAMESPACE = uuid.UUID("0b7c4b59-6d6c-4f0e-9a43-5f2a8d7c1e21")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -365,7 +367,7 @@ def _occurrences(
     else:
         lo, hi = start, end
     try:
-        components: Sequence[Any] = recurring_ical_events.of(calendar).between(lo, hi)
+        components = _expanded(calendar, lo, hi, tz)
     except (ValueError, TypeError, AttributeError) as error:
         raise IcalError(f"cannot expand the calendar's recurrences: {error}") from None
     events: list[_Occurrence] = []
@@ -379,6 +381,21 @@ def _occurrences(
             begins, ends = max(begins, start), min(ends, end)
         events.append((summary, begins, ends, _attendee_emails(component)))
     return events
+
+
+def _expanded(calendar: icalendar.Calendar, lo: datetime, hi: datetime, tz: tzinfo) -> list[Any]:
+    """Occurrences overlapping [lo, hi), at most MAX_OCCURRENCES (a minutely RRULE would be millions)."""
+    found: list[Any] = []
+    for component in recurring_ical_events.of(calendar).after(lo):
+        if _as_instant(component.get("dtstart").dt, tz) >= hi:
+            break
+        if len(found) == MAX_OCCURRENCES:
+            raise IcalError(
+                f"more than {MAX_OCCURRENCES} events between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}; "
+                "import a shorter span"
+            )
+        found.append(component)
+    return found
 
 
 def _event_end(component: Any, begins: datetime, tz: tzinfo) -> datetime:

@@ -184,3 +184,17 @@ def test_export_of_an_unknown_person_is_refused() -> None:
 def test_default_span_is_two_weeks_back_to_half_a_year_ahead() -> None:
     now = datetime(2026, 6, 1, 12, tzinfo=UTC)
     assert ical.default_span(now) == (now - timedelta(days=14), now + timedelta(days=180))
+
+
+def test_a_shift_without_known_start_keeps_its_uid_when_the_span_moves() -> None:
+    config = Configuration(
+        people=PEOPLE,
+        rules=(OnCallRule("default", "Default", "UTC", personnel=("alice", "bob"), escalation=LADDER[:1]),),
+    )
+    first = icalendar.Calendar.from_ical(ical.export_calendar(config, START, END))
+    later = icalendar.Calendar.from_ical(ical.export_calendar(config, START + timedelta(days=3), END))
+    assert sorted(str(e["UID"]) for e in first.walk("VEVENT")) == sorted(
+        str(e["UID"]) for e in later.walk("VEVENT")
+    )
+    assert len(first.walk("VEVENT")) == 2
+    assert "continues beyond the exported span" in str(first.walk("VEVENT")[0]["DESCRIPTION"])

@@ -273,3 +273,14 @@ def test_cli_export_writes_the_file(capsys: pytest.CaptureFixture[str], tmp_path
     assert main([*args[:-2], "--person", "zoe", "-o", str(out)]) == 2
     assert "unknown person 'zoe'" in capsys.readouterr().err
     assert main([*args, "--start", "2026-03-01T00:00"]) == 2
+
+
+def test_a_runaway_recurrence_is_refused_instead_of_expanded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ical, "MAX_OCCURRENCES", 200)  # the real limit takes seconds to reach
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:m\r\n"
+        "DTSTART:20260105T090000Z\r\nDURATION:PT1M\r\nRRULE:FREQ=MINUTELY\r\n"
+        "SUMMARY:Bob Stone\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    with pytest.raises(ical.IcalError, match="more than 200 events between 2026-01-04 and 2028-01-05"):
+        ical.preview_import(text, config_with_rule("UTC"), "cover")
