@@ -1,0 +1,162 @@
+"""Render the Incidents page offscreen to docs/screenshots/incidents.png.
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_incidents.py
+Uses a throwaway SQLite store with the demo team; incidents arrive through the engine's intake
+functions over the last hours on a fake clock, and the escalation engine ticks along so the
+timelines hold real notifications, an acknowledgement, a resolution and a failed page.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from oncall_desktop.demo import demo_configuration
+from oncall_desktop.domain import Channel, Integration, Severity
+from oncall_desktop.engine import incidents
+from oncall_desktop.engine.clock import FakeClock
+from oncall_desktop.engine.engine import EscalationEngine
+from oncall_desktop.engine.intake import IncomingAlert, IntakeResult
+from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe
+from oncall_desktop.store import Store
+from oncall_desktop.views.incidents_view import IncidentsPage
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+NOW = datetime(2026, 11, 18, 14, 20, tzinfo=UTC)
+
+# (minutes before NOW, severity, title, tags, description)
+INCIDENTS = (
+    (
+        185,
+        Severity.P2,
+        "Disk 85% full on db-replica-2",
+        ("service:platform-db", "env:prod"),
+        "Filesystem /var/lib/postgresql is 85% full and growing 2%/h.",
+    ),
+    (
+        140,
+        Severity.P3,
+        "Certificate for status.example.com expires in 9 days",
+        ("service:platform-edge", "env:prod"),
+        "",
+    ),
+    (
+        95,
+        Severity.P1,
+        "Checkout latency p99 above 2 s",
+        ("service:billing-checkout", "env:prod"),
+        "p99 of POST /checkout is 2.4 s over the last 10 minutes (SLO 800 ms).",
+    ),
+    (
+        42,
+        Severity.P0,
+        "Payments API returning 503 for 12% of requests",
+        ("service:platform-payments", "env:prod", "severity:critical"),
+        "Error rate crossed 10% at the EU load balancer; upstream pool payments-eu has 3 of 8 healthy.",
+    ),
+    (
+        7,
+        Severity.P1,
+        "Kafka consumer lag on orders-events > 50k",
+        ("service:platform-stream", "env:prod"),
+        "",
+    ),
+)
+
+
+class FlakyVoice:
+    """Phone calls to James Carter fail (his carrier rejects them); every other page goes through."""
+
+    channels = frozenset({Channel.VOICE})
+    in_transaction = True
+
+    def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
+        if delivery.person == "james":
+            return DeliveryResult.failed("Twilio 13224: the number is not reachable")
+        journal("notified", describe(delivery))
+        return DeliveryResult.sent()
+
+
+def populate(store: Store, clock: FakeClock) -> None:
+    config = demo_configuration(NOW)
+    store.replace_configuration(
+        config.__class__(
+            people=config.people,
+            teams=config.teams,
+            rules=config.rules,
+            overrides=config.overrides,
+            integrations=(Integration("prod-am", "Prod Alertmanager", "alertmanager"),),
+        )
+    )
+    engine = EscalationEngine(store, [FlakyVoice()])
+    start = NOW - timedelta(minutes=INCIDENTS[0][0])
+    arrivals = {
+        NOW - timedelta(minutes=m): (sev, title, tags, text) for m, sev, title, tags, text in INCIDENTS
+    }
+    acks = {
+        NOW - timedelta(minutes=170): ("Disk 85% full on db-replica-2", "priya", "ack"),
+        NOW - timedelta(minutes=120): ("Disk 85% full on db-replica-2", "priya", "resolve"),
+        NOW - timedelta(minutes=66): ("Checkout latency p99 above 2 s", "maria", "ack"),
+        NOW - timedelta(minutes=29): ("Payments API returning 503 for 12% of requests", "lukas", "ack"),
+    }
+    t = start
+    while t <= NOW:
+        clock.set(t)
+        if t in arrivals:
+            severity, title, tags, text = arrivals[t]
+            result = IntakeResult(
+                group_key=title,
+                title=title,
+                description=text,
+                severity=severity,
+                tags=tags,
+                alerts=(IncomingAlert(title, "firing", dict(tag.split(":", 1) for tag in tags)),),
+            )
+            incidents.ingest(store, "prod-am", result, t)
+        if t in acks:
+            title, person, action = acks[t]
+            found = next(i for i in incidents.list_incidents(store) if i.title == title)
+            if action == "ack":
+                incidents.acknowledge(store, found.id, t, person)
+            else:
+                incidents.resolve(store, found.id, t, person)
+        engine.tick(t)
+        t += timedelta(minutes=1)
+    engine.release()
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(f"sqlite:///{tmp}/oncall.db")
+        clock = FakeClock(NOW)
+        populate(store, clock)
+        settings = QSettings(f"{tmp}/settings.ini", QSettings.Format.IniFormat)
+        page = IncidentsPage(store, clock, settings, ZoneInfo("Europe/Berlin"))
+        for box in page.status_boxes.values():
+            box.setChecked(True)
+        page.resize(1400, 820)
+        page.show()
+        page.refresh()
+        payments = next(i for i in incidents.list_incidents(store) if i.title.startswith("Payments"))
+        page.select_incident(payments.id)
+        app.processEvents()
+        page.grab().save(str(OUT / "incidents.png"))
+        page.close()
+        store.close()
+    print(f"wrote {OUT / 'incidents.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
