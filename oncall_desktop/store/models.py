@@ -327,7 +327,8 @@ class EngineLeaseRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-# The paging station's and the calendar feeds' tables live in their own modules; importing them here
-# registers them on `Base`.
+# The paging station's, the calendar feeds' and real notifications' tables live in their own modules;
+# importing them here registers them on `Base`.
 from oncall_desktop.store import feed_models as feed_models  # noqa: E402
+from oncall_desktop.store import notify_models as notify_models  # noqa: E402
 from oncall_desktop.store import station_models as station_models  # noqa: E402

@@ -1,0 +1,81 @@
+"""Real paging wired into a station: the notifiers, the webhook routes and the SMS-reply poller.
+
+The station calls `build_notifiers` for the engine and `attach` on its aiohttp application; both read
+settings from the store (reloaded when they change) and secrets from the OS keyring when needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from oncall_desktop.engine.clock import Clock
+from oncall_desktop.engine.delivery import LiveConfiguration
+from oncall_desktop.engine.email_notifier import EmailNotifier
+from oncall_desktop.engine.notifiers import Notifier
+from oncall_desktop.engine.sms_replies import ReplyPoller
+from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError
+from oncall_desktop.engine.twilio_notifier import TwilioNotifier
+from oncall_desktop.engine.twilio_webhooks import add_routes
+from oncall_desktop.store import Store
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_SECONDS = 15.0
+
+
+def build_notifiers(store: Store, clock: Clock, access: TwilioAccess | None = None) -> list[Notifier]:
+    """Twilio (SMS, voice) when an account is set, SMTP email when a host is set. A channel without
+    its service stays on the timeline notifier (the notification is written to the incident only);
+    a configured service missing its secret fails each notification with the reason."""
+    access = access or TwilioAccess(LiveConfiguration(store))
+    settings = access.config.settings()
+    notifiers: list[Notifier] = []
+    if settings.twilio.account_sid:
+        notifiers.append(TwilioNotifier(store, clock, access))
+    else:
+        log.warning("Twilio is not set up: SMS and calls are written to the incident timeline only")
+    if settings.smtp.host:
+        notifiers.append(EmailNotifier(store, clock, access.config))
+    else:
+        log.warning("SMTP is not set up: email notifications are written to the incident timeline only")
+    return notifiers
+
+
+async def poll_replies(poller: ReplyPoller, clock: Clock, interval: float = POLL_INTERVAL_SECONDS) -> None:
+    """Poll Twilio for SMS replies every `interval` seconds, for ever."""
+    loop = asyncio.get_running_loop()
+    warned = False
+    while True:
+        try:
+            applied = await loop.run_in_executor(None, poller.poll_once, clock.now())
+            if applied:
+                log.info("applied %d SMS replies", applied)
+            warned = False
+        except TwilioNotConfiguredError as error:
+            if not warned:
+                log.info("not polling for SMS replies: %s", error)
+                warned = True
+        except Exception as error:  # Twilio down, network gone: try again next round
+            log.warning("polling for SMS replies failed: %s", type(error).__name__)
+        await asyncio.sleep(interval)
+
+
+def attach(app: web.Application, store: Store, clock: Clock, access: TwilioAccess | None = None) -> None:
+    """Add the Twilio webhook and acknowledge-link routes, and poll for SMS replies while the app runs."""
+    access = access or TwilioAccess(LiveConfiguration(store))
+    add_routes(app, store, clock, access)
+    poller = ReplyPoller(store, access)
+
+    async def polling(_app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(poll_replies(poller, clock))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(polling)

@@ -1,0 +1,79 @@
+"""The station's Twilio account: settings from the store, the auth token from the OS keyring, and a
+`twilio` REST client pointed at `settings.twilio.api_base_url` when one is set (proxies, tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from oncall_desktop import secrets
+from oncall_desktop.domain import TwilioSettings
+from oncall_desktop.engine.delivery import InvalidNumberError, LiveConfiguration, e164
+
+SecretLookup = Callable[[str], str | None]
+HTTP_TIMEOUT_SECONDS = 15.0
+
+
+class TwilioNotConfiguredError(Exception):
+    """Something the station needs to reach Twilio is missing; the message says what and where."""
+
+
+class TwilioAccess:
+    def __init__(
+        self,
+        config: LiveConfiguration,
+        secret: SecretLookup = secrets.get_secret,
+        timeout: float = HTTP_TIMEOUT_SECONDS,
+    ) -> None:
+        self.config = config
+        self._secret = secret
+        self._timeout = timeout
+
+    def settings(self) -> TwilioSettings:
+        return self.config.settings().twilio
+
+    def public_url(self) -> str | None:
+        url = self.config.settings().station.public_url
+        return url.rstrip("/") if url else None
+
+    def auth_token(self) -> str | None:
+        """The auth token, or None if unset or the keyring is unusable."""
+        try:
+            return self._secret(secrets.TWILIO_AUTH_TOKEN)
+        except secrets.SecretsError:
+            return None
+
+    def client(self) -> tuple[Client, TwilioSettings]:
+        """A REST client and the settings with `from_number` in E.164."""
+        settings = self.settings()
+        missing = [
+            label
+            for label, value in (
+                ("account SID", settings.account_sid),
+                ("sender number", settings.from_number),
+            )
+            if not value
+        ]
+        if missing:
+            raise TwilioNotConfiguredError(f"Twilio is not set up: no {' and no '.join(missing)} in Settings")
+        try:
+            sender = e164(settings.from_number)
+        except InvalidNumberError as error:
+            raise TwilioNotConfiguredError(f"Twilio sender number: {error}") from None
+        try:
+            token = self._secret(secrets.TWILIO_AUTH_TOKEN)
+        except secrets.SecretsError as error:
+            raise TwilioNotConfiguredError(str(error)) from None
+        if not token:
+            raise TwilioNotConfiguredError(
+                "Twilio is not set up: no auth token in the OS keyring "
+                "(Settings, or `oncall-desktop secrets set twilio.auth_token`)"
+            )
+        client = Client(settings.account_sid, token, http_client=TwilioHttpClient(timeout=self._timeout))
+        if settings.api_base_url:
+            # Every API domain builds its URLs from `base_url`; only the core API (Messages, Calls) is used.
+            client.api.base_url = settings.api_base_url.rstrip("/")
+        return client, replace(settings, from_number=sender)

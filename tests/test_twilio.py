@@ -1,0 +1,219 @@
+"""SMS and calls through the real `twilio` client against the local fake Twilio API: what the person
+receives, replies and keypresses that act, signatures, retries, permanent failures, rate limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from oncall_desktop.engine import incidents
+from oncall_desktop.engine.delivery import SmsRateLimit
+from oncall_desktop.engine.sms_replies import ReplyPoller, parse_reply
+from oncall_desktop.engine.twilio_notifier import TwilioNotifier
+from tests.helpers_paging import ALICE, CAROL, MINUTE, STATION_NUMBER, Paging, paging
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Paging]:
+    with paging(f"sqlite:///{tmp_path / 'paging.db'}") as env:
+        yield env
+
+
+def sms_to(env: Paging, number: str) -> list[str]:
+    return [m["body"] for m in env.fake.messages if m["to"] == number]
+
+
+def test_an_sms_page_names_severity_title_rule_and_the_reply_code(env: Paging) -> None:
+    incident = env.open_incident("Checkout down")
+    env.tick()
+    assert sms_to(env, ALICE) == [
+        f"[P1] #{incident} Checkout down (default). Reply 1a to acknowledge, 1r to resolve."
+    ]
+    assert env.fake.messages[0]["from"] == STATION_NUMBER
+    [sms] = [n for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"]
+    assert (sms.state, sms.provider_id) == ("sent", env.fake.messages[0]["sid"])
+
+
+def test_the_oncall_phone_is_preferred_over_the_phone(env: Paging) -> None:
+    config = env.store.load_configuration()
+    alice = config.person("alice")
+    assert alice is not None
+    env.store.save_person(replace(alice, oncall_phone="+442079460958"))
+    env.open_incident()
+    env.tick()
+    assert [m["to"] for m in env.fake.messages] == ["+442079460958"]
+
+
+def test_an_sms_reply_fetched_by_polling_acknowledges_once_and_is_confirmed(env: Paging) -> None:
+    incident = env.open_incident("Checkout down")
+    env.tick()
+    env.fake.receive_sms(ALICE, " 1A ", env.clock.now() + MINUTE)
+    poller = ReplyPoller(env.store, env.access)
+    assert poller.poll_once(env.clock.now() + MINUTE) == 1
+    current = incidents.get(env.store, incident)
+    assert (current.status.value, current.acknowledged_by) == ("working", "alice")
+    assert sms_to(env, ALICE)[-1] == f"Acknowledged #{incident}: Checkout down"
+    sent = len(env.fake.messages)
+    assert poller.poll_once(env.clock.now() + 2 * MINUTE) == 0  # the same reply is never applied twice
+    assert len(env.fake.messages) == sent
+
+
+def test_a_bare_reply_acts_on_the_numbers_latest_incident_and_codes_pick_one(env: Paging) -> None:
+    first = env.open_incident("Disk full", key="a")
+    env.tick()
+    second = env.open_incident("API slow", key="b")
+    env.tick(MINUTE)
+    assert "Reply 2a" in sms_to(env, ALICE)[-1]
+    env.fake.receive_sms(ALICE, "r", env.clock.now())
+    env.fake.receive_sms(ALICE, "1a", env.clock.now() + timedelta(seconds=1))
+    assert ReplyPoller(env.store, env.access).poll_once(env.clock.now()) == 2
+    assert (env.status(first), env.status(second)) == ("working", "resolved")
+    assert sms_to(env, ALICE)[-2:] == [f"Resolved #{second}: API slow", f"Acknowledged #{first}: Disk full"]
+
+
+def test_a_reply_by_webhook_and_then_by_polling_is_applied_once(env: Paging) -> None:
+    incident = env.open_incident()
+    env.tick()
+    sid = env.fake.receive_sms(ALICE, "1r", env.clock.now())
+    assert env.fake.sms_webhook(env.station.url, ALICE, "1r", sid=sid).status_code == 200
+    assert env.status(incident) == "resolved"
+    assert ReplyPoller(env.store, env.access).poll_once(env.clock.now()) == 0
+    assert [b for b in sms_to(env, ALICE) if b.startswith("Resolved")] == [
+        f"Resolved #{incident}: Checkout down"
+    ]
+
+
+def test_an_unknown_code_gets_an_explaining_reply(env: Paging) -> None:
+    env.open_incident()
+    env.tick()
+    env.fake.sms_webhook(env.station.url, ALICE, "7a")
+    assert sms_to(env, ALICE)[-1] == "No open incident with code 7 was paged to this number."
+    assert parse_reply("hello") is None
+    assert parse_reply("12 ack") == (12, "acknowledge")
+
+
+@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/voice/gather?incident=1&person=alice"])
+def test_unsigned_or_wrongly_signed_webhooks_are_refused_and_change_nothing(env: Paging, path: str) -> None:
+    incident = env.open_incident()
+    env.tick()
+    params = {"MessageSid": "SMx", "From": ALICE, "Body": "1a", "Digits": "1"}
+    url = f"{env.station.url}{path}"
+    assert requests.post(url, data=params, timeout=10).status_code == 403
+    assert env.fake.signed_post(url, params, token="not-the-token").status_code == 403
+    tampered = env.fake.signed_post(url, params)  # signed for other parameters
+    forged = requests.post(
+        url, data={**params, "Digits": "2", "Body": "1r"}, headers={"X-Twilio-Signature": "x"}, timeout=10
+    )
+    assert forged.status_code == 403
+    assert tampered.status_code == 200  # the correctly signed one is the only one that acts
+    assert env.status(incident) == "working"
+
+
+def test_a_call_reads_the_incident_other_keys_repeat_and_2_resolves(env: Paging) -> None:
+    incident = env.open_incident("Checkout down")
+    env.tick(timedelta(0))
+    env.tick(30 * MINUTE)  # level 1 calls carol
+    [call] = env.fake.calls
+    assert call.to == CAROL
+    played = env.fake.play(call)
+    assert "Severity P 1 incident" in played.said[0]
+    assert "Checkout down" in played.said[0]
+    assert "Press 1 to acknowledge" in played.said[0]
+    assert played.gather_action is not None
+    again = env.fake.press(call, "9", played.gather_action)
+    assert again.gather_action is not None  # the prompt again
+    assert env.status(incident) == "open"
+    done = env.fake.press(call, "2", again.gather_action)
+    assert done.said == [f"Incident {incident} resolved. Goodbye."]
+    current = incidents.get(env.store, incident)
+    assert (current.status.value, current.resolved_at) == ("resolved", env.clock.now())
+
+
+def test_without_a_public_url_the_call_says_how_to_acknowledge(env: Paging) -> None:
+    env.set_public_url(None)
+    incident = env.open_incident()
+    env.tick()
+    env.tick(30 * MINUTE)
+    [call] = env.fake.calls
+    played = env.fake.play(call)
+    assert played.gather_action is None
+    assert "open the on-call desktop app" in played.said[0]
+    assert f"oncall-desktop ack {incident}" in played.said[0]
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_temporary_failures_are_retried_with_backoff(env: Paging, status: int) -> None:
+    incident = env.open_incident()
+    env.fake.fail_next(status)
+    env.fake.fail_next(status)
+    env.tick()
+    [sms] = [n for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"]
+    assert sms.state == "pending"
+    assert "retrying" in (sms.error or "")
+    env.tick(timedelta(seconds=29))
+    assert env.fake.messages == []
+    env.tick(timedelta(seconds=1))  # 30 s after the first attempt
+    assert env.fake.messages == []
+    env.tick(timedelta(seconds=59))  # the second retry waits 60 s
+    assert env.fake.messages == []
+    env.tick(timedelta(seconds=1))
+    assert len(sms_to(env, ALICE)) == 1
+    assert [n.state for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"] == [
+        "sent"
+    ]
+
+
+def test_an_invalid_number_fails_for_good_on_the_timeline(env: Paging) -> None:
+    env.fake.invalid_numbers.add(ALICE)
+    incident = env.open_incident()
+    env.tick()
+    requests_made = env.fake.requests
+    env.tick(5 * MINUTE)  # a repeat is a new notification; the failed one is not retried
+    [first, *_] = [n for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"]
+    assert first.state == "failed"
+    assert "21211" in (first.error or "")
+    assert env.fake.requests == requests_made + 1  # only the repeat's attempt
+    failures = [e.message for e in incidents.timeline(env.store, incident) if e.kind == "notification_failed"]
+    assert any("Alice Chen by SMS" in m and "not a valid phone number" in m for m in failures)
+
+
+def test_a_number_phonenumbers_rejects_is_never_sent_to(env: Paging) -> None:
+    alice = env.store.load_configuration().person("alice")
+    assert alice is not None
+    env.store.save_person(replace(alice, phone="+1 555 0101"))
+    incident = env.open_incident()
+    env.tick()
+    assert env.fake.requests == 0
+    [sms] = [n for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"]
+    assert sms.state == "failed"
+    assert "not a valid phone number" in (sms.error or "")
+
+
+def test_an_alert_storm_is_rate_limited_and_bundled(env: Paging) -> None:
+    env.engine.notifiers = (
+        TwilioNotifier(env.store, env.clock, env.access, SmsRateLimit(max_messages=3)),
+        *env.engine.notifiers[1:],
+    )
+    for n in range(10):
+        env.open_incident(f"Node {n} down", key=f"node{n}")
+    env.tick()
+    bodies = sms_to(env, ALICE)
+    assert len(bodies) == 3  # two pages, then the last one the window allows carries the other eight
+    assert bodies[2].startswith("8 pages (rate limit reached, bundled): [P1] #3 Node 2 down (3a);")
+    assert "and 5 more" in bodies[2]
+    first = [
+        n for i in range(1, 11) for n in incidents.notifications(env.store, i) if n.channel.value == "sms"
+    ]
+    assert {n.state for n in first} == {"sent"}
+    assert {n.provider_id for n in first[2:]} == {env.fake.messages[2]["sid"]}
+    env.tick(5 * MINUTE)  # ten repeats are due, but the number had its three texts this window
+    assert len(sms_to(env, ALICE)) == 3
+    env.tick(5 * MINUTE)  # room again at T+10 (ten more repeats due): two texts, then one bundle
+    bodies = sms_to(env, ALICE)
+    assert len(bodies) == 6
+    assert bodies[5].startswith("18 pages (rate limit reached, bundled)")
