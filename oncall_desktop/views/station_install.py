@@ -1,0 +1,135 @@
+"""One call that turns the main window into a paging station: `install_station(window, store)`.
+
+It adds the Incidents page, starts the escalation engine's worker on its QThread, puts the station
+in the tray, and wires them together. The engine talks to the GUI only through queued signals and
+the store; the GUI wakes the engine after an acknowledgement so escalation stops at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QStackedWidget, QWidget
+
+from oncall_desktop.domain import Status
+from oncall_desktop.engine import incidents
+from oncall_desktop.engine.clock import Clock, SystemClock
+from oncall_desktop.engine.incidents import Incident, NotificationRecord
+from oncall_desktop.engine.notifiers import Notifier
+from oncall_desktop.engine.qt_worker import EngineThread, EngineWorker
+from oncall_desktop.store import Store
+from oncall_desktop.views.incidents_view import IncidentsPage
+from oncall_desktop.views.station_presence import StationPresence
+
+POLL_MS = 5_000
+"""How often the station looks for changes made elsewhere (an `ack` on the CLI, another station)."""
+
+QUEUED = Qt.ConnectionType.QueuedConnection
+
+
+class StationWiring(QObject):
+    """Connects the engine worker, the Incidents page and the tray; owned by the presence.
+
+    Changes the engine reports reload the page, and every reload updates the tray. While the window
+    is hidden in the tray a cheap poll of the open incidents still notices acknowledgements made
+    elsewhere, so the alarm stops whoever acknowledged.
+    """
+
+    def __init__(
+        self,
+        page: IncidentsPage,
+        presence: StationPresence,
+        engine: EngineThread | None,
+    ) -> None:
+        super().__init__(presence)
+        self.page = page
+        self.presence = presence
+        self.engine = engine
+        self._open_seen: frozenset[tuple[int, Status]] | None = None
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self.poll_store)
+
+        page.incidents_loaded.connect(self._loaded)
+        page.incident_acted.connect(self.wake_engine)
+        presence.failure_selected.connect(self.show_incident)
+        if engine is not None:
+            worker = engine.worker
+            worker.incident_opened.connect(self._incident_opened, QUEUED)
+            worker.notification_failed.connect(self._notification_failed, QUEUED)
+            worker.incidents_changed.connect(page.refresh, QUEUED)
+
+    def start(self) -> None:
+        self.page.refresh()
+        if self.engine is not None:
+            self.engine.start()
+        self.poll.start()
+
+    def shutdown(self) -> None:
+        """Stop polling and the engine thread (stop, quit(), wait())."""
+        self.poll.stop()
+        self.page.refresh_timer.stop()
+        if self.engine is not None:
+            self.engine.shutdown()
+
+    def wake_engine(self) -> None:
+        if self.engine is not None and self.engine.thread.isRunning():
+            self.engine.wake()
+
+    def poll_store(self) -> None:
+        """Reload the page if the open incidents changed behind the engine's back."""
+        current = frozenset((i.id, i.status) for i in incidents.list_incidents(self.page.store, Status.OPEN))
+        if current != self._open_seen:
+            self.page.refresh()
+
+    def show_incident(self, incident_id: int) -> None:
+        """Bring the Incidents page forward with `incident_id` selected (all filters opened up)."""
+        stack = self.page.parentWidget()
+        if isinstance(stack, QStackedWidget):
+            stack.setCurrentWidget(self.page)
+        if not self.page.select_incident(incident_id):
+            for box in (*self.page.status_boxes.values(), *self.page.severity_boxes.values()):
+                box.setChecked(True)
+            self.page.search.clear()
+            self.page.select_incident(incident_id)
+
+    def _loaded(self, loaded: tuple[Incident, ...]) -> None:
+        self._open_seen = frozenset((i.id, i.status) for i in loaded if i.status == Status.OPEN)
+        self.presence.update_incidents(loaded)
+
+    def _incident_opened(self, incident: Incident) -> None:
+        self.presence.announce_incident(incident)
+
+    def _notification_failed(self, record: NotificationRecord) -> None:
+        # Temporary failures come back as pending and are retried; only a page that is lost for
+        # good is worth a desktop notification.
+        if record.state == "failed":
+            self.presence.notification_failed(record)
+
+
+def install_station(
+    window: QWidget,
+    store: Store,
+    *,
+    clock: Clock | None = None,
+    start_engine: bool = True,
+    notifiers: Sequence[Notifier] = (),
+) -> StationPresence:
+    """Add the Incidents page to `window` (via `window.add_page`), run the engine on a QThread and
+    show the station in the tray. Closing the window then hides it; the tray's Quit stops the
+    engine (quit() then wait()) and ends the app; `presence.shutdown()` stops it all without quitting.
+    """
+    clock = clock or SystemClock()
+    settings = getattr(window, "settings", None)
+    page = IncidentsPage(store, clock, settings if isinstance(settings, QSettings) else None)
+    window.add_page(page, "Incidents")  # type: ignore[attr-defined]
+    presence = StationPresence(window)
+    engine = EngineThread(EngineWorker(store, clock, notifiers)) if start_engine else None
+    wiring = StationWiring(page, presence, engine)
+    presence.page = page
+    presence.engine_thread = engine.thread if engine is not None else None
+    presence.on_shutdown(wiring.shutdown)
+    presence.keep_running_on_close(window)
+    wiring.start()
+    return presence

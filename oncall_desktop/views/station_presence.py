@@ -1,0 +1,387 @@
+"""The paging station's presence on the desktop: tray icon, desktop notifications and the alarm.
+
+The tray icon shows how many incidents are open (not yet acknowledged), drawn onto the icon. Each
+new incident pops a desktop notification. While a P0 or P1 incident is open the alarm sounds,
+looped, until someone acknowledges it; "Mute alarm" silences it for the incidents open now, and
+a new P0/P1 incident sounds it again (a station muted for good would miss the next page). A
+notification that failed is announced and listed in the tray menu. Closing the main window only
+hides it: the engine keeps paging until "Quit" in the tray menu.
+
+Signals:
+    message_shown(str, str): a desktop notification (title, body) was shown.
+    alarm_changed(bool): the alarm started (True) or stopped (False).
+    show_requested(): the user asked for the window (tray click, menu, a notification's action).
+    failure_selected(int): the user picked a failed notification's incident in the tray menu.
+    quitting(): "Quit" was chosen; the engine is being stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QThread, QUrl, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
+
+from oncall_desktop.domain import Severity, Status
+from oncall_desktop.engine.incidents import Incident, NotificationRecord
+from oncall_desktop.engine.notifiers import CHANNEL_WORDS
+
+log = logging.getLogger(__name__)
+
+ALARM_WAV = Path(__file__).resolve().parents[2] / "resources" / "alarm.wav"
+ALARM_SEVERITIES = frozenset({Severity.P0, Severity.P1})
+ICON_SIZE = 64
+MESSAGE_MS = 10_000
+MAX_LISTED_FAILURES = 10
+QUIET_COLOUR = QColor("#2e7d32")
+OPEN_COLOUR = QColor("#c62828")
+WORKING_COLOUR = QColor("#a05a00")
+FAILED_COLOUR = QColor("#ffb300")
+
+
+def tray_icon(open_count: int, working: int, failed: bool, muted: bool) -> QIcon:
+    """The tray icon: a disc with the number of open incidents on it.
+
+    Red with the count while incidents are open, amber with the number being worked on when all
+    are acknowledged, green with a tick-free empty disc when the station is quiet. A yellow corner
+    marks failed notifications; a dark bar across the bottom marks a muted alarm.
+    """
+    pixmap = QPixmap(ICON_SIZE, ICON_SIZE)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if open_count:
+        colour, number = OPEN_COLOUR, open_count
+    elif working:
+        colour, number = WORKING_COLOUR, working
+    else:
+        colour, number = QUIET_COLOUR, 0
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawEllipse(QRectF(2, 2, ICON_SIZE - 4, ICON_SIZE - 4))
+    if number:
+        text = str(number) if number < 100 else "99+"
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize({1: 44, 2: 36}.get(len(text), 26))
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(QRectF(0, 0, ICON_SIZE, ICON_SIZE), Qt.AlignmentFlag.AlignCenter, text)
+    else:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#ffffff"))
+        painter.drawEllipse(QRectF(22, 22, 20, 20))
+    if failed:
+        corner = QPainterPath()
+        corner.moveTo(0, 0)
+        corner.lineTo(26, 0)
+        corner.lineTo(0, 26)
+        corner.closeSubpath()
+        painter.setPen(QColor("#5d4037"))
+        painter.setBrush(FAILED_COLOUR)
+        painter.drawPath(corner)
+    if muted:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#212121"))
+        painter.drawRoundedRect(QRectF(6, ICON_SIZE - 14, ICON_SIZE - 12, 10), 4, 4)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class AlarmSound:
+    """The looped alarm WAV through QtMultimedia, or nothing where there is no audio.
+
+    QtMultimedia (PySide6-Addons) needs the system's audio libraries; headless CI boxes have neither
+    those nor an output device, so the sound is optional and the alarm's state is kept apart from it.
+    """
+
+    def __init__(self, path: Path = ALARM_WAV, parent: QObject | None = None) -> None:
+        self.effect: Any = None
+        try:
+            from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
+        except (ImportError, OSError) as error:
+            log.info("no alarm sound: QtMultimedia is unavailable (%s)", error)
+            return
+        if not QMediaDevices.audioOutputs():
+            log.info("no alarm sound: no audio output device")
+            return
+        effect = QSoundEffect(parent)
+        effect.setSource(QUrl.fromLocalFile(str(path)))
+        effect.setLoopCount(QSoundEffect.Loop.Infinite.value)
+        effect.setVolume(1.0)
+        self.effect = effect
+
+    @property
+    def available(self) -> bool:
+        return self.effect is not None
+
+    def play(self) -> None:
+        if self.effect is not None and not self.effect.isPlaying():
+            self.effect.play()
+
+    def stop(self) -> None:
+        if self.effect is not None:
+            self.effect.stop()
+
+
+class StationPresence(QObject):
+    """Tray icon, desktop notifications and the P0/P1 alarm of the station running in this app."""
+
+    message_shown = Signal(str, str)
+    alarm_changed = Signal(bool)
+    show_requested = Signal()
+    failure_selected = Signal(int)
+    quitting = Signal()
+
+    def __init__(self, parent: QObject | None = None, sound: AlarmSound | None = None) -> None:
+        super().__init__(parent)
+        self.sound = sound if sound is not None else AlarmSound(parent=self)
+        self._open: tuple[Incident, ...] = ()
+        self._working = 0
+        self._alarming: frozenset[int] = frozenset()
+        self._announced: set[int] = set()
+        self._baseline_taken = False
+        self._muted = False
+        self._alarm_on = False
+        self._failures: list[NotificationRecord] = []
+        self._titles: dict[int, str] = {}
+        self._window: QWidget | None = None
+        self._quitting = False
+        self._told_about_tray = False
+        self._shutdown: list[Callable[[], None]] = []
+        self._stopped = False
+        self._quit_on_last_window_closed: bool | None = None
+        self.page: QWidget | None = None
+        """The Incidents page, once `install_station` added it."""
+        self.engine_thread: QThread | None = None
+        """The escalation engine's thread, while the station runs one."""
+
+        self.tray = QSystemTrayIcon(self)
+        self.menu = QMenu()
+        self.show_action = QAction("Show oncall-desktop", self)
+        self.show_action.triggered.connect(self.show_window)
+        self.mute_action = QAction("Mute alarm", self)
+        self.mute_action.setCheckable(True)
+        self.mute_action.toggled.connect(self.set_muted)
+        self.failures_menu = QMenu("Failed notifications")
+        self.clear_failures_action = QAction("Clear this list", self)
+        self.clear_failures_action.triggered.connect(self.clear_failures)
+        self.quit_action = QAction("Quit (stop paging)", self)
+        self.quit_action.triggered.connect(self.quit)
+        self.menu.addAction(self.show_action)
+        self.menu.addSeparator()
+        self.menu.addAction(self.mute_action)
+        self.menu.addMenu(self.failures_menu)
+        self.menu.addSeparator()
+        self.menu.addAction(self.quit_action)
+        self.tray.setContextMenu(self.menu)
+        self.tray.activated.connect(self._activated)
+        self.tray.messageClicked.connect(self.show_window)
+        self._update_tray()
+        # Offscreen and on desktops without a tray the icon stays hidden; its state is still kept.
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray.show()
+
+    # -- state ----------------------------------------------------------------------------------
+
+    @property
+    def open_count(self) -> int:
+        """Incidents open (not acknowledged): the number on the icon."""
+        return len(self._open)
+
+    @property
+    def alarm_active(self) -> bool:
+        """True while the alarm is going off (whether or not a sound device can play it)."""
+        return self._alarm_on
+
+    @property
+    def muted(self) -> bool:
+        return self._muted
+
+    @property
+    def failures(self) -> tuple[NotificationRecord, ...]:
+        return tuple(self._failures)
+
+    # -- inputs ---------------------------------------------------------------------------------
+
+    def update_incidents(self, incidents: Sequence[Incident]) -> None:
+        """The current incidents (any order, any statuses): recount, and sound or stop the alarm."""
+        self._titles.update({i.id: i.title for i in incidents})
+        self._open = tuple(i for i in incidents if i.status == Status.OPEN)
+        self._working = sum(1 for i in incidents if i.status == Status.WORKING)
+        alarming = frozenset(i.id for i in self._open if i.severity in ALARM_SEVERITIES)
+        if alarming - self._alarming and self._muted:
+            self.mute_action.setChecked(False)  # a new P0/P1 incident sounds the alarm again
+        self._alarming = alarming
+        if self._baseline_taken:
+            for incident in sorted(incidents, key=lambda i: i.id):
+                if incident.status == Status.OPEN:
+                    self.announce_incident(incident)
+        # Incidents already there when the station starts are not announced one by one.
+        self._announced.update(i.id for i in incidents)
+        self._baseline_taken = True
+        self._update_alarm()
+        self._update_tray()
+
+    def announce_incident(self, incident: Incident) -> None:
+        """A desktop notification for a new incident (shown once per incident)."""
+        if incident.id in self._announced:
+            return
+        self._announced.add(incident.id)
+        self._titles[incident.id] = incident.title
+        tags = ", ".join(incident.tags)
+        body = f"#{incident.id} {incident.title}" + (f"\n{tags}" if tags else "")
+        icon = (
+            QSystemTrayIcon.MessageIcon.Critical
+            if incident.severity in ALARM_SEVERITIES
+            else QSystemTrayIcon.MessageIcon.Warning
+        )
+        self._show_message(f"{incident.severity.value} incident", body, icon)
+
+    def notification_failed(self, record: NotificationRecord) -> None:
+        """A page that did not go out: announce it and list it in the tray menu."""
+        self._failures.insert(0, record)
+        del self._failures[MAX_LISTED_FAILURES:]
+        self._show_message(
+            "Notification failed",
+            f"{CHANNEL_WORDS[record.channel]} to {record.person} for #{record.incident_id}"
+            f" {self._titles.get(record.incident_id, '')}: {record.error or 'failed'}".rstrip(),
+            QSystemTrayIcon.MessageIcon.Warning,
+        )
+        self._update_tray()
+
+    def clear_failures(self) -> None:
+        self._failures.clear()
+        self._update_tray()
+
+    def set_muted(self, muted: bool) -> None:
+        self._muted = muted
+        if self.mute_action.isChecked() != muted:
+            self.mute_action.setChecked(muted)
+        self._update_alarm()
+        self._update_tray()
+
+    # -- window and shutdown --------------------------------------------------------------------
+
+    def keep_running_on_close(self, window: QWidget) -> None:
+        """Closing `window` hides it while the station runs; "Quit" in the tray closes it for real."""
+        self._window = window
+        window.installEventFilter(self)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self._quit_on_last_window_closed = app.quitOnLastWindowClosed()
+            app.setQuitOnLastWindowClosed(False)
+
+    def on_shutdown(self, shutdown: Callable[[], None]) -> None:
+        """Run `shutdown` (e.g. stop the engine thread) when the station shuts down or quits."""
+        self._shutdown.append(shutdown)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        running = not (self._quitting or self._stopped)
+        if watched is self._window and event.type() == QEvent.Type.Close and running:
+            event.ignore()
+            self._window.hide()
+            if not self._told_about_tray:
+                self._told_about_tray = True
+                self._show_message(
+                    "oncall-desktop keeps paging",
+                    "The station runs on in the tray. Choose Quit in its menu to stop it.",
+                    QSystemTrayIcon.MessageIcon.Information,
+                )
+            return True
+        return super().eventFilter(watched, event)
+
+    def show_window(self) -> None:
+        self.show_requested.emit()
+        if self._window is not None:
+            self._window.showNormal()
+            self._window.raise_()
+            self._window.activateWindow()
+
+    def shutdown(self) -> None:
+        """Stop the alarm, the engine and the polling, and take the icon out of the tray."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._update_alarm()
+        for shutdown in self._shutdown:
+            shutdown()
+        self.tray.hide()
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and self._quit_on_last_window_closed is not None:
+            app.setQuitOnLastWindowClosed(self._quit_on_last_window_closed)
+
+    def quit(self) -> None:
+        """Shut the station down, close the window for real and end the application."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self.quitting.emit()
+        self.shutdown()
+        if self._window is not None:
+            self._window.removeEventFilter(self)
+            self._window.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.show_window()
+
+    def _show_message(self, title: str, body: str, icon: QSystemTrayIcon.MessageIcon) -> None:
+        self.tray.showMessage(title, body, icon, MESSAGE_MS)
+        self.message_shown.emit(title, body)
+
+    def _update_alarm(self) -> None:
+        on = bool(self._alarming) and not self._muted and not self._stopped
+        if on == self._alarm_on:
+            return
+        self._alarm_on = on
+        if on:
+            self.sound.play()
+        else:
+            self.sound.stop()
+        self.alarm_changed.emit(on)
+
+    def _update_tray(self) -> None:
+        muted = self._muted and bool(self._alarming)
+        self.tray.setIcon(tray_icon(len(self._open), self._working, bool(self._failures), muted))
+        lines = [f"oncall-desktop: {self.open_count} open, {self._working} acknowledged"]
+        urgent = [i for i in self._open if i.severity in ALARM_SEVERITIES]
+        lines.extend(f"{i.severity.value} #{i.id} {i.title}" for i in urgent[:5])
+        if self._alarm_on:
+            lines.append("Alarm sounding until acknowledged")
+        elif muted:
+            lines.append("Alarm muted")
+        if self._failures:
+            lines.append(f"⚠ {len(self._failures)} failed notification(s)")
+        self.tray.setToolTip("\n".join(lines))
+        self.mute_action.setEnabled(bool(self._alarming) or self._muted)
+        self.failures_menu.clear()
+        self.failures_menu.setTitle(
+            f"⚠ Failed notifications ({len(self._failures)})" if self._failures else "Failed notifications"
+        )
+        self.failures_menu.setEnabled(bool(self._failures))
+        for record in self._failures:
+            action = self.failures_menu.addAction(
+                f"#{record.incident_id}: {CHANNEL_WORDS[record.channel]} to {record.person}"
+                f" — {record.error or 'failed'}"
+            )
+            action.triggered.connect(lambda _=False, i=record.incident_id: self._failure_picked(i))
+        if self._failures:
+            self.failures_menu.addSeparator()
+            self.failures_menu.addAction(self.clear_failures_action)
+
+    def _failure_picked(self, incident_id: int) -> None:
+        self.show_window()
+        self.failure_selected.emit(incident_id)

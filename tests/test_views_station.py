@@ -1,0 +1,251 @@
+"""The station in the app: tray count, desktop notifications, the P0/P1 alarm and its mute, failed
+notifications in the tray, closing to the tray and quitting — with the real engine worker on its
+QThread on a fake clock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from pytestqt.qtbot import QtBot
+
+from oncall_desktop.domain import Severity, Status
+from oncall_desktop.engine import incidents
+from oncall_desktop.engine.clock import FakeClock
+from oncall_desktop.engine.notifiers import Notifier
+from oncall_desktop.store import Store
+from oncall_desktop.views import station_install
+from oncall_desktop.views.incidents_view import IncidentsPage
+from oncall_desktop.views.station_install import install_station
+from oncall_desktop.views.station_presence import StationPresence, tray_icon
+from tests.test_views_incidents import T0, FailingVoice, open_incident, station_configuration
+
+pytestmark = [
+    pytest.mark.qt,
+    # The offscreen platform cannot size or raise windows and says so; nothing to do with the station.
+    pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints|raise)\(\)"),
+]
+
+
+class Window(QMainWindow):
+    """What `install_station` needs of the main window: `add_page` and its settings."""
+
+    def __init__(self, settings: QSettings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.tabs = QTabWidget()
+        self.setCentralWidget(self.tabs)
+        self.tabs.addTab(QWidget(), "Calendar")
+
+    def add_page(self, widget: QWidget, title: str) -> int:
+        return self.tabs.addTab(widget, title)
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    opened = Store.open(os.environ["ONCALL_DESKTOP_DB"])
+    opened.replace_configuration(station_configuration())
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> Window:
+    main = Window(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(main)
+    main.show()
+    return main
+
+
+class Station:
+    """Starts stations for a test and checks that each one leaves no thread or timer running."""
+
+    def __init__(self, window: Window, store: Store, clock: FakeClock) -> None:
+        self.window, self.store, self.clock = window, store, clock
+        self.started: list[StationPresence] = []
+
+    def start(self, notifiers: tuple[Notifier, ...] = (), engine: bool = True) -> StationPresence:
+        presence = install_station(
+            self.window, self.store, clock=self.clock, start_engine=engine, notifiers=notifiers
+        )
+        self.started.append(presence)
+        return presence
+
+    def check_stopped(self) -> None:
+        for presence in self.started:
+            presence.shutdown()
+            assert presence.engine_thread is None or presence.engine_thread.isFinished()
+            running = [*self.window.findChildren(QTimer), *presence.findChildren(QTimer)]
+            assert not [t for t in running if t.isActive()]
+            assert not presence.alarm_active
+
+
+@pytest.fixture
+def station(window: Window, store: Store, clock: FakeClock) -> Iterator[Station]:
+    stations = Station(window, store, clock)
+    yield stations
+    stations.check_stopped()
+
+
+def page_of(presence: StationPresence) -> IncidentsPage:
+    assert isinstance(presence.page, IncidentsPage)
+    return presence.page
+
+
+def test_the_incidents_page_is_added_to_the_window(station: Station, window: Window) -> None:
+    presence = station.start(engine=False)
+    assert window.tabs.tabText(1) == "Incidents"
+    assert window.tabs.widget(1) is presence.page
+
+
+def test_a_new_incident_counts_on_the_tray_and_pops_a_notification(
+    qtbot: QtBot, station: Station, store: Store
+) -> None:
+    presence = station.start()
+    assert presence.open_count == 0
+    quiet = presence.tray.icon().pixmap(64).toImage()
+    with qtbot.waitSignal(presence.message_shown, timeout=5000) as shown:
+        open_incident(store, "Disk 85% full", Severity.P2, T0)  # the engine picks it up on its next tick
+    assert shown.args == ["P2 incident", "#1 Disk 85% full"]
+    qtbot.waitUntil(lambda: presence.open_count == 1, timeout=5000)
+    assert "1 open, 0 acknowledged" in presence.tray.toolTip()
+    assert presence.tray.icon().pixmap(64).toImage() != quiet
+    assert tray_icon(1, 0, False, False).pixmap(64).toImage() == presence.tray.icon().pixmap(64).toImage()
+    assert not presence.alarm_active  # P2: no alarm
+    # The engine paged Alice, and the page shows it.
+    qtbot.waitUntil(lambda: page_of(presence).model.rowCount() == 1 and "Alice" in _paged(presence))
+
+
+def _paged(presence: StationPresence) -> str:
+    return page_of(presence).model.summaries()[0].paged_text()
+
+
+def test_a_p1_incident_sounds_the_alarm_until_acknowledged_in_the_app(
+    qtbot: QtBot, station: Station, store: Store, clock: FakeClock
+) -> None:
+    presence = station.start()
+    with qtbot.waitSignal(presence.alarm_changed, timeout=5000) as changed:
+        incident = open_incident(store, "Checkout latency p99 above 2 s", Severity.P1, T0)
+    assert changed.args == [True]
+    assert presence.alarm_active
+    assert "Alarm sounding until acknowledged" in presence.tray.toolTip()
+    page = page_of(presence)
+    page.ask_acknowledger = lambda *_: ("alice", True)
+    assert page.select_incident(incident.id)
+    clock.set(T0 + timedelta(minutes=2))
+    with qtbot.waitSignal(presence.alarm_changed) as changed:
+        page.details.acknowledge_button.click()
+    assert changed.args == [False]
+    assert not presence.alarm_active
+    assert presence.open_count == 0
+    assert incidents.get(store, incident.id).status == Status.WORKING
+    assert presence.engine_thread is not None
+    assert presence.engine_thread.isRunning()
+
+
+def test_acknowledging_elsewhere_stops_the_alarm_while_the_window_is_hidden(
+    qtbot: QtBot, station: Station, store: Store, window: Window, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(station_install, "POLL_MS", 20)
+    presence = station.start(engine=False)
+    incident = open_incident(store, "Payments API 503", Severity.P0, T0)
+    qtbot.waitUntil(lambda: presence.alarm_active, timeout=5000)
+    window.close()
+    assert window.isHidden()
+    incidents.acknowledge(store, incident.id, T0 + timedelta(minutes=1), "bob")  # `oncall-desktop ack`
+    qtbot.waitUntil(lambda: not presence.alarm_active, timeout=5000)
+    assert presence.open_count == 0
+
+
+def test_mute_silences_the_alarm_until_the_next_urgent_incident(
+    qtbot: QtBot, station: Station, store: Store
+) -> None:
+    presence = station.start(engine=False)
+    page = page_of(presence)
+    assert not presence.mute_action.isEnabled()  # nothing to mute
+    open_incident(store, "Payments API 503", Severity.P0, T0)
+    page.refresh()
+    assert presence.alarm_active
+    assert presence.mute_action.isEnabled()
+    presence.mute_action.trigger()
+    assert presence.muted
+    assert not presence.alarm_active
+    assert "Alarm muted" in presence.tray.toolTip()
+    open_incident(store, "Disk 85% full", Severity.P2, T0 + timedelta(minutes=1))
+    page.refresh()
+    assert presence.muted
+    assert not presence.alarm_active
+    open_incident(store, "Checkout down", Severity.P1, T0 + timedelta(minutes=2))
+    page.refresh()
+    assert not presence.muted
+    assert presence.alarm_active
+    presence.mute_action.trigger()
+    presence.mute_action.trigger()  # unmuting by hand sounds it again
+    assert presence.alarm_active
+
+
+def test_a_failed_notification_shows_in_the_tray(qtbot: QtBot, station: Station, store: Store) -> None:
+    presence = station.start(notifiers=(FailingVoice(),))
+    assert not presence.failures_menu.isEnabled()
+    # Created 10 minutes ago: level 1 (Bob, phone call) is due at once and fails.
+    with qtbot.waitSignal(
+        presence.message_shown, timeout=5000, check_params_cb=lambda title, _: title == "Notification failed"
+    ) as shown:
+        open_incident(store, "Payments API 503", Severity.P0, T0 - timedelta(minutes=10))
+    assert shown.args[1] == "phone call to bob for #1 Payments API 503: carrier rejected the number"
+    assert [f.person for f in presence.failures] == ["bob"]
+    assert presence.failures_menu.isEnabled()
+    listed = [a.text() for a in presence.failures_menu.actions() if a.text()]
+    assert listed[0] == "#1: phone call to bob — carrier rejected the number"
+    assert "⚠ 1 failed notification(s)" in presence.tray.toolTip()
+    presence.clear_failures_action.trigger()
+    assert not presence.failures
+    assert not presence.failures_menu.isEnabled()
+
+
+def test_closing_the_window_hides_it_and_the_engine_keeps_running(
+    qtbot: QtBot, station: Station, store: Store, window: Window
+) -> None:
+    presence = station.start()
+    thread = presence.engine_thread
+    assert thread is not None
+    qtbot.waitUntil(thread.isRunning)
+    with qtbot.waitSignal(presence.message_shown) as shown:
+        window.close()
+    assert shown.args[0] == "oncall-desktop keeps paging"
+    assert window.isHidden()
+    assert thread.isRunning()
+    # The engine still escalates: a new incident reaches the tray while the window is hidden.
+    open_incident(store, "Payments API 503", Severity.P0, T0)
+    qtbot.waitUntil(lambda: presence.open_count == 1 and presence.alarm_active, timeout=5000)
+    presence.show_action.trigger()
+    assert window.isVisible()
+
+
+def test_quit_in_the_tray_stops_the_engine_thread_and_closes_the_window(
+    qtbot: QtBot, station: Station, store: Store, window: Window
+) -> None:
+    presence = station.start()
+    thread = presence.engine_thread
+    assert thread is not None
+    qtbot.waitUntil(thread.isRunning)
+    open_incident(store, "Payments API 503", Severity.P0, T0)
+    qtbot.waitUntil(lambda: presence.alarm_active, timeout=5000)
+    with qtbot.waitSignal(presence.alarm_changed) as changed:
+        presence.quit_action.trigger()
+    assert changed.args == [False]
+    assert thread.isFinished()
+    assert window.isHidden()
+    assert not [t for t in presence.findChildren(QTimer) if t.isActive()]
+    # The lease is released: another station can take over at once.
+    assert store.engine_lease() is None
