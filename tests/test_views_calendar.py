@@ -237,10 +237,14 @@ def test_dropping_a_person_requests_an_override_for_that_hour_and_lane(qtbot: Qt
     mime = QMimeData()
     mime.setData(PERSON_MIME, b"wei")
     action = Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(pos, action, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        pos.toPoint(), action, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
-    move = QDragMoveEvent(pos, action, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    move = QDragMoveEvent(
+        pos.toPoint(), action, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(widget, move)
     assert move.isAccepted()
     drop = QDropEvent(pos, action, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -253,7 +257,7 @@ def test_other_drops_are_refused(qtbot: QtBot) -> None:
     mime = QMimeData()
     mime.setText("wei")
     enter = QDragEnterEvent(
-        QPointF(500, 300),
+        QPoint(500, 300),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,

@@ -105,7 +105,7 @@ def drop_person(calendar: CalendarWidget, person: str, pos: QPointF) -> None:
         Qt.KeyboardModifier.NoModifier,
         Qt.DropAction.CopyAction,
     )
-    QApplication.sendEvent(calendar, QDragEnterEvent(pos, action, mime, buttons, mods))
+    QApplication.sendEvent(calendar, QDragEnterEvent(pos.toPoint(), action, mime, buttons, mods))
     QApplication.sendEvent(calendar, QDropEvent(pos, action, mime, buttons, mods))
 
 

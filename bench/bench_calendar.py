@@ -1,0 +1,130 @@
+"""Calendar repaint time with 50 rules × 20 people, offscreen.
+
+After the first paint, switch the time zone or the month and time the repaint that follows
+(`repaint()` paints synchronously). "first visit" is a zone/month the calendar has not shown yet
+(the final schedule is computed for it); "revisit" is switching back to one it has shown.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_calendar.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time as clock
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication
+
+from oncall_desktop.domain import (
+    Channel,
+    Configuration,
+    EscalationLevel,
+    OnCallRule,
+    Override,
+    Person,
+    Rotation,
+    Window,
+)
+from oncall_desktop.views.calendar_model import CalendarModel
+from oncall_desktop.views.calendar_widget import CalendarWidget
+
+ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "UTC", "America/Los_Angeles")
+PERIODS = ("weekly", "daily", "hours", "monthly")
+FRAME_MS = 1000 / 60
+
+
+def big_configuration(rules: int = 50, people: int = 20) -> Configuration:
+    persons = tuple(
+        Person(f"p{i:02d}", f"Person {i:02d}", f"p{i}@example.com", timezone=ZONES[i % len(ZONES)])
+        for i in range(people)
+    )
+    built = []
+    overrides = []
+    for r in range(rules):
+        period = PERIODS[r % len(PERIODS)]
+        every = 12 if period == "hours" else 1
+        windows = (Window((0, 1, 2, 3, 4), time(8), time(18)),) if r % 5 == 4 else ()
+        personnel = tuple(persons[(r + k) % people].id for k in range(4 + r % 5))
+        built.append(
+            OnCallRule(
+                f"rule{r:02d}",
+                f"Rule {r:02d}",
+                ZONES[r % len(ZONES)],
+                windows=windows,
+                personnel=personnel,
+                rotation=Rotation(period, every, time(9), date(2026, 1, 5)),  # type: ignore[arg-type]
+                escalation=(EscalationLevel(channels={"*": (Channel.EMAIL,)}, repeat=5),),
+            )
+        )
+        start = datetime(2026, 3, 1 + r % 28, 6, tzinfo=UTC)
+        overrides.append(
+            Override(f"rule{r:02d}", persons[(r * 7) % people].id, start, start + timedelta(hours=30))
+        )
+    built.append(
+        OnCallRule("default", "Default", "UTC", personnel=(persons[0].id,), escalation=built[0].escalation)
+    )
+    return Configuration(people=persons, rules=tuple(built), overrides=tuple(overrides))
+
+
+def timed(widget: CalendarWidget, change: Callable[[], None]) -> float:
+    change()
+    started = clock.perf_counter()
+    widget.repaint()
+    return (clock.perf_counter() - started) * 1000
+
+
+def report(name: str, samples: list[float]) -> None:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    verdict = "ok" if p95 < FRAME_MS else "SLOW"
+    print(
+        f"{name:<34} n={len(samples):3d}  median {statistics.median(samples):6.2f} ms  "
+        f"p95 {p95:6.2f} ms  max {ordered[-1]:6.2f} ms  [{verdict}: one frame is {FRAME_MS:.1f} ms]"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    app = QApplication([])
+    model = CalendarModel(now=lambda: datetime(2026, 3, 18, 12, tzinfo=UTC))
+    model.set_configuration(big_configuration(), 1)
+    model.set_zone("Europe/Berlin")
+    model.set_anchor(date(2026, 3, 18))
+    widget = CalendarWidget(model)
+    widget.resize(1100, 820)
+    widget.show()
+    app.processEvents()
+    widget.repaint()  # the first paint is not measured
+
+    for mode in ("month", "week"):
+        model.set_mode(mode)  # type: ignore[arg-type]
+        widget.repaint()
+        first_zone, again_zone, first_month, again_month = [], [], [], []
+        for round_ in range(args.rounds):
+            for zone in ZONES:
+                (first_zone if round_ == 0 else again_zone).append(
+                    timed(widget, lambda z=zone: model.set_zone(z))
+                )
+        model.set_zone("Europe/Berlin")
+        for round_ in range(args.rounds):
+            for step in (1,) * 6 + (-1,) * 6:
+                months = first_month if round_ == 0 and step == 1 else again_month
+                months.append(timed(widget, lambda s=step: model.step(s)))
+        print(f"{mode} view, 50 rules × 20 people, {widget.width()}×{widget.height()} px")
+        report("  switch zone, first visit", first_zone)
+        report("  switch zone, revisit", again_zone)
+        report(f"  switch {mode}, first visit", first_month)
+        report(f"  switch {mode}, revisit", again_month)
+    widget.close()
+    del widget
+
+
+if __name__ == "__main__":
+    main()
