@@ -1,4 +1,7 @@
-"""Render the Incidents page offscreen to docs/screenshots/incidents.png.
+"""Render the Incidents page and the station's tray offscreen to docs/screenshots/.
+
+`incidents.png`: the list and one incident's detail; `tray.png`: the tray icon in its states
+(quiet, 3 open, 2 acknowledged, a failed page, muted alarm) and its menu.
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_incidents.py
 Uses a throwaway SQLite store with the demo team; incidents arrive through the engine's intake
@@ -17,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from oncall_desktop.demo import demo_configuration
@@ -29,6 +33,7 @@ from oncall_desktop.engine.intake import IncomingAlert, IntakeResult
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe
 from oncall_desktop.store import Store
 from oncall_desktop.views.incidents_view import IncidentsPage
+from oncall_desktop.views.station_presence import StationPresence, tray_icon
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 NOW = datetime(2026, 11, 18, 14, 20, tzinfo=UTC)
@@ -134,6 +139,40 @@ def populate(store: Store, clock: FakeClock) -> None:
     engine.release()
 
 
+def tray_sheet(page: IncidentsPage, store: Store) -> QPixmap:
+    """The tray icon's states side by side at 64 px, with the menu of the station above."""
+    presence = StationPresence(sound=None)
+    page.incidents_loaded.connect(presence.update_incidents)
+    page.refresh()
+    for record in incidents.notifications(store):
+        if record.state == "failed":
+            presence.notification_failed(record)
+            break
+    presence.set_muted(True)
+    states = (
+        ("quiet", tray_icon(0, 0, False, False)),
+        ("3 open", tray_icon(3, 1, False, False)),
+        ("2 acknowledged", tray_icon(0, 2, False, False)),
+        ("failed page", tray_icon(2, 1, True, False)),
+        ("alarm muted", tray_icon(2, 1, False, True)),
+    )
+    menu = presence.menu
+    menu.adjustSize()
+    menu_image = menu.grab()
+    cell = 130
+    sheet = QPixmap(max(cell * len(states), menu_image.width() + 20), 130 + menu_image.height() + 20)
+    sheet.fill(QColor("#eceff1"))
+    painter = QPainter(sheet)
+    for i, (label, icon) in enumerate(states):
+        painter.drawPixmap(i * cell + (cell - 64) // 2, 12, icon.pixmap(64))
+        painter.drawPixmap(i * cell + (cell - 22) // 2, 84, icon.pixmap(22))
+        painter.drawText(i * cell, 108, cell, 20, Qt.AlignmentFlag.AlignCenter, label)
+    painter.drawPixmap(10, 140, menu_image)
+    painter.end()
+    presence.shutdown()
+    return sheet
+
+
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -152,9 +191,10 @@ def main() -> int:
         page.select_incident(payments.id)
         app.processEvents()
         page.grab().save(str(OUT / "incidents.png"))
+        tray_sheet(page, store).save(str(OUT / "tray.png"))
         page.close()
         store.close()
-    print(f"wrote {OUT / 'incidents.png'}")
+    print(f"wrote {OUT / 'incidents.png'} and {OUT / 'tray.png'}")
     return 0
 
 

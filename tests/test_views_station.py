@@ -21,8 +21,9 @@ from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.store import Store
 from oncall_desktop.views import station_install
 from oncall_desktop.views.incidents_view import IncidentsPage
+from oncall_desktop.views.main_window import MainWindow
 from oncall_desktop.views.station_install import install_station
-from oncall_desktop.views.station_presence import StationPresence, tray_icon
+from oncall_desktop.views.station_presence import AlarmSound, StationPresence, tray_icon
 from tests.test_views_incidents import T0, FailingVoice, open_incident, station_configuration
 
 pytestmark = [
@@ -249,3 +250,55 @@ def test_quit_in_the_tray_stops_the_engine_thread_and_closes_the_window(
     assert not [t for t in presence.findChildren(QTimer) if t.isActive()]
     # The lease is released: another station can take over at once.
     assert store.engine_lease() is None
+
+
+class RecordingSound(AlarmSound):
+    """Stands in for the speaker: records what the alarm asked it to do."""
+
+    def __init__(self) -> None:
+        self.effect = None
+        self.calls: list[str] = []
+
+    def play(self) -> None:
+        self.calls.append("play")
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+
+def test_the_alarm_sound_plays_while_the_alarm_is_on(qtbot: QtBot, store: Store) -> None:
+    sound = RecordingSound()
+    presence = StationPresence(sound=sound)
+    urgent = open_incident(store, "Payments API 503", Severity.P0, T0)
+    presence.update_incidents([urgent])
+    assert sound.calls == ["play"]
+    presence.set_muted(True)
+    presence.set_muted(False)
+    assert sound.calls == ["play", "stop", "play"]
+    presence.update_incidents([incidents.acknowledge(store, urgent.id, T0, "alice")])
+    assert sound.calls == ["play", "stop", "play", "stop"]
+    assert not AlarmSound().available  # offscreen: no sound, yet the alarm's state is kept
+
+
+def test_install_station_on_the_real_main_window_offers_me_when_acknowledging(
+    qtbot: QtBot, store: Store, clock: FakeClock, tmp_path: Path
+) -> None:
+    settings = QSettings(str(tmp_path / "main.ini"), QSettings.Format.IniFormat)
+    settings.setValue("me", "bob")  # View ▸ Who am I…
+    main = MainWindow(store, settings=settings)
+    qtbot.addWidget(main)
+    presence = install_station(main, store, clock=clock, start_engine=False)
+    try:
+        assert main.tabs.tabText(main.tabs.count() - 1) == "Incidents"
+        page = page_of(presence)
+        assert page.me == "bob"
+        incident = open_incident(store, "Payments API 503", Severity.P0, T0)
+        page.refresh()
+        offered: list[str | None] = []
+        page.ask_acknowledger = lambda _parent, _people, me: (offered.append(me), ("bob", True))[1]
+        page.select_incident(incident.id)
+        page.details.acknowledge_button.click()
+        assert offered == ["bob"]
+        assert incidents.get(store, incident.id).acknowledged_by == "bob"
+    finally:
+        presence.shutdown()

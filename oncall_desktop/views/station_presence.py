@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QThread, QUrl, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
+from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from oncall_desktop.domain import Severity, Status
@@ -40,54 +40,48 @@ MAX_LISTED_FAILURES = 10
 QUIET_COLOUR = QColor("#2e7d32")
 OPEN_COLOUR = QColor("#c62828")
 WORKING_COLOUR = QColor("#a05a00")
-FAILED_COLOUR = QColor("#ffb300")
+FAILED_COLOUR = QColor("#ffc400")
+MUTED_COLOUR = QColor("#546e7a")
 
 
 def tray_icon(open_count: int, working: int, failed: bool, muted: bool) -> QIcon:
     """The tray icon: a disc with the number of open incidents on it.
 
-    Red with the count while incidents are open, amber with the number being worked on when all
-    are acknowledged, green with a tick-free empty disc when the station is quiet. A yellow corner
-    marks failed notifications; a dark bar across the bottom marks a muted alarm.
+    Red with the count while incidents are open (slate grey while their alarm is muted), amber
+    with the number being worked on when all are acknowledged, green with a dot when the station
+    is quiet. A thick yellow ring marks failed notifications; it stays readable at 22 px.
     """
     pixmap = QPixmap(ICON_SIZE, ICON_SIZE)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if open_count:
-        colour, number = OPEN_COLOUR, open_count
+        colour, number = (MUTED_COLOUR if muted else OPEN_COLOUR), open_count
     elif working:
         colour, number = WORKING_COLOUR, working
     else:
         colour, number = QUIET_COLOUR, 0
+    disc = QRectF(2, 2, ICON_SIZE - 4, ICON_SIZE - 4)
+    if failed:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(FAILED_COLOUR)
+        painter.drawEllipse(QRectF(0, 0, ICON_SIZE, ICON_SIZE))
+        disc = QRectF(9, 9, ICON_SIZE - 18, ICON_SIZE - 18)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(colour)
-    painter.drawEllipse(QRectF(2, 2, ICON_SIZE - 4, ICON_SIZE - 4))
+    painter.drawEllipse(disc)
     if number:
         text = str(number) if number < 100 else "99+"
         font = QFont()
         font.setBold(True)
-        font.setPixelSize({1: 44, 2: 36}.get(len(text), 26))
+        scale = disc.height() / (ICON_SIZE - 4)
+        font.setPixelSize(int({1: 44, 2: 36}.get(len(text), 26) * scale))
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
-        painter.drawText(QRectF(0, 0, ICON_SIZE, ICON_SIZE), Qt.AlignmentFlag.AlignCenter, text)
+        painter.drawText(disc, Qt.AlignmentFlag.AlignCenter, text)
     else:
-        painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor("#ffffff"))
-        painter.drawEllipse(QRectF(22, 22, 20, 20))
-    if failed:
-        corner = QPainterPath()
-        corner.moveTo(0, 0)
-        corner.lineTo(26, 0)
-        corner.lineTo(0, 26)
-        corner.closeSubpath()
-        painter.setPen(QColor("#5d4037"))
-        painter.setBrush(FAILED_COLOUR)
-        painter.drawPath(corner)
-    if muted:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#212121"))
-        painter.drawRoundedRect(QRectF(6, ICON_SIZE - 14, ICON_SIZE - 12, 10), 4, 4)
+        painter.drawEllipse(disc.center(), disc.width() / 6, disc.height() / 6)
     painter.end()
     return QIcon(pixmap)
 
@@ -95,12 +89,18 @@ def tray_icon(open_count: int, working: int, failed: bool, muted: bool) -> QIcon
 class AlarmSound:
     """The looped alarm WAV through QtMultimedia, or nothing where there is no audio.
 
-    QtMultimedia (PySide6-Addons) needs the system's audio libraries; headless CI boxes have neither
-    those nor an output device, so the sound is optional and the alarm's state is kept apart from it.
+    QtMultimedia (PySide6-Addons) needs the system's audio libraries (libpulse); headless CI boxes
+    have neither those nor an output device, so the sound is optional and the alarm's state is kept
+    apart from it.
     """
 
     def __init__(self, path: Path = ALARM_WAV, parent: QObject | None = None) -> None:
         self.effect: Any = None
+        if QGuiApplication.platformName() == "offscreen":
+            # Nobody listens to an offscreen app (tests, screenshots), and QtMultimedia would only
+            # warn about the missing sound server there.
+            log.info("no alarm sound on the offscreen platform")
+            return
         try:
             from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
         except (ImportError, OSError) as error:
