@@ -75,10 +75,14 @@ class Station:
         self.window, self.store, self.clock = window, store, clock
         self.started: list[StationPresence] = []
 
-    def start(self, notifiers: tuple[Notifier, ...] = (), engine: bool = True) -> StationPresence:
+    def start(
+        self, notifiers: tuple[Notifier, ...] = (), engine: bool = True, tray: bool = True
+    ) -> StationPresence:
+        """Install a station; `tray` says whether the desktop has a tray (offscreen has none)."""
         presence = install_station(
             self.window, self.store, clock=self.clock, start_engine=engine, notifiers=notifiers
         )
+        presence.tray_available = tray
         self.started.append(presence)
         return presence
 
@@ -302,3 +306,27 @@ def test_install_station_on_the_real_main_window_offers_me_when_acknowledging(
         assert incidents.get(store, incident.id).acknowledged_by == "bob"
     finally:
         presence.shutdown()
+
+
+def test_the_tray_says_when_another_station_runs_the_engine(
+    qtbot: QtBot, station: Station, store: Store, clock: FakeClock
+) -> None:
+    assert store.acquire_engine_lease("other-station:42", clock.now(), timedelta(seconds=30))
+    presence = station.start()
+    assert "another station holds the engine lease" in presence.tray.toolTip()
+    store.release_engine_lease("other-station:42")  # it shut down: this app takes over
+    qtbot.waitUntil(lambda: "another station" not in presence.tray.toolTip(), timeout=5000)
+    lease = store.engine_lease()
+    assert lease is not None
+    assert lease[0] != "other-station:42"
+
+
+def test_without_a_tray_closing_minimizes_the_window_instead(
+    qtbot: QtBot, station: Station, window: Window
+) -> None:
+    presence = station.start(engine=False, tray=False)
+    window.close()
+    assert window.isMinimized()
+    assert not window.isHidden()
+    presence.show_action.trigger()
+    assert not window.isMinimized()

@@ -59,10 +59,12 @@ class StationWiring(QObject):
             worker.incident_opened.connect(self._incident_opened, QUEUED)
             worker.notification_failed.connect(self._notification_failed, QUEUED)
             worker.incidents_changed.connect(page.refresh, QUEUED)
+            worker.lease_changed.connect(presence.set_engine_running_here, QUEUED)
 
     def start(self) -> None:
         self.page.refresh()
         if self.engine is not None:
+            self.presence.set_engine_running_here(False)  # until the worker's first tick takes the lease
             self.engine.start()
         self.poll.start()
 

@@ -155,6 +155,7 @@ class StationPresence(QObject):
         self._shutdown: list[Callable[[], None]] = []
         self._stopped = False
         self._quit_on_last_window_closed: bool | None = None
+        self._engine_here: bool | None = None
         self.page: QWidget | None = None
         """The Incidents page, once `install_station` added it."""
         self.engine_thread: QThread | None = None
@@ -182,8 +183,10 @@ class StationPresence(QObject):
         self.tray.activated.connect(self._activated)
         self.tray.messageClicked.connect(self.show_window)
         self._update_tray()
+        self.tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        """Whether the desktop has a tray; without one, closing the window minimizes it instead."""
         # Offscreen and on desktops without a tray the icon stays hidden; its state is still kept.
-        if QSystemTrayIcon.isSystemTrayAvailable():
+        if self.tray_available:
             self.tray.show()
 
     # -- state ----------------------------------------------------------------------------------
@@ -254,6 +257,11 @@ class StationPresence(QObject):
         )
         self._update_tray()
 
+    def set_engine_running_here(self, running: bool) -> None:
+        """Whether this app holds the engine lease (another station may run the engine instead)."""
+        self._engine_here = running
+        self._update_tray()
+
     def clear_failures(self) -> None:
         self._failures.clear()
         self._update_tray()
@@ -284,13 +292,17 @@ class StationPresence(QObject):
         running = not (self._quitting or self._stopped)
         if watched is self._window and event.type() == QEvent.Type.Close and running:
             event.ignore()
-            self._window.hide()
+            if self.tray_available:
+                self._window.hide()
+                text = "The station runs on in the tray. Choose Quit in its menu to stop it."
+            else:
+                # Without a tray there would be no way back to a hidden window.
+                self._window.showMinimized()
+                text = "The station runs on; its window is minimized. Quit from the tray menu to stop it."
             if not self._told_about_tray:
                 self._told_about_tray = True
                 self._show_message(
-                    "oncall-desktop keeps paging",
-                    "The station runs on in the tray. Choose Quit in its menu to stop it.",
-                    QSystemTrayIcon.MessageIcon.Information,
+                    "oncall-desktop keeps paging", text, QSystemTrayIcon.MessageIcon.Information
                 )
             return True
         return super().eventFilter(watched, event)
@@ -298,9 +310,11 @@ class StationPresence(QObject):
     def show_window(self) -> None:
         self.show_requested.emit()
         if self._window is not None:
-            self._window.showNormal()
-            self._window.raise_()
-            self._window.activateWindow()
+            window = self._window
+            window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+            window.show()
+            window.raise_()
+            window.activateWindow()
 
     def shutdown(self) -> None:
         """Stop the alarm, the engine and the polling, and take the icon out of the tray."""
@@ -365,6 +379,8 @@ class StationPresence(QObject):
             lines.append("Alarm muted")
         if self._failures:
             lines.append(f"⚠ {len(self._failures)} failed notification(s)")
+        if self._engine_here is False:
+            lines.append("Not escalating here: another station holds the engine lease")
         self.tray.setToolTip("\n".join(lines))
         self.mute_action.setEnabled(bool(self._alarming) or self._muted)
         self.failures_menu.clear()
