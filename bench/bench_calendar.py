@@ -3,6 +3,9 @@
 After the first paint, switch the time zone or the month and time the repaint that follows
 (`repaint()` paints synchronously). "first visit" is a zone/month the calendar has not shown yet
 (the final schedule is computed for it); "revisit" is switching back to one it has shown.
+"as used" lets the event loop idle between switches, as it does between a user's clicks, so the
+calendar prepares the next/previous month and the recently used zones in the meantime: each switch
+goes to a zone or month not shown before.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_calendar.py [--rounds N]
 """
@@ -78,6 +81,13 @@ def timed(widget: CalendarWidget, change: Callable[[], None]) -> float:
     return (clock.perf_counter() - started) * 1000
 
 
+def idle(app: QApplication, widget: CalendarWidget) -> None:
+    """Let the event loop run until the calendar has prepared what it expects to be asked next."""
+    deadline = clock.perf_counter() + 5
+    while widget.prefetch_pending() and clock.perf_counter() < deadline:
+        app.processEvents()
+
+
 def report(name: str, samples: list[float]) -> None:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -117,11 +127,28 @@ def main() -> None:
             for step in (1,) * 6 + (-1,) * 6:
                 months = first_month if round_ == 0 and step == 1 else again_month
                 months.append(timed(widget, lambda s=step: model.step(s)))
+        used_zone, used_month = [], []
+        widget.recent_zones = list(ZONES)
+        for anchor in (date(2027, 3, 18), date(2028, 3, 18)):
+            model.set_anchor(anchor)
+            widget.repaint()
+            idle(app, widget)
+            for zone in ZONES:
+                used_zone.append(timed(widget, lambda z=zone: model.set_zone(z)))
+                idle(app, widget)
+            for _ in range(6):
+                used_month.append(timed(widget, lambda: model.step(1)))
+                idle(app, widget)
+        widget.recent_zones = []
+        model.set_zone("Europe/Berlin")
+        model.set_anchor(date(2026, 3, 18))
         print(f"{mode} view, 50 rules × 20 people, {widget.width()}×{widget.height()} px")
         report("  switch zone, first visit", first_zone)
         report("  switch zone, revisit", again_zone)
+        report("  switch zone, as used", used_zone)
         report(f"  switch {mode}, first visit", first_month)
         report(f"  switch {mode}, revisit", again_month)
+        report(f"  switch {mode}, as used", used_month)
     widget.close()
     del widget
 

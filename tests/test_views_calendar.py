@@ -153,13 +153,19 @@ def test_month_view_starts_on_monday_and_a_drop_there_means_the_whole_local_day(
     assert slot == ("primary", utc(2026, 3, 28, 23), utc(2026, 3, 29, 22))
 
 
-def test_switching_back_to_a_zone_reuses_the_computed_schedule(qtbot: QtBot) -> None:
+def test_switching_zones_reuses_the_schedule_and_layouts_are_kept(qtbot: QtBot) -> None:
     widget = calendar(qtbot, "Europe/Berlin", "month", date(2026, 3, 10))
     first = widget.model.blocks()
+    berlin = widget.layout_for()
     widget.model.set_zone("Asia/Tokyo")
+    assert widget.model.blocks() is first  # the same days: computed once for every zone
+    tokyo = widget.layout_for()
+    assert tokyo is not berlin
+    widget.model.step(1)
     assert widget.model.blocks() is not first
+    widget.model.step(-1)
     widget.model.set_zone("Europe/Berlin")
-    assert widget.model.blocks() is first
+    assert widget.layout_for() is berlin
 
 
 def test_my_on_call_shows_only_my_shifts(qtbot: QtBot) -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,53 @@ class DayColumn:
     def hours(self) -> float:
         """23, 24 or 25 on a DST change (other values in zones that shift by half an hour)."""
         return (self.end - self.start).total_seconds() / 3600
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What the calendar shows: everything its drawing depends on besides the configuration."""
+
+    mode: ViewMode
+    anchor: date
+    zone: str
+    person_filter: str | None
+    hidden_rules: frozenset[str]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.zone)
+
+    def days(self) -> list[date]:
+        """The visible days: six weeks from the Monday before the 1st, a Monday-first week, or one day."""
+        if self.mode == "day":
+            return [self.anchor]
+        if self.mode == "week":
+            monday = self.anchor - timedelta(days=self.anchor.weekday())
+            return [monday + timedelta(days=i) for i in range(7)]
+        first = self.anchor.replace(day=1)
+        start = first - timedelta(days=first.weekday())
+        return [start + timedelta(days=i) for i in range(42)]
+
+    def midnight(self, day: date) -> datetime:
+        """The instant the day starts in the zone (a midnight lost to DST: the first instant after)."""
+        return resolve_wall(datetime(day.year, day.month, day.day), self.tz)
+
+    def columns(self) -> list[DayColumn]:
+        days = self.days()
+        bounds = [self.midnight(d) for d in [*days, days[-1] + timedelta(days=1)]]
+        return [DayColumn(d, bounds[i], bounds[i + 1]) for i, d in enumerate(days)]
+
+    def span(self) -> tuple[datetime, datetime]:
+        days = self.days()
+        return self.midnight(days[0]), self.midnight(days[-1] + timedelta(days=1))
+
+    def stepped(self, direction: int) -> View:
+        """The view one month, week or day forward (1) or back (-1)."""
+        if self.mode == "month":
+            year, month = divmod(self.anchor.year * 12 + self.anchor.month - 1 + direction, 12)
+            return replace(self, anchor=date(year, month + 1, 1))
+        step = timedelta(days=7 if self.mode == "week" else 1)
+        return replace(self, anchor=self.anchor + step * direction)
 
 
 def resolve_zone_name(name: str) -> str:
@@ -135,40 +182,34 @@ class CalendarModel(QObject):
 
     def step(self, direction: int) -> None:
         """Move one month, week or day forward (1) or back (-1)."""
-        if self.mode == "month":
-            year, month = divmod(self.anchor.year * 12 + self.anchor.month - 1 + direction, 12)
-            self.set_anchor(date(year, month + 1, 1))
-        else:
-            self.set_anchor(self.anchor + timedelta(days=7 if self.mode == "week" else 1) * direction)
+        self.set_anchor(self.view().stepped(direction).anchor)
 
     # -- what is visible -------------------------------------------------------------------------
 
+    def view(self) -> View:
+        """The current view; its anchor is the first day shown, so equal views look the same."""
+        anchor = self.anchor
+        if self.mode == "month":
+            anchor = anchor.replace(day=1)
+        elif self.mode == "week":
+            anchor -= timedelta(days=anchor.weekday())
+        return View(self.mode, anchor, self.tz.key, self.person_filter, self.hidden_rules)
+
     def days(self) -> list[date]:
-        """The visible days: six weeks from the Monday before the 1st, a Monday-first week, or one day."""
-        if self.mode == "day":
-            return [self.anchor]
-        if self.mode == "week":
-            monday = self.anchor - timedelta(days=self.anchor.weekday())
-            return [monday + timedelta(days=i) for i in range(7)]
-        first = self.anchor.replace(day=1)
-        start = first - timedelta(days=first.weekday())
-        return [start + timedelta(days=i) for i in range(42)]
+        return self.view().days()
 
     def midnight(self, day: date) -> datetime:
-        """The instant the day starts in the chosen zone (a midnight lost to DST: the first instant after)."""
-        return resolve_wall(datetime(day.year, day.month, day.day), self.tz)
+        return self.view().midnight(day)
 
     def columns(self) -> list[DayColumn]:
-        days = self.days()
-        bounds = [self.midnight(d) for d in [*days, days[-1] + timedelta(days=1)]]
-        return [DayColumn(d, bounds[i], bounds[i + 1]) for i, d in enumerate(days)]
+        return self.view().columns()
 
     def span(self) -> tuple[datetime, datetime]:
-        days = self.days()
-        return self.midnight(days[0]), self.midnight(days[-1] + timedelta(days=1))
+        return self.view().span()
 
-    def visible_rules(self) -> list[OnCallRule]:
-        return [r for r in self.config.rules if r.id not in self.hidden_rules]
+    def visible_rules(self, view: View | None = None) -> list[OnCallRule]:
+        hidden = (view or self.view()).hidden_rules
+        return [r for r in self.config.rules if r.id not in hidden]
 
     def title(self) -> str:
         if self.mode == "month":
@@ -178,17 +219,6 @@ class CalendarModel(QObject):
         days = self.days()
         return f"{days[0]:%-d %b} – {days[-1]:%-d %b %Y}"
 
-    def state_key(self) -> tuple[object, ...]:
-        """Everything the drawing depends on, for the widget's layout cache."""
-        return (
-            self.revision,
-            self.mode,
-            self.anchor,
-            self.tz.key,
-            self.person_filter,
-            self.hidden_rules,
-        )
-
     # -- the schedule ----------------------------------------------------------------------------
 
     def schedules(self) -> Schedules:
@@ -196,24 +226,31 @@ class CalendarModel(QObject):
             self._schedules = Schedules(self.config)
         return self._schedules
 
-    def blocks(self) -> list[Block]:
-        """Intervals and gaps over the visible span (gaps only without the "my on-call" filter)."""
-        start, end = self.span()
-        key = (self.revision, start, end, self.person_filter)
+    def blocks(self, view: View | None = None) -> list[Block]:
+        """Intervals and gaps over the visible days (gaps only without the "my on-call" filter).
+
+        The schedule is computed from a UTC day before the first visible day to one after the last,
+        which covers those days in every zone; so switching zones never recomputes it.
+        """
+        view = view or self.view()
+        days = view.days()
+        key = (self.revision, days[0], days[-1], view.person_filter)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
         else:
-            cached = self._compute(start, end)
+            start = datetime.combine(days[0] - timedelta(days=1), time(0), UTC)
+            end = datetime.combine(days[-1] + timedelta(days=2), time(0), UTC)
+            cached = self._compute(start, end, view.person_filter)
             self._cache[key] = cached
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
-        if not self.hidden_rules:
+        if not view.hidden_rules:
             return cached
-        return [b for b in cached if b.rule not in self.hidden_rules]
+        return [b for b in cached if b.rule not in view.hidden_rules]
 
-    def _compute(self, start: datetime, end: datetime) -> list[Block]:
-        schedule = self.schedules().final_schedule(start, end, person=self.person_filter)
+    def _compute(self, start: datetime, end: datetime, person: str | None) -> list[Block]:
+        schedule = self.schedules().final_schedule(start, end, person=person)
         blocks = [
             Block(i.rule, i.person, i.start, i.end, self._override_of(i.rule, i.person, i.start, i.end))
             if i.override

@@ -4,6 +4,11 @@ Week and day views have one column per day and one row per real hour of the chos
 spring-forward day is 23 rows tall and a fall-back day 25; each visible rule gets a lane in every
 column. The month view shows, in each day cell, one thin timeline of the local day per rule.
 
+Everything but the now-line, the selection and a drag in progress is drawn once per view into a
+pixmap that is kept (with the view's layout) for the most recent views, and the neighbouring
+months/weeks/days and recently used zones are prepared while the event loop is idle — so switching
+zone or month usually costs one `drawPixmap`.
+
 The widget only draws and reports what the user did; the main window turns the reports into
 undoable edits.
 
@@ -17,8 +22,10 @@ Signals:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import bisect
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
@@ -36,11 +43,12 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from oncall_desktop.domain import Override
-from oncall_desktop.views.calendar_model import Block, CalendarModel, DayColumn
+from oncall_desktop.views.calendar_model import Block, CalendarModel, DayColumn, View
 from oncall_desktop.views.colours import GAP_COLOUR, NOW_COLOUR, text_colour
 
 PERSON_MIME = "application/x-oncall-person"
@@ -54,14 +62,21 @@ SNAP = timedelta(minutes=15)
 SELECT_SNAP = timedelta(minutes=30)
 EDGE_PX = 6.0
 DST_GUTTER_W = 34.0
+LAYOUTS_KEPT = 12
+PREFETCH_MS = 15
 
 _GAP_FILL = QColor("#fff1cc")
+_GAP_INK = QColor("#8a4b00")
 _GRID = QColor("#d9d9d9")
 _TEXT = QColor("#202020")
 _MUTED = QColor("#6b6b6b")
+_DST = QColor("#b05a00")
 _SELECTION = QColor("#0057d9")
 _WEEKEND = QColor("#f6f6f6")
 _TODAY = QColor("#eaf2ff")
+_OUTLINE = QColor("#111111")
+_STRIPES = QBrush(QColor(255, 255, 255, 110), Qt.BrushStyle.FDiagPattern)
+_HATCH = QBrush(GAP_COLOUR, Qt.BrushStyle.BDiagPattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +99,145 @@ def _fmt_hm(value: datetime) -> str:
     return value.strftime("%H:%M")
 
 
+@dataclass(eq=False)
+class _Layout:
+    """The geometry of one view at one widget size, its placed blocks and (once drawn) its pixmap."""
+
+    view: View
+    width: int
+    height: int
+    today: date
+    columns: list[DayColumn]
+    rules: list[str]
+    month: bool = field(init=False)
+    rows: int = field(init=False)
+    area: QRectF = field(init=False)
+    hour_h: float = field(init=False)
+    painted: list[PaintedBlock] = field(default_factory=list)
+    by_block: dict[Block, list[QRectF]] = field(default_factory=dict)
+    pixmap: QPixmap | None = None
+
+    def __post_init__(self) -> None:
+        self.month = self.view.mode == "month"
+        self.rows = max(round(c.hours) for c in self.columns)
+        if self.month:
+            self.area = QRectF(4, MONTH_HEADER_H, self.width - 8, self.height - MONTH_HEADER_H - LEGEND_H)
+            self.hour_h = 0.0
+        else:
+            top = HEADER_H + LANE_H
+            self.area = QRectF(GUTTER_W, top, self.width - GUTTER_W - 6, self.height - top - LEGEND_H)
+            self.hour_h = self.area.height() / self.rows
+        self._starts = [c.start.timestamp() for c in self.columns]
+        self._ends = [c.end.timestamp() for c in self.columns]
+        # Per column, as plain numbers: the first lane's (left, top, width, height); lanes stack down
+        # (month) or across (week/day).
+        self._lanes: list[tuple[float, float, float, float]] = []
+        n = max(1, len(self.rules))
+        for index, col in enumerate(self.columns):
+            cell = self.col_rect(index)
+            if self.month:
+                h = min(18.0, (cell.height() - CELL_TITLE_H - 3) / n)
+                self._lanes.append((cell.left() + 2, cell.top() + CELL_TITLE_H, cell.width() - 4, h))
+            else:
+                left = cell.left() + 2
+                if self.view.mode == "week" and round(col.hours) != 24:
+                    left += DST_GUTTER_W
+                self._lanes.append((left, cell.top(), (cell.right() - 2 - left) / n, cell.height()))
+
+    def col_rect(self, index: int) -> QRectF:
+        area = self.area
+        if self.month:
+            w, h = area.width() / 7, area.height() / 6
+            return QRectF(area.left() + (index % 7) * w, area.top() + (index // 7) * h, w, h)
+        w = area.width() / len(self.columns)
+        return QRectF(area.left() + index * w, area.top(), w, area.height())
+
+    def lane_rect(self, index: int, lane: int) -> QRectF:
+        """Week/day: the lane of a rule in a day column; month: the rule's timeline row in a cell."""
+        left, top, w, h = self._lanes[index]
+        if self.month:
+            return QRectF(left, top + lane * h, w, h)
+        return QRectF(left + lane * w, top, w, h)
+
+    def position(self, index: int, lane_rect: QRectF, t: datetime) -> float:
+        """x (month) or y (week/day) of instant `t` in day column `index`."""
+        seconds = t.timestamp() - self._starts[index]
+        if self.month:
+            return lane_rect.left() + lane_rect.width() * seconds / (self._ends[index] - self._starts[index])
+        return lane_rect.top() + seconds / 3600 * self.hour_h
+
+    def span_rects(self, rule: str, start: datetime, end: datetime) -> list[QRectF]:
+        """The rectangles [start, end) of `rule` covers, one per visible day it touches."""
+        if rule not in self.rules:
+            return []
+        lane = self.rules.index(rule)
+        return self._rects(lane, start.timestamp(), end.timestamp())
+
+    def _rects(self, lane: int, a: float, b: float) -> list[QRectF]:
+        rects = []
+        starts, ends, lanes, month = self._starts, self._ends, self._lanes, self.month
+        index = max(0, bisect.bisect_right(starts, a) - 1)
+        scale_y = self.hour_h / 3600
+        while index < len(starts) and starts[index] < b:
+            lo, hi = starts[index], ends[index]
+            if hi > a:
+                left, top, w, h = lanes[index]
+                p = (a if a > lo else lo) - lo
+                q = (b if b < hi else hi) - lo
+                if month:
+                    scale = w / (hi - lo)
+                    rects.append(
+                        QRectF(
+                            left + p * scale, top + lane * h + 1, max(1.0, (q - p) * scale), max(1.0, h - 2)
+                        )
+                    )
+                else:
+                    rects.append(
+                        QRectF(
+                            left + lane * w + 1,
+                            top + p * scale_y,
+                            max(1.0, w - 2),
+                            max(1.0, (q - p) * scale_y),
+                        )
+                    )
+            index += 1
+        return rects
+
+    def place(self, blocks: list[Block], label: dict[str, str]) -> None:
+        lanes = {rule: i for i, rule in enumerate(self.rules)}
+        for block in blocks:
+            lane = lanes.get(block.rule)
+            if lane is None:
+                continue
+            rects = self._rects(lane, block.start.timestamp(), block.end.timestamp())
+            self.by_block[block] = rects
+            text = "gap" if block.person is None else label.get(block.person, block.person)
+            self.painted.extend(PaintedBlock(rect, block, text) for rect in rects)
+
+    def hour_labels(self, index: int) -> list[tuple[float, str]]:
+        """(y, text) of every real hour in day column `index`: 02:00 is missing on a spring-forward day
+        and appears twice (with its zone abbreviation) on a fall-back day."""
+        col = self.columns[index]
+        tz = self.view.tz
+        dst_day = round(col.hours) != 24
+        labels = []
+        t = col.start
+        k = 0
+        while t < col.end:
+            local = t.astimezone(tz)
+            text = local.strftime("%H:%M")
+            if dst_day:
+                text += f" {local.tzname()}"
+            labels.append((self.area.top() + k * self.hour_h, text))
+            t += timedelta(hours=1)
+            k += 1
+        return labels
+
+    def column_at(self, instant: datetime) -> DayColumn:
+        index = max(0, bisect.bisect_right(self._starts, instant.timestamp()) - 1)
+        return self.columns[min(index, len(self.columns) - 1)]
+
+
 class CalendarWidget(QWidget):
     """Draws the model; reports clicks, drops, drags and Delete as signals."""
 
@@ -96,10 +250,9 @@ class CalendarWidget(QWidget):
         super().__init__(parent)
         self.model = model
         self.selected: Block | None = None
-        self._layout_key: tuple[object, ...] | None = None
-        self._painted: list[PaintedBlock] = []
-        self._columns: list[DayColumn] = []
-        self._rules: list[str] = []
+        self.recent_zones: list[str] = []
+        self._layouts: OrderedDict[tuple[object, ...], _Layout] = OrderedDict()
+        self._prefetch_queue: list[View] = []
         self._drag: _Drag | None = None
         self._press: QPointF | None = None
         self.setAcceptDrops(True)
@@ -113,12 +266,17 @@ class CalendarWidget(QWidget):
         self._small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1.5))
         self._bold = QFont(self.font())
         self._bold.setBold(True)
+        self._small_metrics = QFontMetrics(self._small)
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self.update)
         self._now_timer.start()
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(PREFETCH_MS)
+        self._prefetch_timer.timeout.connect(self._prefetch_one)
 
-    # -- geometry ------------------------------------------------------------------------------
+    # -- layout ----------------------------------------------------------------------------------
 
     def _model_changed(self) -> None:
         if self.selected is not None and self.selected not in self.model.blocks():
@@ -126,136 +284,67 @@ class CalendarWidget(QWidget):
             self.block_selected.emit(None)
         self.update()
 
-    def _area(self) -> QRectF:
-        """Where days are drawn (below the header, above the legend)."""
-        if self.model.mode == "month":
-            return QRectF(4, MONTH_HEADER_H, self.width() - 8, self.height() - MONTH_HEADER_H - LEGEND_H)
-        top = HEADER_H + LANE_H
-        return QRectF(GUTTER_W, top, self.width() - GUTTER_W - 6, self.height() - top - LEGEND_H)
+    def layout_for(self, view: View | None = None) -> _Layout:
+        """The layout of `view` (the model's current one by default) at the widget's size."""
+        view = view or self.model.view()
+        today = self.model.now().astimezone(view.tz).date()
+        key = (self.model.revision, view, self.width(), self.height(), today)
+        layout = self._layouts.get(key)
+        if layout is not None:
+            self._layouts.move_to_end(key)
+            return layout
+        layout = _Layout(
+            view,
+            self.width(),
+            self.height(),
+            today,
+            view.columns(),
+            [r.id for r in self.model.visible_rules(view)],
+        )
+        names = {p.id: p.name for p in self.model.config.people}
+        layout.place(self.model.blocks(view), names)
+        self._layouts[key] = layout
+        while len(self._layouts) > LAYOUTS_KEPT:
+            self._layouts.popitem(last=False)
+        return layout
 
     def rows(self) -> int:
-        """Rows of the week/day grid: the most real hours any visible day has."""
-        return max(round(c.hours) for c in self.model.columns())
-
-    def _hour_h(self) -> float:
-        return self._area().height() / self.rows()
-
-    def _col_rect(self, index: int) -> QRectF:
-        area = self._area()
-        if self.model.mode == "month":
-            w, h = area.width() / 7, area.height() / 6
-            return QRectF(area.left() + (index % 7) * w, area.top() + (index // 7) * h, w, h)
-        w = area.width() / len(self._columns)
-        return QRectF(area.left() + index * w, area.top(), w, area.height())
+        return self.layout_for().rows
 
     def lane_rect(self, index: int, lane: int) -> QRectF:
-        """Week/day: the lane of a rule in a day column; month: the rule's timeline row in a cell."""
-        self._ensure_layout()
-        cell = self._col_rect(index)
-        n = max(1, len(self._rules))
-        if self.model.mode == "month":
-            top = cell.top() + CELL_TITLE_H
-            h = min(18.0, (cell.height() - CELL_TITLE_H - 3) / n)
-            return QRectF(cell.left() + 2, top + lane * h, cell.width() - 4, h)
-        left = cell.left() + 2
-        if self.model.mode == "week" and round(self._columns[index].hours) != 24:
-            left += DST_GUTTER_W
-        w = (cell.right() - 2 - left) / n
-        return QRectF(left + lane * w, cell.top(), w, cell.height())
-
-    def _x_or_y(self, col: DayColumn, lane_rect: QRectF, t: datetime) -> float:
-        hours = (t - col.start).total_seconds() / 3600
-        if self.model.mode == "month":
-            return lane_rect.left() + lane_rect.width() * hours / col.hours
-        return lane_rect.top() + hours * self._hour_h()
+        return self.layout_for().lane_rect(index, lane)
 
     def span_rects(self, rule: str, start: datetime, end: datetime) -> list[QRectF]:
-        """The rectangles [start, end) of `rule` covers, one per visible day it touches."""
-        self._ensure_layout()
-        if rule not in self._rules:
-            return []
-        lane = self._rules.index(rule)
-        rects = []
-        for index, col in enumerate(self._columns):
-            if start >= col.end or end <= col.start:
-                continue
-            lane_rect = self.lane_rect(index, lane)
-            a = self._x_or_y(col, lane_rect, max(start, col.start))
-            b = self._x_or_y(col, lane_rect, min(end, col.end))
-            if self.model.mode == "month":
-                rects.append(
-                    QRectF(a, lane_rect.top() + 1, max(1.0, b - a), max(1.0, lane_rect.height() - 2))
-                )
-            else:
-                rects.append(
-                    QRectF(lane_rect.left() + 1, a, max(1.0, lane_rect.width() - 2), max(1.0, b - a))
-                )
-        return rects
+        return self.layout_for().span_rects(rule, start, end)
 
     def hour_labels(self, index: int) -> list[tuple[float, str]]:
-        """(y, text) of every real hour in day column `index`: 02:00 is missing on a spring-forward day
-        and appears twice (with its zone abbreviation) on a fall-back day."""
-        col = self.model.columns()[index]
-        area = self._area()
-        hour_h = self._hour_h()
-        labels = []
-        t = col.start
-        k = 0
-        dst_day = round(col.hours) != 24
-        while t < col.end:
-            local = t.astimezone(self.model.tz)
-            text = local.strftime("%H:%M")
-            if dst_day:
-                text += f" {local.tzname()}"
-            labels.append((area.top() + k * hour_h, text))
-            t += timedelta(hours=1)
-            k += 1
-        return labels
-
-    def _ensure_layout(self) -> None:
-        key = (*self.model.state_key(), self.width(), self.height())
-        if key == self._layout_key:
-            return
-        self._layout_key = key
-        self._columns = self.model.columns()
-        self._rules = [r.id for r in self.model.visible_rules()]
-        painted: list[PaintedBlock] = []
-        for block in self.model.blocks():
-            label = "gap" if block.person is None else self.model.person_name(block.person)
-            painted.extend(
-                PaintedBlock(rect, block, label)
-                for rect in self.span_rects(block.rule, block.start, block.end)
-            )
-        self._painted = painted
+        return self.layout_for().hour_labels(index)
 
     def painted_blocks(self) -> list[PaintedBlock]:
-        self._ensure_layout()
-        return list(self._painted)
+        return list(self.layout_for().painted)
 
     def block_at(self, pos: QPointF) -> Block | None:
-        self._ensure_layout()
-        for painted in reversed(self._painted):
+        for painted in reversed(self.layout_for().painted):
             if painted.rect.contains(pos):
                 return painted.block
         return None
 
     def slot_at(self, pos: QPointF) -> tuple[str, datetime, DayColumn] | None:
         """(rule, instant, day) under a point, or None outside the days."""
-        self._ensure_layout()
-        for index, col in enumerate(self._columns):
-            cell = self._col_rect(index)
-            if not cell.contains(pos):
+        layout = self.layout_for()
+        for index, col in enumerate(layout.columns):
+            if not layout.col_rect(index).contains(pos):
                 continue
-            for lane, rule in enumerate(self._rules):
-                lane_rect = self.lane_rect(index, lane)
-                if self.model.mode == "month":
-                    if not lane_rect.contains(pos):
+            for lane, rule in enumerate(layout.rules):
+                box = layout.lane_rect(index, lane)
+                if layout.month:
+                    if not box.contains(pos):
                         continue
-                    fraction = (pos.x() - lane_rect.left()) / lane_rect.width()
+                    fraction = (pos.x() - box.left()) / box.width()
                 else:
-                    if not lane_rect.left() <= pos.x() < lane_rect.right():
+                    if not box.left() <= pos.x() < box.right():
                         continue
-                    fraction = (pos.y() - lane_rect.top()) / self._hour_h() / col.hours
+                    fraction = (pos.y() - box.top()) / layout.hour_h / col.hours
                 fraction = min(max(fraction, 0.0), 1.0)
                 instant = col.start + (col.end - col.start) * fraction
                 return rule, min(instant, col.end - timedelta(seconds=1)), col
@@ -273,27 +362,67 @@ class CalendarWidget(QWidget):
         start = col.start + timedelta(hours=hours)
         return rule, start, min(start + timedelta(hours=1), col.end)
 
+    # -- prefetching -----------------------------------------------------------------------------
+
+    def _queue_prefetch(self) -> None:
+        view = self.model.view()
+        wanted = [view.stepped(1), view.stepped(-1)]
+        wanted += [replace(view, zone=z) for z in self.recent_zones if z != view.zone]
+        self._prefetch_queue = wanted
+        self._prefetch_timer.start()
+
+    def prefetch_pending(self) -> bool:
+        """Whether views are still waiting to be prepared in idle time."""
+        return bool(self._prefetch_queue) or self._prefetch_timer.isActive()
+
+    def _prefetch_one(self) -> None:
+        """Prepare one likely next view while the event loop is idle."""
+        while self._prefetch_queue:
+            layout = self.layout_for(self._prefetch_queue.pop(0))
+            if layout.pixmap is None:
+                self._render(layout)
+                break
+        if self._prefetch_queue:
+            self._prefetch_timer.start()
+
     # -- painting ------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        self._ensure_layout()
+        layout = self.layout_for()
+        if layout.pixmap is None or layout.pixmap.devicePixelRatio() != self.devicePixelRatioF():
+            self._render(layout)
+        assert layout.pixmap is not None
         painter = QPainter(self)
-        painter.fillRect(self.rect(), Qt.GlobalColor.white)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        if self.model.mode == "month":
-            self._paint_month_grid(painter)
-        else:
-            self._paint_time_grid(painter)
-        for painted in self._painted:
-            self._paint_block(painter, painted)
-        self._paint_drag(painter)
-        self._paint_now(painter)
-        self._paint_legend(painter)
+        painter.drawPixmap(0, 0, layout.pixmap)
+        if self.selected is not None:
+            painter.setPen(QPen(_SELECTION, 3))
+            for rect in layout.by_block.get(self.selected, []):
+                painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        self._paint_drag(painter, layout)
+        self._paint_now(painter, layout)
         painter.end()
+        self._queue_prefetch()
 
-    def _paint_month_grid(self, painter: QPainter) -> None:
-        area = self._area()
-        today = self.model.now().astimezone(self.model.tz).date()
+    def _render(self, layout: _Layout) -> None:
+        """Draw everything that does not move by itself into the layout's pixmap."""
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(round(layout.width * ratio), round(layout.height * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.white)
+        painter = QPainter(pixmap)
+        if layout.month:
+            self._paint_month_grid(painter, layout)
+        else:
+            self._paint_time_grid(painter, layout)
+        tz = layout.view.tz
+        for painted in layout.painted:
+            self._paint_block(painter, painted, layout.month, tz)
+        self._paint_legend(painter, layout)
+        painter.end()
+        layout.pixmap = pixmap
+
+    def _paint_month_grid(self, painter: QPainter, layout: _Layout) -> None:
+        area = layout.area
         painter.setFont(self._bold)
         painter.setPen(_MUTED)
         w = area.width() / 7
@@ -301,17 +430,17 @@ class CalendarWidget(QWidget):
             painter.drawText(
                 QRectF(area.left() + i * w, 0, w, MONTH_HEADER_H), Qt.AlignmentFlag.AlignCenter, name
             )
-        for index, col in enumerate(self._columns):
-            cell = self._col_rect(index)
-            if col.day == today:
+        for index, col in enumerate(layout.columns):
+            cell = layout.col_rect(index)
+            if col.day == layout.today:
                 painter.fillRect(cell, _TODAY)
             elif col.day.weekday() >= 5:
                 painter.fillRect(cell, _WEEKEND)
             painter.setPen(_GRID)
             painter.drawRect(cell)
-            in_month = col.day.month == self.model.anchor.month
+            in_month = col.day.month == layout.view.anchor.month
             painter.setPen(_TEXT if in_month else _MUTED)
-            painter.setFont(self._bold if col.day == today else self._small)
+            painter.setFont(self._bold if col.day == layout.today else self._small)
             text = f"{col.day.day}" if col.day.day != 1 else col.day.strftime("%-d %b")
             if round(col.hours) != 24:
                 text += f"  ({round(col.hours)} h)"
@@ -321,23 +450,20 @@ class CalendarWidget(QWidget):
                 text,
             )
 
-    def _paint_time_grid(self, painter: QPainter) -> None:
-        area = self._area()
-        hour_h = self._hour_h()
-        today = self.model.now().astimezone(self.model.tz).date()
-        reference = next((i for i, c in enumerate(self._columns) if round(c.hours) == 24), 0)
+    def _paint_time_grid(self, painter: QPainter, layout: _Layout) -> None:
+        area = layout.area
+        hour_h = layout.hour_h
+        week = layout.view.mode == "week"
+        reference = next((i for i, c in enumerate(layout.columns) if round(c.hours) == 24), 0)
         painter.setFont(self._small)
         painter.setPen(_MUTED)
-        gutter_labels = self.hour_labels(reference)
-        if self.model.mode == "day":
-            gutter_labels = self.hour_labels(0)
-        for y, text in gutter_labels:
+        for y, text in layout.hour_labels(reference if week else 0):
             painter.drawText(QRectF(2, y - 1, GUTTER_W - 6, hour_h), Qt.AlignmentFlag.AlignRight, text)
-        for index, col in enumerate(self._columns):
-            cell = self._col_rect(index)
-            height = col.hours * hour_h
-            day_rect = QRectF(cell.left(), cell.top(), cell.width(), height)
-            if col.day == today:
+        metrics = self._small_metrics
+        for index, col in enumerate(layout.columns):
+            cell = layout.col_rect(index)
+            day_rect = QRectF(cell.left(), cell.top(), cell.width(), col.hours * hour_h)
+            if col.day == layout.today:
                 painter.fillRect(day_rect, _TODAY)
             elif col.day.weekday() >= 5:
                 painter.fillRect(day_rect, _WEEKEND)
@@ -347,37 +473,36 @@ class CalendarWidget(QWidget):
                 painter.drawLine(QPointF(cell.left(), y), QPointF(cell.right(), y))
             painter.drawLine(QPointF(cell.left(), area.top() - LANE_H), QPointF(cell.left(), area.bottom()))
             header = QRectF(cell.left(), 0, cell.width(), HEADER_H)
-            painter.setFont(self._bold if col.day == today else self._font)
+            painter.setFont(self._bold if col.day == layout.today else self._font)
             painter.setPen(_TEXT)
             painter.drawText(
                 header.adjusted(0, 2, 0, -HEADER_H / 2),
                 Qt.AlignmentFlag.AlignCenter,
                 col.day.strftime("%a %-d %b"),
             )
+            painter.setFont(self._small)
             if round(col.hours) != 24:
-                painter.setFont(self._small)
-                painter.setPen(QColor("#b05a00"))
-                painter.drawText(
-                    header.adjusted(0, HEADER_H / 2, 0, 0),
-                    Qt.AlignmentFlag.AlignCenter,
-                    f"{round(col.hours)}-hour day (DST)",
-                )
-                if self.model.mode == "week":
+                painter.setPen(_DST)
+                note = f"{round(col.hours)}-hour day (DST)"
+                if metrics.horizontalAdvance(note) > header.width() - 4:
+                    note = f"{round(col.hours)} h (DST)"
+                painter.drawText(header.adjusted(0, HEADER_H / 2, 0, 0), Qt.AlignmentFlag.AlignCenter, note)
+                if week:
                     # The gutter shows an ordinary day's hours; a DST day labels its own real hours.
-                    for y, text in self.hour_labels(index):
+                    for y, text in layout.hour_labels(index):
                         painter.drawText(
                             QRectF(cell.left() + 1, y, DST_GUTTER_W - 2, hour_h),
                             Qt.AlignmentFlag.AlignLeft,
                             text.split(" ")[0],
                         )
-            painter.setFont(self._small)
             painter.setPen(_MUTED)
-            metrics = QFontMetrics(self._small)
-            for lane, rule_id in enumerate(self._rules):
-                lane_rect = self.lane_rect(index, lane)
+            for lane, rule_id in enumerate(layout.rules):
+                box = layout.lane_rect(index, lane)
+                if box.width() < 8:
+                    continue
                 rule = self.model.config.rule(rule_id)
                 name = rule.name if rule else rule_id
-                label = QRectF(lane_rect.left(), area.top() - LANE_H, lane_rect.width(), LANE_H)
+                label = QRectF(box.left(), area.top() - LANE_H, box.width(), LANE_H)
                 if metrics.horizontalAdvance(name) + 4 > label.width():
                     name = _initials(name)
                 painter.drawText(
@@ -390,31 +515,27 @@ class CalendarWidget(QWidget):
             QPointF(area.left(), area.top() - LANE_H), QPointF(area.right(), area.top() - LANE_H)
         )
 
-    def _paint_block(self, painter: QPainter, painted: PaintedBlock) -> None:
+    def _paint_block(self, painter: QPainter, painted: PaintedBlock, month: bool, tz: object) -> None:
         block, rect = painted.block, painted.rect
-        month = self.model.mode == "month"
         if block.person is None:
             painter.fillRect(rect, _GAP_FILL)
-            painter.fillRect(rect, QBrush(GAP_COLOUR, Qt.BrushStyle.BDiagPattern))
-            painter.setPen(QPen(GAP_COLOUR, 1))
+            painter.fillRect(rect, _HATCH)
+            painter.setPen(GAP_COLOUR)
             painter.drawRect(rect)
-            ink = QColor("#8a4b00")
+            ink = _GAP_INK
         else:
             colour = self.model.colour(block.person)
             painter.fillRect(rect, colour)
-            ink = text_colour(colour)
             if block.override is not None:
-                painter.fillRect(rect, QBrush(QColor(255, 255, 255, 110), Qt.BrushStyle.FDiagPattern))
-                painter.setPen(QPen(QColor("#111111"), 2))
+                painter.fillRect(rect, _STRIPES)
+                painter.setPen(QPen(_OUTLINE, 2))
                 painter.drawRect(rect.adjusted(1, 1, -1, -1))
-        if block == self.selected:
-            painter.setPen(QPen(_SELECTION, 3))
-            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+            if rect.width() < 16 or rect.height() < 9:
+                return
+            ink = text_colour(colour)
         if rect.width() < 16 or rect.height() < 9:
             return
-        painter.setPen(ink)
-        painter.setFont(self._small)
-        metrics = QFontMetrics(self._small)
+        metrics = self._small_metrics
         width = rect.width() - 4
         label = painted.label
         for candidate in (label, label.split(" ")[0], _initials(label)):
@@ -423,6 +544,8 @@ class CalendarWidget(QWidget):
                 break
         else:
             return
+        painter.setPen(ink)
+        painter.setFont(self._small)
         if month:
             painter.drawText(
                 rect.adjusted(2, 0, -1, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label
@@ -431,50 +554,48 @@ class CalendarWidget(QWidget):
         lines = [label]
         if block.override is not None:
             lines.append("override" if metrics.horizontalAdvance("override") <= width else "ovr")
-        tz = self.model.tz
-        span = f"{_fmt_hm(block.start.astimezone(tz))}–{_fmt_hm(block.end.astimezone(tz))}"
+        span = f"{_fmt_hm(block.start.astimezone(tz))}–{_fmt_hm(block.end.astimezone(tz))}"  # type: ignore[arg-type]
         if metrics.horizontalAdvance(span) <= width:
             lines.append(span)
         room = max(1, int((rect.height() - 2) // metrics.height()))
-        text = "\n".join(lines[:room])
         painter.drawText(
-            rect.adjusted(2, 1, -2, -1), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text
+            rect.adjusted(2, 1, -2, -1),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+            "\n".join(lines[:room]),
         )
 
-    def _paint_drag(self, painter: QPainter) -> None:
+    def _paint_drag(self, painter: QPainter, layout: _Layout) -> None:
         preview = self.drag_preview()
         if preview is None:
             return
         rule, start, end = preview
         painter.setPen(QPen(_SELECTION, 2, Qt.PenStyle.DashLine))
-        for rect in self.span_rects(rule, start, end):
+        for rect in layout.span_rects(rule, start, end):
             painter.fillRect(rect, QColor(0, 87, 217, 60))
             painter.drawRect(rect)
 
-    def _paint_now(self, painter: QPainter) -> None:
+    def _paint_now(self, painter: QPainter, layout: _Layout) -> None:
         now = self.model.now()
-        for index, col in enumerate(self._columns):
-            if not col.start <= now < col.end:
-                continue
-            painter.setPen(QPen(NOW_COLOUR, 2))
-            if self.model.mode == "month":
-                cell = self._col_rect(index)
-                lane = self.lane_rect(index, 0)
-                x = self._x_or_y(col, lane, now)
-                painter.drawLine(QPointF(x, cell.top() + CELL_TITLE_H - 2), QPointF(x, cell.bottom() - 1))
-            else:
-                cell = self._col_rect(index)
-                y = self._x_or_y(col, cell, now)
-                painter.drawLine(QPointF(cell.left(), y), QPointF(cell.right(), y))
-                painter.setBrush(NOW_COLOUR)
-                painter.drawEllipse(QPointF(cell.left() + 1, y), 3.5, 3.5)
-                painter.setBrush(Qt.BrushStyle.NoBrush)
+        col = layout.column_at(now)
+        if not col.start <= now < col.end:
+            return
+        index = layout.columns.index(col)
+        cell = layout.col_rect(index)
+        painter.setPen(QPen(NOW_COLOUR, 2))
+        if layout.month:
+            x = layout.position(index, layout.lane_rect(index, 0), now)
+            painter.drawLine(QPointF(x, cell.top() + CELL_TITLE_H - 2), QPointF(x, cell.bottom() - 1))
+            return
+        y = layout.position(index, cell, now)
+        painter.drawLine(QPointF(cell.left(), y), QPointF(cell.right(), y))
+        painter.setBrush(NOW_COLOUR)
+        painter.drawEllipse(QPointF(cell.left() + 1, y), 3.5, 3.5)
 
-    def _paint_legend(self, painter: QPainter) -> None:
-        top = self.height() - LEGEND_H + 6
+    def _paint_legend(self, painter: QPainter, layout: _Layout) -> None:
+        top = layout.height - LEGEND_H + 6
         x = 8.0
         painter.setFont(self._small)
-        metrics = QFontMetrics(self._small)
+        metrics = self._small_metrics
         entries: list[tuple[str, QColor | None]] = [
             (name, colour) for _pid, name, colour in self.model.legend()
         ]
@@ -483,18 +604,18 @@ class CalendarWidget(QWidget):
             swatch = QRectF(x, top + 2, 14, 12)
             if name == "override":
                 painter.fillRect(swatch, QColor("#7f7f7f"))
-                painter.fillRect(swatch, QBrush(QColor(255, 255, 255, 110), Qt.BrushStyle.FDiagPattern))
-                painter.setPen(QPen(QColor("#111111"), 2))
+                painter.fillRect(swatch, _STRIPES)
+                painter.setPen(QPen(_OUTLINE, 2))
                 painter.drawRect(swatch.adjusted(1, 1, -1, -1))
             elif colour is GAP_COLOUR:
                 painter.fillRect(swatch, _GAP_FILL)
-                painter.fillRect(swatch, QBrush(GAP_COLOUR, Qt.BrushStyle.BDiagPattern))
+                painter.fillRect(swatch, _HATCH)
             elif colour is not None:
                 painter.fillRect(swatch, colour)
             painter.setPen(_TEXT)
             painter.drawText(QPointF(x + 18, top + 12), name)
             x += 18 + metrics.horizontalAdvance(name) + 14
-            if x > self.width() - 60:
+            if x > layout.width - 60:
                 break
 
     # -- interaction ---------------------------------------------------------------------------
@@ -521,7 +642,7 @@ class CalendarWidget(QWidget):
         return drag.rule, start, max(end + delta, start + SNAP)
 
     def _day_of(self, instant: datetime) -> DayColumn:
-        return next(c for c in self._columns if c.start <= instant < c.end)
+        return self.layout_for().column_at(instant)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
