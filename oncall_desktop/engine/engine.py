@@ -18,10 +18,11 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from oncall_desktop import timeutil
@@ -32,7 +33,7 @@ from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Notifier, 
 from oncall_desktop.planner import IncidentFacts, plan
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store
-from oncall_desktop.store.models import IncidentRow, NotificationRow
+from oncall_desktop.store.models import IncidentEventRow, IncidentRow, NotificationRow
 from oncall_desktop.store.station_models import EscalationStateRow, NotificationDispatchRow
 
 log = logging.getLogger(__name__)
@@ -148,67 +149,121 @@ class EscalationEngine:
     # -- planning -------------------------------------------------------------------------------
 
     def _plan_due(self, now: datetime) -> tuple[tuple[Incident, ...], int, bool]:
+        """Plan every incident whose next due instant has come; one transaction, bulk writes."""
         opened: list[Incident] = []
-        planned = 0
         with write_session(self.store) as session:
             rows = session.execute(
-                select(IncidentRow, EscalationStateRow)
+                select(IncidentRow, EscalationStateRow.planned_until, EscalationStateRow.revision)
                 .join(EscalationStateRow, EscalationStateRow.incident_id == IncidentRow.id)
                 .where(EscalationStateRow.next_due_at <= now)
                 .order_by(EscalationStateRow.next_due_at)
                 .limit(BATCH)
             ).all()
-            for incident_row, state in rows:
+            if not rows:
+                return (), 0, False
+            have = self._outbox_keys(session, [(row, since) for row, since, _ in rows])
+            new_notes: list[dict[str, Any]] = []
+            states: list[dict[str, Any]] = []
+            finished: list[int] = []
+            for incident_row, since, revision in rows:
                 incident = incidents.incident_from_row(incident_row)
-                if state.revision == -1:
+                if revision == -1:
                     opened.append(incident)
-                planned += self._plan_incident(session, incident, state, now)
-        return tuple(opened), planned, len(rows) == BATCH
+                next_due = self._plan_incident(incident, since, now, have, new_notes)
+                if next_due is None:
+                    finished.append(incident.id)
+                else:
+                    states.append(
+                        {
+                            "b_id": incident.id,
+                            "b_next": next_due,
+                            "b_until": now,
+                            "b_revision": self._revision or 0,
+                        }
+                    )
+            if new_notes:
+                ids = session.scalars(
+                    insert(NotificationRow).returning(NotificationRow.id, sort_by_parameter_order=True),
+                    new_notes,
+                ).all()
+                session.execute(
+                    insert(NotificationDispatchRow),
+                    [{"notification_id": i, "late": False, "attempts": 0} for i in ids],
+                )
+            if states:
+                session.connection().execute(
+                    update(EscalationStateRow)
+                    .where(EscalationStateRow.incident_id == bindparam("b_id"))
+                    .values(
+                        next_due_at=bindparam("b_next"),
+                        planned_until=bindparam("b_until"),
+                        revision=bindparam("b_revision"),
+                    ),
+                    states,
+                )
+            if finished:
+                session.execute(
+                    delete(EscalationStateRow).where(EscalationStateRow.incident_id.in_(finished))
+                )
+        return tuple(opened), len(new_notes), len(rows) == BATCH
+
+    def _outbox_keys(
+        self, session: Session, due: list[tuple[IncidentRow, datetime | None]]
+    ) -> set[tuple[int, str, str, datetime]]:
+        """Keys already in the outbox after each incident's `planned_until` (a guard: planning from
+        `planned_until` on never repeats one, but the unique key must never be hit)."""
+        earliest = min(since or row.created_at - EPSILON for row, since in due)
+        return {
+            (incident_id, person, channel, at)
+            for incident_id, person, channel, at in session.execute(
+                select(
+                    NotificationRow.incident_id,
+                    NotificationRow.person_id,
+                    NotificationRow.channel,
+                    NotificationRow.scheduled_at,
+                )
+                .where(NotificationRow.incident_id.in_([row.id for row, _ in due]))
+                .where(NotificationRow.scheduled_at > earliest)
+            )
+        }
 
     def _plan_incident(
-        self, session: Session, incident: Incident, state: EscalationStateRow, now: datetime
-    ) -> int:
+        self,
+        incident: Incident,
+        since: datetime | None,
+        now: datetime,
+        have: set[tuple[int, str, str, datetime]],
+        new_notes: list[dict[str, Any]],
+    ) -> datetime | None:
+        """Queue the incident's notifications in (since, now]; its next due instant, or None when
+        escalation is over for good."""
         facts = IncidentFacts(incident.created_at, incident.severity, incident.tags)
         horizon_end = max(now, incident.created_at) + self.horizon
         notes = plan(self._schedules, facts, incident.status_changes(), until=horizon_end)
-        since = state.planned_until
-        due = [n for n in notes if n.at <= now and (since is None or n.at > since)]
-        later = [n.at for n in notes if n.at > now]
-        have = set(
-            session.execute(
-                select(NotificationRow.person_id, NotificationRow.channel, NotificationRow.scheduled_at)
-                .where(NotificationRow.incident_id == incident.id)
-                .where(NotificationRow.scheduled_at > (since or incident.created_at - EPSILON))
-            ).all()
-        )
-        added = 0
-        for note in due:
-            if (note.person, note.channel.value, note.at) in have:
+        for note in notes:
+            if note.at > now:
+                break
+            if since is not None and note.at <= since:
                 continue
-            row = NotificationRow(
-                incident_id=incident.id,
-                person_id=note.person,
-                channel=note.channel.value,
-                address=self._address(note.person, note.channel),
-                rule_id=note.rule,
-                level=note.level,
-                repeat=note.repeat,
-                handover=note.handover,
-                scheduled_at=note.at,
-                state="pending",
+            if (incident.id, note.person, note.channel.value, note.at) in have:
+                continue
+            new_notes.append(
+                {
+                    "incident_id": incident.id,
+                    "person_id": note.person,
+                    "channel": note.channel.value,
+                    "address": self._address(note.person, note.channel),
+                    "rule_id": note.rule,
+                    "level": note.level,
+                    "repeat": note.repeat,
+                    "handover": note.handover,
+                    "scheduled_at": note.at,
+                    "state": "pending",
+                }
             )
-            session.add(row)
-            session.flush()
-            session.add(NotificationDispatchRow(notification_id=row.id, late=False, attempts=0))
-            added += 1
         if incident.status == Status.RESOLVED:
-            session.expunge(state)
-            incidents.forget_escalation(session, incident.id)
-        else:
-            state.planned_until = now
-            state.next_due_at = min(later) if later else horizon_end
-            state.revision = self._revision if self._revision is not None else 0
-        return added
+            return None
+        return next((n.at for n in notes if n.at > now), horizon_end)
 
     def _address(self, person_id: str, channel: Channel) -> str | None:
         person = self._config.person(person_id)
@@ -279,35 +334,35 @@ class EscalationEngine:
         external: list[Delivery] = []
         with write_session(self.store) as session:
             due = self._due_outbox(session, now)
+            done = _Recorded(now)
             for row, incident in due:
                 delivery = self._delivery(row, incident, now)
                 if incident.status == Status.RESOLVED.value:
-                    row.state = "cancelled"
-                    row.error = "the incident was resolved before it was sent"
+                    done.cancel(row)
                     continue
                 notifier = self._notifier(delivery.channel)
                 if not notifier.in_transaction:
-                    row.state = "sending"
-                    self._mark(session, row.id, delivery.late, attempt=True)
+                    done.claim(row, delivery)
                     external.append(delivery)
                     continue
-                result = notifier.send(delivery, self._journal(session, incident.id, now))
-                record = self._record(session, row, delivery, result, now)
+                result = notifier.send(delivery, done.journal(delivery.incident_id))
+                record = done.record(row, delivery, result)
                 (sent if record.state == "sent" else failed).append(record)
+            done.write(session)
         for delivery in external:
             outcome = self._send_external(delivery, now)
             if outcome is not None:
                 (sent if outcome.state == "sent" else failed).append(outcome)
         if self._on_notification is not None:
-            for done in (*sent, *failed):
-                self._on_notification(done)
+            for record in (*sent, *failed):
+                self._on_notification(record)
         return tuple(sent), tuple(failed), len(due) == BATCH
 
     def _send_external(self, delivery: Delivery, now: datetime) -> NotificationRecord | None:
         """Send a claimed notification outside any transaction, then record how it went."""
-        buffered: list[tuple[str, str]] = []
+        done = _Recorded(now)
         try:
-            result = self._notifier(delivery.channel).send(delivery, lambda k, m: buffered.append((k, m)))
+            result = self._notifier(delivery.channel).send(delivery, done.journal(delivery.incident_id))
         except Exception as error:  # a notifier bug must not stop the escalation of other incidents
             log.exception("notifier failed")
             result = DeliveryResult.failed(f"{type(error).__name__}: {error}")
@@ -315,71 +370,9 @@ class EscalationEngine:
             row = session.get(NotificationRow, delivery.notification_id)
             if row is None:
                 return None
-            for kind, message in buffered:
-                incidents.add_event(session, delivery.incident_id, now, kind, message)
-            return self._record(session, row, delivery, result, now)
-
-    def _journal(self, session: Session, incident_id: int, now: datetime) -> Callable[[str, str], None]:
-        def journal(kind: str, message: str) -> None:
-            incidents.add_event(session, incident_id, now, kind, message)
-
-        return journal
-
-    def _mark(self, session: Session, notification_id: int, late: bool, *, attempt: bool) -> None:
-        values: dict[str, object] = {"late": late}
-        if attempt:
-            values["attempts"] = NotificationDispatchRow.attempts + 1
-        session.execute(
-            update(NotificationDispatchRow)
-            .where(NotificationDispatchRow.notification_id == notification_id)
-            .values(values)
-        )
-
-    def _record(
-        self,
-        session: Session,
-        row: NotificationRow,
-        delivery: Delivery,
-        result: DeliveryResult,
-        now: datetime,
-    ) -> NotificationRecord:
-        retry_at: datetime | None = None
-        if result.state == "sent":
-            row.state = "sent"
-            row.sent_at = now
-            row.provider_id = result.provider_id
-            row.error = None
-        elif result.state == "retry":
-            row.state = "pending"
-            row.error = result.error
-            retry_at = now + (result.retry_after or timedelta(seconds=30))
-        else:
-            row.state = "failed"
-            row.error = result.error
-            incidents.add_event(
-                session,
-                delivery.incident_id,
-                now,
-                "notification_failed",
-                f"{describe(delivery)}: {result.error or 'failed'}",
-            )
-        values: dict[str, object] = {"late": delivery.late, "next_attempt_at": retry_at}
-        session.execute(
-            update(NotificationDispatchRow)
-            .where(NotificationDispatchRow.notification_id == row.id)
-            .values(values)
-        )
-        record = incidents.notification_record(row, delivery.late)
-        if result.state == "sent":
-            log.info(
-                "incident %s: %s at %s",
-                delivery.incident_id,
-                describe(delivery),
-                timeutil.format_instant(row.scheduled_at),
-            )
-        elif result.state == "failed":
-            log.warning("incident %s: %s failed: %s", delivery.incident_id, describe(delivery), result.error)
-        return record
+            record = done.record(row, delivery, result)
+            done.write(session)
+            return record
 
     def _next_due(self) -> datetime | None:
         with self.store.session() as session:
@@ -391,3 +384,116 @@ class EscalationEngine:
             )
         candidates = [t for t in (due, retry) if t is not None]
         return min(candidates) if candidates else None
+
+
+class _Recorded:
+    """The outcome of one dispatch transaction, written with a few multi-row statements."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.notifications: list[dict[str, Any]] = []
+        self.dispatches: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+
+    def journal(self, incident_id: int) -> Callable[[str, str], None]:
+        def append(kind: str, message: str) -> None:
+            self._event(incident_id, kind, message)
+
+        return append
+
+    def _event(self, incident_id: int, kind: str, message: str) -> None:
+        self.events.append(
+            {
+                "incident_id": incident_id,
+                "at": self.now,
+                "kind": kind,
+                "actor": None,
+                "message": message,
+                "data": {},
+            }
+        )
+
+    def _set(self, row: NotificationRow, state: str, **values: Any) -> None:
+        self.notifications.append(
+            {
+                "b_id": row.id,
+                "state": state,
+                "sent_at": values.get("sent_at", row.sent_at),
+                "provider_id": values.get("provider_id", row.provider_id),
+                "error": values.get("error", row.error),
+            }
+        )
+
+    def cancel(self, row: NotificationRow) -> None:
+        self._set(row, "cancelled", error="the incident was resolved before it was sent")
+
+    def claim(self, row: NotificationRow, delivery: Delivery) -> None:
+        self._set(row, "sending")
+        self.dispatches.append(
+            {"b_id": row.id, "late": delivery.late, "attempts": 1, "next_attempt_at": None}
+        )
+
+    def record(self, row: NotificationRow, delivery: Delivery, result: DeliveryResult) -> NotificationRecord:
+        retry_at: datetime | None = None
+        if result.state == "sent":
+            values: dict[str, Any] = {"sent_at": self.now, "provider_id": result.provider_id, "error": None}
+            state = "sent"
+            log.info(
+                "incident %s: %s at %s",
+                delivery.incident_id,
+                describe(delivery),
+                timeutil.format_instant(row.scheduled_at),
+            )
+        elif result.state == "retry":
+            values = {"error": result.error}
+            state = "pending"
+            retry_at = self.now + (result.retry_after or timedelta(seconds=30))
+        else:
+            values = {"error": result.error}
+            state = "failed"
+            self._event(
+                delivery.incident_id,
+                "notification_failed",
+                f"{describe(delivery)}: {result.error or 'failed'}",
+            )
+            log.warning("incident %s: %s failed: %s", delivery.incident_id, describe(delivery), result.error)
+        self._set(row, state, **values)
+        self.dispatches.append(
+            {"b_id": row.id, "late": delivery.late, "attempts": 0, "next_attempt_at": retry_at}
+        )
+        record = incidents.notification_record(row, delivery.late)
+        return replace(
+            record,
+            state=state,
+            sent_at=values.get("sent_at", record.sent_at),
+            provider_id=values.get("provider_id", record.provider_id),
+            error=values.get("error", record.error),
+        )
+
+    def write(self, session: Session) -> None:
+        connection = session.connection()
+        if self.notifications:
+            connection.execute(
+                update(NotificationRow)
+                .where(NotificationRow.id == bindparam("b_id"))
+                .values(
+                    state=bindparam("state"),
+                    sent_at=bindparam("sent_at"),
+                    provider_id=bindparam("provider_id"),
+                    error=bindparam("error"),
+                ),
+                self.notifications,
+            )
+        if self.dispatches:
+            connection.execute(
+                update(NotificationDispatchRow)
+                .where(NotificationDispatchRow.notification_id == bindparam("b_id"))
+                .values(
+                    late=bindparam("late"),
+                    attempts=NotificationDispatchRow.attempts + bindparam("attempts"),
+                    next_attempt_at=bindparam("next_attempt_at"),
+                ),
+                self.dispatches,
+            )
+        if self.events:
+            session.execute(insert(IncidentEventRow), self.events)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from oncall_desktop.domain import Channel, Severity, Status, StatusChange
@@ -106,75 +106,180 @@ def ingest(store: Store, integration_id: str, result: IntakeResult, now: datetim
 def ingest_batch(
     store: Store, items: Sequence[tuple[str, IntakeResult]], now: datetime
 ) -> list[IntakeOutcome]:
-    """Store several payloads in one transaction (intake's group commit), in order."""
+    """Store several payloads in one transaction (intake's group commit), with the same outcome as
+    storing them one by one in order."""
     with write_session(store) as session:
-        return [_ingest(session, integration_id, result, now) for integration_id, result in items]
+        return _Batch(session, now).ingest(items)
 
 
-def _ingest(session: Session, integration_id: str, result: IntakeResult, now: datetime) -> IntakeOutcome:
-    incident = session.scalars(
-        select(IncidentRow)
-        .where(IncidentRow.integration_id == integration_id)
-        .where(IncidentRow.dedup_key == result.group_key)
-        .where(IncidentRow.status != Status.RESOLVED.value)
-        .order_by(IncidentRow.id.desc())
-        .limit(1)
-    ).first()
-    opened = False
-    if incident is None:
-        if not result.opens:
-            return IntakeOutcome(None)
-        incident = IncidentRow(
-            title=result.title,
-            description=result.description,
-            severity=result.severity.value,
-            status=Status.OPEN.value,
-            tags=list(result.tags),
-            dedup_key=result.group_key,
-            integration_id=integration_id,
-            created_at=now,
-            link=result.link,
-            image_url=result.image_url,
-        )
-        session.add(incident)
-        session.flush()
-        session.add(EscalationStateRow(incident_id=incident.id, next_due_at=now, revision=-1))
-        _event(session, incident.id, now, "created", integration_id, f"opened: {result.title}")
-        opened = True
-    existing = {
-        row.fingerprint: row
-        for row in session.scalars(
-            select(IncidentAlertRow).where(IncidentAlertRow.incident_id == incident.id)
-        )
-    }
-    for alert in result.alerts:
-        row = existing.get(alert.fingerprint)
-        if row is None:
-            row = IncidentAlertRow(
-                incident_id=incident.id,
-                integration_id=integration_id,
-                group_key=result.group_key,
-                fingerprint=alert.fingerprint,
-                state=alert.state,
-                labels=dict(alert.labels),
-                received_at=now,
-                updated_at=now,
+class _Batch:
+    """One group commit: reads what the payloads touch in a few queries, decides in order in
+    memory, then writes everything with a handful of multi-row statements."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.open: dict[tuple[str, str], int] = {}
+        self.alerts: dict[tuple[int, str], tuple[int | None, str]] = {}
+        self.firing: dict[int, int] = {}
+        self.new_alerts: dict[tuple[int, str], dict[str, Any]] = {}
+        self.changed_alerts: dict[int, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.resolved: list[int] = []
+
+    def ingest(self, items: Sequence[tuple[str, IntakeResult]]) -> list[IntakeOutcome]:
+        self._load(items)
+        outcomes = [self._one(integration_id, result) for integration_id, result in items]
+        self._write()
+        return outcomes
+
+    def _load(self, items: Sequence[tuple[str, IntakeResult]]) -> None:
+        keys = {result.group_key for _, result in items}
+        rows = self.session.execute(
+            select(IncidentRow.id, IncidentRow.integration_id, IncidentRow.dedup_key)
+            .where(IncidentRow.dedup_key.in_(keys))
+            .where(IncidentRow.status != Status.RESOLVED.value)
+            .order_by(IncidentRow.id)
+        ).all()
+        wanted = {(integration_id, result.group_key) for integration_id, result in items}
+        for incident_id, integration_id, key in rows:
+            if integration_id is not None and key is not None and (integration_id, key) in wanted:
+                self.open[(integration_id, key)] = incident_id
+        ids = set(self.open.values())
+        if not ids:
+            return
+        fingerprints = {alert.fingerprint for _, result in items for alert in result.alerts}
+        for alert_id, incident_id, fingerprint, state in self.session.execute(
+            select(
+                IncidentAlertRow.id,
+                IncidentAlertRow.incident_id,
+                IncidentAlertRow.fingerprint,
+                IncidentAlertRow.state,
             )
-            session.add(row)
-            existing[alert.fingerprint] = row
-            if not opened:
-                _event(session, incident.id, now, "alert", integration_id, f"alert {alert.state}")
-        elif row.state != alert.state:
-            row.state = alert.state
-            row.labels = dict(alert.labels)
-            row.updated_at = now
-            _event(session, incident.id, now, "alert", integration_id, f"alert {alert.state}")
-    resolved = False
-    if all(row.state == "resolved" for row in existing.values()):
-        _resolve(session, incident, now, integration_id)
-        resolved = True
-    session.flush()
-    return IntakeOutcome(incident.id, opened=opened, resolved=resolved)
+            .where(IncidentAlertRow.incident_id.in_(ids))
+            .where(IncidentAlertRow.fingerprint.in_(fingerprints))
+        ):
+            self.alerts[(incident_id, fingerprint)] = (alert_id, state)
+        for incident_id, count in self.session.execute(
+            select(IncidentAlertRow.incident_id, func.count())
+            .where(IncidentAlertRow.incident_id.in_(ids))
+            .where(IncidentAlertRow.state == "firing")
+            .group_by(IncidentAlertRow.incident_id)
+        ):
+            self.firing[incident_id] = count
+
+    def _one(self, integration_id: str, result: IntakeResult) -> IntakeOutcome:
+        incident_id = self.open.get((integration_id, result.group_key))
+        opened = False
+        if incident_id is None:
+            if not result.opens:
+                return IntakeOutcome(None)
+            incident_id = self._open(integration_id, result)
+            opened = True
+        for alert in result.alerts:
+            known = self.alerts.get((incident_id, alert.fingerprint))
+            if known is not None and known[1] == alert.state:
+                continue
+            if known is None:
+                values = {
+                    "incident_id": incident_id,
+                    "integration_id": integration_id,
+                    "group_key": result.group_key,
+                    "fingerprint": alert.fingerprint,
+                    "state": alert.state,
+                    "labels": dict(alert.labels),
+                    "received_at": self.now,
+                    "updated_at": self.now,
+                }
+                self.new_alerts[(incident_id, alert.fingerprint)] = values
+                self.alerts[(incident_id, alert.fingerprint)] = (None, alert.state)
+            else:
+                alert_id, _ = known
+                if alert_id is None:
+                    self.new_alerts[(incident_id, alert.fingerprint)]["state"] = alert.state
+                else:
+                    self.changed_alerts[alert_id] = {
+                        "b_id": alert_id,
+                        "state": alert.state,
+                        "labels": dict(alert.labels),
+                        "updated_at": self.now,
+                    }
+                self.alerts[(incident_id, alert.fingerprint)] = (alert_id, alert.state)
+            delta = (alert.state == "firing") - (known is not None and known[1] == "firing")
+            self.firing[incident_id] = self.firing.get(incident_id, 0) + delta
+            if not (opened and known is None):
+                self._event(incident_id, "alert", integration_id, f"alert {alert.state}: {alert.fingerprint}")
+        resolved = False
+        if self.firing.get(incident_id, 0) <= 0:
+            self._event(incident_id, "resolved", integration_id, f"resolved by {integration_id}")
+            self.resolved.append(incident_id)
+            del self.open[(integration_id, result.group_key)]
+            resolved = True
+        return IntakeOutcome(incident_id, opened=opened, resolved=resolved)
+
+    def _open(self, integration_id: str, result: IntakeResult) -> int:
+        incident_id = self.session.scalars(
+            insert(IncidentRow).returning(IncidentRow.id),
+            [
+                {
+                    "title": result.title,
+                    "description": result.description,
+                    "severity": result.severity.value,
+                    "status": Status.OPEN.value,
+                    "tags": list(result.tags),
+                    "dedup_key": result.group_key,
+                    "integration_id": integration_id,
+                    "created_at": self.now,
+                    "link": result.link,
+                    "image_url": result.image_url,
+                }
+            ],
+        ).one()
+        self.session.execute(
+            insert(EscalationStateRow),
+            [{"incident_id": incident_id, "next_due_at": self.now, "revision": -1}],
+        )
+        self.open[(integration_id, result.group_key)] = incident_id
+        self._event(incident_id, "created", integration_id, f"opened: {result.title}")
+        return incident_id
+
+    def _event(self, incident_id: int, kind: str, actor: str | None, message: str) -> None:
+        self.events.append(
+            {
+                "incident_id": incident_id,
+                "at": self.now,
+                "kind": kind,
+                "actor": actor,
+                "message": message,
+                "data": {},
+            }
+        )
+
+    def _write(self) -> None:
+        if self.new_alerts:
+            self.session.execute(insert(IncidentAlertRow), list(self.new_alerts.values()))
+        if self.changed_alerts:
+            self.session.connection().execute(
+                update(IncidentAlertRow)
+                .where(IncidentAlertRow.id == bindparam("b_id"))
+                .values(
+                    state=bindparam("state"), labels=bindparam("labels"), updated_at=bindparam("updated_at")
+                ),
+                list(self.changed_alerts.values()),
+            )
+        if self.events:
+            self.session.execute(insert(IncidentEventRow), self.events)
+        if self.resolved:
+            self.session.execute(
+                update(IncidentRow)
+                .where(IncidentRow.id.in_(self.resolved))
+                .values(status=Status.RESOLVED.value, resolved_at=self.now)
+            )
+            self.session.execute(
+                update(EscalationStateRow)
+                .where(EscalationStateRow.incident_id.in_(self.resolved))
+                .values(next_due_at=self.now)
+            )
 
 
 def acknowledge(store: Store, incident_id: int, now: datetime, by: str | None = None) -> Incident:
@@ -354,8 +459,3 @@ def _incident(row: IncidentRow) -> Incident:
         link=row.link,
         image_url=row.image_url,
     )
-
-
-def forget_escalation(session: Session, incident_id: int) -> None:
-    """Drop an incident's escalation state once escalation is over for good."""
-    session.execute(delete(EscalationStateRow).where(EscalationStateRow.incident_id == incident_id))

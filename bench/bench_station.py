@@ -1,0 +1,247 @@
+"""Paging-station benchmark: intake rate, alert-to-first-dispatch latency, engine tick cost, memory.
+
+    .venv/bin/python bench/bench_station.py [--alerts 5000] [--incidents 10000]
+
+1. Sustained intake: Alertmanager payloads (one alert each, grouped into 100 groups) posted by
+   concurrent aiohttp clients to a real `serve` on loopback, SQLite in WAL mode; every 2xx is
+   after its commit. Target ≥ 1,000 alerts/s.
+2. Latency: generic webhook alerts (each a new incident) at 50/s; from just before the POST to the
+   first notification's dispatch as recorded in the store. Target p99 < 250 ms.
+3. Engine tick cost with 10,000 open incidents (created over the last 5 minutes, so repeats fall due
+   every second), in process. Target < 50 ms.
+4. Resident memory (VmRSS) of `serve` after the intake runs, and on the 10,000-incident database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import func, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from oncall_desktop.engine import incidents  # noqa: E402
+from oncall_desktop.engine.engine import EscalationEngine  # noqa: E402
+from oncall_desktop.engine.intake import parse  # noqa: E402
+from oncall_desktop.store.models import IncidentRow, NotificationRow  # noqa: E402
+from oncall_desktop.store.station_models import EscalationStateRow  # noqa: E402
+from tests.helpers_station import configured_store, integration, start_serve, stop_serve  # noqa: E402
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def am_payload(n: int, groups: int) -> bytes:
+    group = n % groups
+    labels = {"alertname": f"Alert{group}", "instance": f"host-{n}", "severity": "warning"}
+    return json.dumps(
+        {
+            "version": "4",
+            "status": "firing",
+            "groupKey": f'{{}}:{{alertname="Alert{group}"}}',
+            "groupLabels": {"alertname": f"Alert{group}"},
+            "commonLabels": labels,
+            "commonAnnotations": {"summary": f"Alert {group} firing"},
+            "alerts": [{"status": "firing", "labels": labels, "annotations": {}, "fingerprint": f"fp{n}"}],
+        }
+    ).encode()
+
+
+async def intake_rate(url: str, count: int, concurrency: int) -> tuple[float, int]:
+    payloads = [am_payload(n, 100) for n in range(count)]
+    failures = 0
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for payload in payloads:
+        queue.put_nowait(payload)
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        nonlocal failures
+        while not queue.empty():
+            body = queue.get_nowait()
+            async with session.post(url, data=body, headers={"Content-Type": "application/json"}) as response:
+                await response.read()
+                if response.status >= 300:
+                    failures += 1
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return count / elapsed, failures
+
+
+async def latency_run(url: str, rate: float, seconds: float) -> dict[str, float]:
+    sent_at: dict[str, float] = {}
+    async with aiohttp.ClientSession() as session:
+
+        async def one(uid: str) -> None:
+            body = json.dumps({"title": f"latency {uid}", "severity": "P1", "alert_uid": uid}).encode()
+            sent_at[uid] = time.time()
+            async with session.post(url, data=body) as response:
+                await response.read()
+
+        tasks = []
+        start = time.perf_counter()
+        total = int(rate * seconds)
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(f"lat-{i}")))
+        await asyncio.gather(*tasks)
+    return sent_at
+
+
+def first_dispatch(store_url: str, sent_at: dict[str, float]) -> list[float]:
+    from oncall_desktop.store import Store
+
+    store = Store.open(store_url)
+    try:
+        with store.session() as session:
+            rows = session.execute(
+                select(IncidentRow.dedup_key, func.min(NotificationRow.sent_at))
+                .join(NotificationRow, NotificationRow.incident_id == IncidentRow.id)
+                .where(NotificationRow.state == "sent")
+                .group_by(IncidentRow.id)
+            ).all()
+    finally:
+        store.close()
+    return [(sent.timestamp() - sent_at[key]) * 1000 for key, sent in rows if key in sent_at and sent]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def wait_for(predicate: object, timeout: float) -> None:
+    assert callable(predicate)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not predicate():
+        time.sleep(0.1)
+
+
+def bench_intake_and_latency(workdir: Path, alerts: int) -> None:
+    url = f"sqlite:///{workdir / 'intake.db'}"
+    store = configured_store(url)
+    station = start_serve(url, workdir / "serve-intake.log")
+    try:
+        am_url = station.url(integration(store, "prod-am"))
+        asyncio.run(intake_rate(am_url, 300, 32))  # warm up
+        rate, failures = asyncio.run(intake_rate(am_url, alerts, 64))
+        groups = len(incidents.list_incidents(store))
+        print(
+            f"intake: {rate:,.0f} alerts/s sustained ({alerts} alerts, 64 concurrent clients, "
+            f"{failures} non-2xx, {groups} incidents from 100 groups)"
+        )
+        print(f"serve RSS after intake: {rss_mib(station.process.pid):.0f} MiB")
+        hook_url = station.url(integration(store, "hook"))
+        sent_at = asyncio.run(latency_run(hook_url, 50, 10))
+        wait_for(lambda: len(first_dispatch(url, sent_at)) >= len(sent_at), 30)
+        latencies = first_dispatch(url, sent_at)
+        print(
+            f"alert → first dispatch at 50 alerts/s ({len(latencies)} incidents): "
+            f"p50 {statistics.median(latencies):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
+            f"max {max(latencies):.0f} ms"
+        )
+        print(f"serve RSS after latency run: {rss_mib(station.process.pid):.0f} MiB")
+    finally:
+        stop_serve(station)
+        store.close()
+
+
+def bench_engine(workdir: Path, count: int) -> None:
+    url = f"sqlite:///{workdir / 'engine.db'}"
+    store = configured_store(url)
+    hook = integration(store, "hook")
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(minutes=5)
+    batch = []
+    for n in range(count):
+        body = json.dumps({"title": f"incident {n}", "severity": "P1", "alert_uid": f"e{n}"}).encode()
+        created = start + timedelta(seconds=300 * n / count)
+        batch.append((created, parse(hook, body)))
+    for offset in range(0, count, 1000):
+        for created, result in batch[offset : offset + 1000]:
+            incidents.ingest(store, hook.id, result, created)
+    engine = EscalationEngine(store, holder="bench")
+    first = time.perf_counter()
+    clock = now
+    report = engine.tick(clock)
+    while report.more:
+        report = engine.tick(clock)
+    initial = time.perf_counter() - first
+    with store.session() as session:
+        notes = session.scalar(select(func.count()).select_from(NotificationRow))
+    print(f"engine: first pass over {count:,} new incidents {initial:.1f} s ({notes:,} notifications)")
+    timings = []
+    sent = 0
+    for _ in range(60):
+        clock += timedelta(seconds=1)
+        began = time.perf_counter()
+        report = engine.tick(clock)
+        timings.append((time.perf_counter() - began) * 1000)
+        sent += len(report.sent)
+    idle = []
+    for _ in range(20):
+        began = time.perf_counter()
+        engine.tick(clock)
+        idle.append((time.perf_counter() - began) * 1000)
+    print(
+        f"engine tick with {count:,} open incidents, 1 s apart: mean {statistics.mean(timings):.1f} ms, "
+        f"p99 {percentile(timings, 0.99):.1f} ms, max {max(timings):.1f} ms "
+        f"({sent / 60:.0f} notifications/s due); tick with nothing due: {statistics.median(idle):.1f} ms"
+    )
+    engine.release()
+    station = start_serve(url, workdir / "serve-engine.log")
+    try:
+
+        def settled() -> bool:
+            with store.session() as session:
+                behind = session.scalar(
+                    select(func.count())
+                    .select_from(EscalationStateRow)
+                    .where(EscalationStateRow.next_due_at < datetime.now(UTC) - timedelta(seconds=2))
+                )
+            return behind == 0
+
+        wait_for(settled, 60)
+        print(f"serve RSS escalating {count:,} open incidents: {rss_mib(station.process.pid):.0f} MiB")
+    finally:
+        stop_serve(station, signal.SIGTERM)
+        store.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--alerts", type=int, default=5000)
+    parser.add_argument("--incidents", type=int, default=10_000)
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_intake_and_latency(Path(tmp), args.alerts)
+        bench_engine(Path(tmp), args.incidents)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
