@@ -18,6 +18,7 @@ import statistics
 import time as clock
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -33,7 +34,7 @@ from oncall_desktop.domain import (
     Rotation,
     Window,
 )
-from oncall_desktop.views.calendar_model import CalendarModel
+from oncall_desktop.views.calendar_model import CalendarModel, ViewMode
 from oncall_desktop.views.calendar_widget import CalendarWidget
 
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "UTC", "America/Los_Angeles")
@@ -113,31 +114,36 @@ def main() -> None:
     app.processEvents()
     widget.repaint()  # the first paint is not measured
 
-    for mode in ("month", "week"):
-        model.set_mode(mode)  # type: ignore[arg-type]
+    modes: tuple[ViewMode, ...] = ("month", "week")
+    for mode in modes:
+        model.set_mode(mode)
         widget.repaint()
-        first_zone, again_zone, first_month, again_month = [], [], [], []
+        first_zone: list[float] = []
+        again_zone: list[float] = []
+        first_month: list[float] = []
+        again_month: list[float] = []
         for round_ in range(args.rounds):
             for zone in ZONES:
                 (first_zone if round_ == 0 else again_zone).append(
-                    timed(widget, lambda z=zone: model.set_zone(z))
+                    timed(widget, partial(model.set_zone, zone))
                 )
         model.set_zone("Europe/Berlin")
         for round_ in range(args.rounds):
             for step in (1,) * 6 + (-1,) * 6:
                 months = first_month if round_ == 0 and step == 1 else again_month
-                months.append(timed(widget, lambda s=step: model.step(s)))
-        used_zone, used_month = [], []
+                months.append(timed(widget, partial(model.step, step)))
+        used_zone: list[float] = []
+        used_month: list[float] = []
         widget.recent_zones = list(ZONES)
         for anchor in (date(2027, 3, 18), date(2028, 3, 18)):
             model.set_anchor(anchor)
             widget.repaint()
             idle(app, widget)
             for zone in ZONES:
-                used_zone.append(timed(widget, lambda z=zone: model.set_zone(z)))
+                used_zone.append(timed(widget, partial(model.set_zone, zone)))
                 idle(app, widget)
             for _ in range(6):
-                used_month.append(timed(widget, lambda: model.step(1)))
+                used_month.append(timed(widget, partial(model.step, 1)))
                 idle(app, widget)
         widget.recent_zones = []
         model.set_zone("Europe/Berlin")
