@@ -28,6 +28,7 @@ from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.engine.intake import IncomingAlert, IntakeResult
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal
+from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store
 from oncall_desktop.views.incidents_model import (
     ACKNOWLEDGED,
@@ -39,6 +40,7 @@ from oncall_desktop.views.incidents_model import (
     TITLE,
     IncidentFilterProxy,
     IncidentTableModel,
+    SummaryLoader,
     load_summaries,
 )
 from oncall_desktop.views.incidents_view import IncidentsPage
@@ -294,3 +296,33 @@ def test_a_failed_notification_shows_on_the_incident(page: IncidentsPage, store:
         "notified Bob Müller by phone call (+4915112345678), level 1: carrier rejected the number"
     ]
     assert "Bob Müller: phone call <b style='color:#c62828'>⚠ failed</b>" in page.details.facts.text()
+
+
+@pytest.mark.parametrize("bulk", [0, 50])
+def test_the_reloading_loader_always_shows_what_a_fresh_load_shows(
+    store: Store, bulk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(SummaryLoader, "BULK", bulk)
+    config = store.load_configuration()
+    schedules = Schedules(config)
+    loader = SummaryLoader(store)
+    engine = EscalationEngine(store, [FailingVoice()])
+    first = open_incident(store, "Disk 85% full", Severity.P2, T0)
+    second = open_incident(store, "Payments API 503", Severity.P0, T0 + timedelta(minutes=1))
+    steps = [
+        lambda: engine.tick(T0 + timedelta(minutes=2)),
+        lambda: incidents.resolve(store, first.id, T0 + timedelta(minutes=3)),
+        lambda: engine.tick(T0 + timedelta(minutes=4)),
+        lambda: engine.tick(T0 + timedelta(minutes=11)),  # Bob's call fails
+        lambda: incidents.acknowledge(store, second.id, T0 + timedelta(minutes=12), "bob"),
+        lambda: open_incident(store, "Certificate expires", Severity.P3, T0 + timedelta(minutes=13)),
+    ]
+    for step in steps:
+        step()
+        assert loader.load(config, schedules) == load_summaries(store, config, schedules)
+    assert [s.paged_text() for s in loader.load(config, schedules)] == [
+        "",
+        "⚠ 1 failed · Alice Chen, Bob Müller ⚠",
+        "Alice Chen",
+    ]
+    engine.release()

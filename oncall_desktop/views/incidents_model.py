@@ -117,12 +117,59 @@ def load_summaries(
     The rules are those the incident's notifications came from; an incident that paged nobody yet
     shows the rules it is routed to at its creation.
     """
-    listed = incidents.list_incidents(store, limit=limit)
-    by_incident: dict[int, list[NotificationRecord]] = {}
-    for note in incidents.notifications(store):
-        by_incident.setdefault(note.incident_id, []).append(note)
-    schedules = schedules or Schedules(config)
-    return [summarise(incident, by_incident.get(incident.id, ()), config, schedules) for incident in listed]
+    return SummaryLoader(store, limit).load(config, schedules or Schedules(config))
+
+
+class SummaryLoader:
+    """Loads incident summaries again and again, re-reading only what can still change.
+
+    A resolved incident whose notifications are all settled (sent, failed or cancelled) never
+    changes again, so its notifications are read once; the page's frequent reloads then cost a
+    query per still-moving incident, not a read of the station's whole paging history.
+    """
+
+    BULK = 50
+    """Above this many incidents to re-read, one query for all notifications beats one each."""
+
+    def __init__(self, store: Store, limit: int = DEFAULT_LIMIT) -> None:
+        self.store = store
+        self.limit = limit
+        self._notes: dict[int, tuple[NotificationRecord, ...]] = {}
+        self._settled: set[int] = set()
+        self._routes: dict[int, tuple[str, ...]] = {}
+        self._routed_with: Schedules | None = None
+
+    def load(self, config: Configuration, schedules: Schedules) -> list[IncidentSummary]:
+        listed = incidents.list_incidents(self.store, limit=self.limit)
+        stale = [i.id for i in listed if i.id not in self._settled]
+        if len(stale) > self.BULK:
+            grouped: dict[int, list[NotificationRecord]] = {}
+            for note in incidents.notifications(self.store):
+                grouped.setdefault(note.incident_id, []).append(note)
+            fresh = {incident_id: tuple(grouped.get(incident_id, ())) for incident_id in stale}
+        else:
+            fresh = {i: tuple(incidents.notifications(self.store, i)) for i in stale}
+        self._notes = {i.id: fresh[i.id] if i.id in fresh else self._notes.get(i.id, ()) for i in listed}
+        self._settled = {
+            i.id
+            for i in listed
+            if i.status == Status.RESOLVED
+            and all(n.state in ("sent", "failed", "cancelled") for n in self._notes[i.id])
+        }
+        if schedules is not self._routed_with:
+            self._routes.clear()
+            self._routed_with = schedules
+        return [self._summary(i, config, schedules) for i in listed]
+
+    def _summary(self, incident: Incident, config: Configuration, schedules: Schedules) -> IncidentSummary:
+        notes = self._notes[incident.id]
+        routes: tuple[str, ...] | None = None
+        if not any(n.rule for n in notes):
+            routes = self._routes.get(incident.id)
+            if routes is None:
+                routes = tuple(route(schedules, incident.tags, incident.created_at))
+                self._routes[incident.id] = routes
+        return summarise(incident, notes, config, schedules, routes)
 
 
 def summarise(
@@ -130,7 +177,11 @@ def summarise(
     notes: Iterable[NotificationRecord],
     config: Configuration,
     schedules: Schedules,
+    routes: Sequence[str] | None = None,
 ) -> IncidentSummary:
+    """What the list shows of `incident`; `routes` (the rules it was routed to at its creation)
+    saves routing again when the caller remembers them."""
+
     def name(person_id: str) -> str:
         person = config.person(person_id)
         return person.name if person else person_id
@@ -153,7 +204,9 @@ def summarise(
         if note.state == "failed":
             pages[note.person] = (channels, True)
     if not rule_ids:
-        rule_ids = list(route(schedules, incident.tags, incident.created_at))
+        rule_ids = list(
+            routes if routes is not None else route(schedules, incident.tags, incident.created_at)
+        )
     paged = tuple(
         PageSummary(person, name(person), tuple(channels), failed)
         for person, (channels, failed) in pages.items()

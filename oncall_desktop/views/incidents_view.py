@@ -59,7 +59,7 @@ from oncall_desktop.views.incidents_model import (
     IncidentFilterProxy,
     IncidentSummary,
     IncidentTableModel,
-    load_summaries,
+    SummaryLoader,
 )
 
 ME_KEY = "me"  # the main window's "Who am I…" setting
@@ -280,6 +280,7 @@ class IncidentsPage(QWidget):
         self._config = Configuration()
         self._schedules = Schedules(self._config)
         self._revision: int | None = None
+        self.loader = SummaryLoader(store)
 
         self.model = IncidentTableModel(self.clock.now(), self)
         self.proxy = IncidentFilterProxy(self)
@@ -360,7 +361,7 @@ class IncidentsPage(QWidget):
             self._schedules = Schedules(self._config)
             self._revision = revision
         self.model.set_now(self.clock.now())
-        self.model.set_summaries(load_summaries(self.store, self._config, self._schedules))
+        self.model.set_summaries(self.loader.load(self._config, self._schedules))
         self._show_selected()
         self.incidents_loaded.emit(tuple(s.incident for s in self.model.summaries()))
 

@@ -25,6 +25,7 @@ from oncall_desktop.views.station_presence import StationPresence
 POLL_MS = 5_000
 """How often the station looks for changes made elsewhere (an `ack` on the CLI, another station)."""
 
+REFRESH_DELAY_MS = 100
 QUEUED = Qt.ConnectionType.QueuedConnection
 
 
@@ -50,6 +51,11 @@ class StationWiring(QObject):
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
         self.poll.timeout.connect(self.poll_store)
+        # A busy engine reports after every tick; reload the page once per burst, not per report.
+        self.refresh_soon = QTimer(self)
+        self.refresh_soon.setSingleShot(True)
+        self.refresh_soon.setInterval(REFRESH_DELAY_MS)
+        self.refresh_soon.timeout.connect(page.refresh)
 
         page.incidents_loaded.connect(self._loaded)
         page.incident_acted.connect(self.wake_engine)
@@ -58,7 +64,7 @@ class StationWiring(QObject):
             worker = engine.worker
             worker.incident_opened.connect(self._incident_opened, QUEUED)
             worker.notification_failed.connect(self._notification_failed, QUEUED)
-            worker.incidents_changed.connect(page.refresh, QUEUED)
+            worker.incidents_changed.connect(self.refresh_soon.start, QUEUED)
             worker.lease_changed.connect(presence.set_engine_running_here, QUEUED)
 
     def start(self) -> None:
@@ -71,6 +77,7 @@ class StationWiring(QObject):
     def shutdown(self) -> None:
         """Stop polling and the engine thread (stop, quit(), wait())."""
         self.poll.stop()
+        self.refresh_soon.stop()
         self.page.refresh_timer.stop()
         if self.engine is not None:
             self.engine.shutdown()
