@@ -199,7 +199,9 @@ def test_mute_silences_the_alarm_until_the_next_urgent_incident(
     assert presence.alarm_active
 
 
-def test_a_failed_notification_shows_in_the_tray(qtbot: QtBot, station: Station, store: Store) -> None:
+def test_a_failed_notification_shows_in_the_tray(
+    qtbot: QtBot, station: Station, store: Store, window: Window
+) -> None:
     presence = station.start(notifiers=(FailingVoice(),))
     assert not presence.failures_menu.isEnabled()
     # Created 10 minutes ago: level 1 (Bob, phone call) is due at once and fails.
@@ -213,6 +215,12 @@ def test_a_failed_notification_shows_in_the_tray(qtbot: QtBot, station: Station,
     listed = [a.text() for a in presence.failures_menu.actions() if a.text()]
     assert listed[0] == "#1: phone call to bob — carrier rejected the number"
     assert "⚠ 1 failed notification(s)" in presence.tray.toolTip()
+    # Picking it in the menu brings the incident forward.
+    window.close()
+    next(a for a in presence.failures_menu.actions() if a.text() == listed[0]).trigger()
+    assert window.isVisible()
+    assert window.tabs.currentWidget() is presence.page
+    assert page_of(presence).selected_id() == 1
     presence.clear_failures_action.trigger()
     assert not presence.failures
     assert not presence.failures_menu.isEnabled()
@@ -330,3 +338,20 @@ def test_without_a_tray_closing_minimizes_the_window_instead(
     assert not window.isHidden()
     presence.show_action.trigger()
     assert not window.isMinimized()
+
+
+def test_clicking_an_incidents_desktop_notification_shows_it(
+    qtbot: QtBot, station: Station, store: Store, window: Window
+) -> None:
+    presence = station.start(engine=False)
+    page = page_of(presence)
+    page.status_boxes[Status.OPEN].setChecked(False)  # filtered out: the click opens the filters up
+    open_incident(store, "Disk 85% full", Severity.P2, T0)
+    incident = open_incident(store, "Payments API 503", Severity.P0, T0 + timedelta(minutes=1))
+    window.close()
+    with qtbot.waitSignal(presence.message_shown):
+        page.refresh()
+    presence.tray.messageClicked.emit()  # on the last message: the P0's
+    assert window.isVisible()
+    assert window.tabs.currentWidget() is page
+    assert page.selected_id() == incident.id

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -152,8 +153,8 @@ class IncidentDetails(QFrame):
         self.timeline.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.timeline.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.timeline.header().setStretchLastSection(True)
-        self.acknowledge_button = QPushButton("Acknowledge…")
-        self.resolve_button = QPushButton("Resolve")
+        self.acknowledge_button = QPushButton("&Acknowledge…")
+        self.resolve_button = QPushButton("&Resolve")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c62828")
@@ -170,14 +171,18 @@ class IncidentDetails(QFrame):
         about.addStretch(1)
         about_widget = QWidget()
         about_widget.setLayout(about)
-        about_widget.setMinimumWidth(420)
-        about_widget.setMaximumWidth(560)
+        about_scroll = QScrollArea()
+        about_scroll.setWidget(about_widget)
+        about_scroll.setWidgetResizable(True)
+        about_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        about_scroll.setMinimumWidth(440)
+        about_scroll.setMaximumWidth(580)
         history = QVBoxLayout()
         history.setContentsMargins(0, 0, 0, 0)
         history.addWidget(QLabel("<b>Timeline</b>"))
         history.addWidget(self.timeline, 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(about_widget)
+        layout.addWidget(about_scroll)
         layout.addLayout(history, 1)
         self.show_incident(None, [])
 

@@ -59,7 +59,7 @@ class StationWiring(QObject):
 
         page.incidents_loaded.connect(self._loaded)
         page.incident_acted.connect(self.wake_engine)
-        presence.failure_selected.connect(self.show_incident)
+        presence.incident_requested.connect(self.show_incident)
         if engine is not None:
             worker = engine.worker
             worker.incident_opened.connect(self._incident_opened, QUEUED)
@@ -97,6 +97,8 @@ class StationWiring(QObject):
         stack = self.page.parentWidget()
         if isinstance(stack, QStackedWidget):
             stack.setCurrentWidget(self.page)
+        if self.page.model.row_of(incident_id) < 0:
+            self.page.refresh()  # the engine's report may be ahead of the page's next reload
         if not self.page.select_incident(incident_id):
             for box in (*self.page.status_boxes.values(), *self.page.severity_boxes.values()):
                 box.setChecked(True)

@@ -11,7 +11,8 @@ Signals:
     message_shown(str, str): a desktop notification (title, body) was shown.
     alarm_changed(bool): the alarm started (True) or stopped (False).
     show_requested(): the user asked for the window (tray click, menu, a notification's action).
-    failure_selected(int): the user picked a failed notification's incident in the tray menu.
+    incident_requested(int): the user asked to see an incident (a failed page in the tray menu,
+        a click on an incident's desktop notification).
     quitting(): "Quit" was chosen; the engine is being stopped.
 """
 
@@ -134,7 +135,7 @@ class StationPresence(QObject):
     message_shown = Signal(str, str)
     alarm_changed = Signal(bool)
     show_requested = Signal()
-    failure_selected = Signal(int)
+    incident_requested = Signal(int)
     quitting = Signal()
 
     def __init__(self, parent: QObject | None = None, sound: AlarmSound | None = None) -> None:
@@ -156,6 +157,7 @@ class StationPresence(QObject):
         self._stopped = False
         self._quit_on_last_window_closed: bool | None = None
         self._engine_here: bool | None = None
+        self._message_incident: int | None = None
         self.page: QWidget | None = None
         """The Incidents page, once `install_station` added it."""
         self.engine_thread: QThread | None = None
@@ -181,7 +183,7 @@ class StationPresence(QObject):
         self.menu.addAction(self.quit_action)
         self.tray.setContextMenu(self.menu)
         self.tray.activated.connect(self._activated)
-        self.tray.messageClicked.connect(self.show_window)
+        self.tray.messageClicked.connect(self._message_clicked)
         self._update_tray()
         self.tray_available = QSystemTrayIcon.isSystemTrayAvailable()
         """Whether the desktop has a tray; without one, closing the window minimizes it instead."""
@@ -243,7 +245,7 @@ class StationPresence(QObject):
             if incident.severity in ALARM_SEVERITIES
             else QSystemTrayIcon.MessageIcon.Warning
         )
-        self._show_message(f"{incident.severity.value} incident", body, icon)
+        self._show_message(f"{incident.severity.value} incident", body, icon, incident.id)
 
     def notification_failed(self, record: NotificationRecord) -> None:
         """A page that did not go out: announce it and list it in the tray menu."""
@@ -254,6 +256,7 @@ class StationPresence(QObject):
             f"{CHANNEL_WORDS[record.channel]} to {record.person} for #{record.incident_id}"
             f" {self._titles.get(record.incident_id, '')}: {record.error or 'failed'}".rstrip(),
             QSystemTrayIcon.MessageIcon.Warning,
+            record.incident_id,
         )
         self._update_tray()
 
@@ -352,7 +355,10 @@ class StationPresence(QObject):
         ):
             self.show_window()
 
-    def _show_message(self, title: str, body: str, icon: QSystemTrayIcon.MessageIcon) -> None:
+    def _show_message(
+        self, title: str, body: str, icon: QSystemTrayIcon.MessageIcon, incident_id: int | None = None
+    ) -> None:
+        self._message_incident = incident_id
         self.tray.showMessage(title, body, icon, MESSAGE_MS)
         self.message_shown.emit(title, body)
 
@@ -393,11 +399,18 @@ class StationPresence(QObject):
                 f"#{record.incident_id}: {CHANNEL_WORDS[record.channel]} to {record.person}"
                 f" — {record.error or 'failed'}"
             )
-            action.triggered.connect(lambda _=False, i=record.incident_id: self._failure_picked(i))
+            action.triggered.connect(lambda _=False, i=record.incident_id: self.request_incident(i))
         if self._failures:
             self.failures_menu.addSeparator()
             self.failures_menu.addAction(self.clear_failures_action)
 
-    def _failure_picked(self, incident_id: int) -> None:
+    def request_incident(self, incident_id: int) -> None:
+        """Show the window with `incident_id` (the Incidents page selects it)."""
         self.show_window()
-        self.failure_selected.emit(incident_id)
+        self.incident_requested.emit(incident_id)
+
+    def _message_clicked(self) -> None:
+        if self._message_incident is None:
+            self.show_window()
+        else:
+            self.request_incident(self._message_incident)
