@@ -267,6 +267,19 @@ class CalendarModel(QObject):
             return None
         return max(candidates, key=lambda o: min(o.end, end) - max(o.start, start))
 
+    def real_span(self, block: Block) -> tuple[datetime, datetime]:
+        """The block's own start and end, where the calendar's span cut it (an interval or a gap)."""
+        rule = self.schedules().rules.get(block.rule)
+        if rule is None:
+            return block.start, block.end
+        intervals, gaps = rule.intervals(block.start, block.end, clip=False)
+        if block.person is None:
+            spans = [(g.start, g.end) for g in gaps]
+        else:
+            spans = [(i.start, i.end) for i in intervals if i.person == block.person]
+        found = [s for s in spans if s[0] <= block.start and s[1] >= block.end]
+        return found[0] if found else (block.start, block.end)
+
     def colour(self, person_id: str) -> QColor:
         return self._colours.get(person_id) or fallback_colour(person_id)
 

@@ -214,6 +214,20 @@ class _Layout:
             text = "gap" if block.person is None else label.get(block.person, block.person)
             self.painted.extend(PaintedBlock(rect, block, text) for rect in rects)
 
+    def portion_text(self, block: Block, rect: QRectF) -> str:
+        """The times of the part of `block` drawn in `rect`'s day column (week and day views)."""
+        index = int((rect.center().x() - self.area.left()) / (self.area.width() / len(self.columns)))
+        col = self.columns[min(max(index, 0), len(self.columns) - 1)]
+        tz = self.view.tz
+        starts, ends = block.start >= col.start, block.end <= col.end
+        if starts and ends:
+            return f"{_fmt_hm(block.start.astimezone(tz))}–{_fmt_hm(block.end.astimezone(tz))}"
+        if starts:
+            return f"from {_fmt_hm(block.start.astimezone(tz))}"
+        if ends:
+            return f"until {_fmt_hm(block.end.astimezone(tz))}"
+        return "all day"
+
     def hour_labels(self, index: int) -> list[tuple[float, str]]:
         """(y, text) of every real hour in day column `index`: 02:00 is missing on a spring-forward day
         and appears twice (with its zone abbreviation) on a fall-back day."""
@@ -414,9 +428,8 @@ class CalendarWidget(QWidget):
             self._paint_month_grid(painter, layout)
         else:
             self._paint_time_grid(painter, layout)
-        tz = layout.view.tz
         for painted in layout.painted:
-            self._paint_block(painter, painted, layout.month, tz)
+            self._paint_block(painter, painted, layout)
         self._paint_legend(painter, layout)
         painter.end()
         layout.pixmap = pixmap
@@ -515,8 +528,9 @@ class CalendarWidget(QWidget):
             QPointF(area.left(), area.top() - LANE_H), QPointF(area.right(), area.top() - LANE_H)
         )
 
-    def _paint_block(self, painter: QPainter, painted: PaintedBlock, month: bool, tz: object) -> None:
+    def _paint_block(self, painter: QPainter, painted: PaintedBlock, layout: _Layout) -> None:
         block, rect = painted.block, painted.rect
+        month = layout.month
         if block.person is None:
             painter.fillRect(rect, _GAP_FILL)
             painter.fillRect(rect, _HATCH)
@@ -554,7 +568,7 @@ class CalendarWidget(QWidget):
         lines = [label]
         if block.override is not None:
             lines.append("override" if metrics.horizontalAdvance("override") <= width else "ovr")
-        span = f"{_fmt_hm(block.start.astimezone(tz))}–{_fmt_hm(block.end.astimezone(tz))}"  # type: ignore[arg-type]
+        span = layout.portion_text(block, rect)
         if metrics.horizontalAdvance(span) <= width:
             lines.append(span)
         room = max(1, int((rect.height() - 2) // metrics.height()))
@@ -596,10 +610,11 @@ class CalendarWidget(QWidget):
         x = 8.0
         painter.setFont(self._small)
         metrics = self._small_metrics
-        entries: list[tuple[str, QColor | None]] = [
-            (name, colour) for _pid, name, colour in self.model.legend()
-        ]
+        people = self.model.legend()
+        entries: list[tuple[str, QColor | None]] = [(name, colour) for _pid, name, colour in people]
         entries += [("override", None), ("gap (nobody on call)", GAP_COLOUR)]
+        if sum(32 + metrics.horizontalAdvance(name) for name, _c in entries) > layout.width - 16:
+            entries = [(name.split(" ")[0], colour) for name, colour in entries[:-1]] + [("gap", GAP_COLOUR)]
         for name, colour in entries:
             swatch = QRectF(x, top + 2, 14, 12)
             if name == "override":
@@ -746,9 +761,10 @@ class CalendarWidget(QWidget):
     def tooltip_text(self, block: Block) -> str:
         rule = self.model.config.rule(block.rule)
         tz = self.model.tz
+        start, end = self.model.real_span(block)
         who = "Nobody on call (gap)" if block.person is None else self.model.person_name(block.person)
         kind = "" if block.person is None else (" — override" if block.override else " — rotation")
-        span = f"{block.start.astimezone(tz):%a %-d %b %H:%M} – {block.end.astimezone(tz):%a %-d %b %H:%M}"
+        span = f"{start.astimezone(tz):%a %-d %b %H:%M} – {end.astimezone(tz):%a %-d %b %H:%M}"
         return f"{rule.name if rule else block.rule}\n{who}{kind}\n{span} ({tz.key})"
 
     # -- drops from the roster -----------------------------------------------------------------

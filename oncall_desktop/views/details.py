@@ -55,6 +55,7 @@ class DetailsPanel(QFrame):
         config = model.config
         rule = config.rule(block.rule)
         rule_tz = zone(rule.timezone) if rule else model.tz
+        start, end = model.real_span(block)
         rows = []
         if block.person is None:
             who = "<b style='color:#b05a00'>Nobody on call — a gap</b> (the rule is on duty)"
@@ -63,18 +64,16 @@ class DetailsPanel(QFrame):
             person = config.person(block.person)
             who = f"<b>{html.escape(person.name if person else block.person)}</b>"
             if person and person.timezone:
-                rows.append(("Their zone", _span(block.start, block.end, zone(person.timezone))))
+                rows.append(("Their zone", _span(start, end, zone(person.timezone))))
             if block.override is not None:
                 kind = "Override"
-                rows.insert(
-                    0,
-                    ("Override", _span(block.override.start, block.override.end, model.tz)),
-                )
+                if (block.override.start, block.override.end) != (start, end):
+                    rows.insert(0, ("Override", _span(block.override.start, block.override.end, model.tz)))
             else:
                 kind = f"Rotation ({rotation_summary(rule.rotation) if rule else '?'})"
         rows = [
-            ("Shown zone", _span(block.start, block.end, model.tz)),
-            ("Rule's zone", _span(block.start, block.end, rule_tz)),
+            ("Shown zone", _span(start, end, model.tz)),
+            ("Rule's zone", _span(start, end, rule_tz)),
             *rows,
         ]
         body = [

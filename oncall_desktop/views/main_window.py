@@ -343,6 +343,7 @@ class MainWindow(QMainWindow):
         self.zone_picker.set_zone(choice)
         recent = [choice, *[z for z in self.zone_picker.recent if z != choice]]
         self.zone_picker.set_recent(recent)
+        self.calendar.recent_zones = [z for z in self.zone_picker.recent if z != LOCAL_ZONE]
 
     def set_mine(self, mine: bool) -> None:
         me = self.me()
@@ -544,6 +545,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         recent = s.value("calendar/recent_zones") or []
         self.zone_picker.set_recent([str(z) for z in (recent if isinstance(recent, list) else [recent])])
+        self.calendar.recent_zones = [z for z in self.zone_picker.recent if z != LOCAL_ZONE]
         zone_choice = str(s.value("calendar/zone") or LOCAL_ZONE)
         if not self.zone_picker.is_valid(zone_choice):
             zone_choice = LOCAL_ZONE
