@@ -206,3 +206,30 @@ def test_a_send_interrupted_by_a_crash_is_marked_failed_and_never_repeated(store
     sms = [n for n in incidents.notifications(store, incident_id) if n.channel == Channel.SMS]
     assert [(n.state, n.error) for n in sms] == [("failed", UNKNOWN_DELIVERY)]
     assert phone.sent == []
+
+
+@pytest.mark.postgres
+def test_two_stations_on_postgresql_one_engine_at_a_time_and_takeover(postgres_database_url: str) -> None:
+    store = configured_store(postgres_database_url)
+    try:
+        incident_id = open_incident(store, T)
+        clock = FakeClock(T)
+        first, second = EscalationEngine(store, holder="desk-1"), EscalationEngine(store, holder="desk-2")
+        while clock.now() <= T + 7 * MINUTE:
+            assert first.tick(clock.now()).holds_lease
+            assert not second.tick(clock.now()).holds_lease
+            clock.advance(MINUTE)
+        # desk-1 goes silent; desk-2 takes over once its lease lapses, sending what fell due meanwhile
+        clock.advance(4 * MINUTE)
+        run(second, clock, T + 20 * MINUTE)
+        assert second.holds_lease
+        assert recorded(store, incident_id) == planned(store, incident_id, T + 20 * MINUTE + MINUTE)
+        assert {
+            (n.scheduled_at - T) // MINUTE for n in incidents.notifications(store, incident_id) if n.late
+        } == {10}
+        hook = integration(store, "hook")
+        body = json.dumps({"title": "Checkout down", "alert_uid": "k", "state": "ok"}).encode()
+        assert incidents.ingest(store, hook.id, parse(hook, body), clock.now()).resolved
+        assert second.tick(clock.now()).next_due is None
+    finally:
+        store.close()
