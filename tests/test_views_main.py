@@ -431,3 +431,33 @@ def test_other_features_plug_into_pages_and_menus(window: MainWindow) -> None:
     assert titles == ["&File", "&Edit", "&View", "&Rules", "&Help"]
     assert window.undo_action.shortcut().toString() == "Ctrl+Z"
     assert window.redo_action.shortcut().toString() == "Ctrl+Shift+Z"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's note on showing a window
+def test_the_app_without_a_subcommand_opens_the_window_and_offers_the_demo(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    from oncall_desktop.views import app as desktop_app
+
+    shown: list[MainWindow] = []
+
+    def accept_demo(window: MainWindow) -> bool:
+        shown.append(window)
+        QTimer.singleShot(0, window.close)
+        return True
+
+    monkeypatch.setattr(MainWindow, "_ask_demo", accept_demo)
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    monkeypatch.setattr(qapp, "setOrganizationName", lambda _name: None)
+    monkeypatch.setattr(qapp, "setApplicationName", lambda _name: None)
+    assert cli.main([]) == 0
+    assert len(shown) == 1
+    assert desktop_app.ORGANIZATION == "oncall-desktop"
+    store = Store.open(os.environ["ONCALL_DESKTOP_DB"])
+    try:
+        assert len(store.load_configuration().people) == 8
+    finally:
+        store.close()
