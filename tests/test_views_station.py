@@ -355,3 +355,18 @@ def test_clicking_an_incidents_desktop_notification_shows_it(
     assert window.isVisible()
     assert window.tabs.currentWidget() is page
     assert page.selected_id() == incident.id
+
+
+def test_incidents_arriving_together_share_one_desktop_notification(
+    qtbot: QtBot, station: Station, store: Store
+) -> None:
+    presence = station.start(engine=False)
+    for minute, (title, severity) in enumerate(
+        [("Disk 85% full", Severity.P2), ("Payments API 503", Severity.P0), ("Kafka lag", Severity.P1)]
+    ):
+        open_incident(store, title, severity, T0 + timedelta(minutes=minute))
+    shown: list[tuple[str, str]] = []
+    presence.message_shown.connect(lambda title, body: shown.append((title, body)))
+    page_of(presence).refresh()
+    qtbot.waitUntil(lambda: bool(shown))
+    assert shown == [("3 new incidents", "P0 #2 Payments API 503\nP1 #3 Kafka lag\nP2 #1 Disk 85% full")]

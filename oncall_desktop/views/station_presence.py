@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QThread, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
@@ -38,6 +38,9 @@ ALARM_SEVERITIES = frozenset({Severity.P0, Severity.P1})
 ICON_SIZE = 64
 MESSAGE_MS = 10_000
 MAX_LISTED_FAILURES = 10
+MAX_LISTED_NEW = 5
+ANNOUNCE_DELAY_MS = 150
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity)}
 QUIET_COLOUR = QColor("#2e7d32")
 OPEN_COLOUR = QColor("#c62828")
 WORKING_COLOUR = QColor("#a05a00")
@@ -158,6 +161,11 @@ class StationPresence(QObject):
         self._quit_on_last_window_closed: bool | None = None
         self._engine_here: bool | None = None
         self._message_incident: int | None = None
+        self._pending: list[Incident] = []
+        self._announce_timer = QTimer(self)
+        self._announce_timer.setSingleShot(True)
+        self._announce_timer.setInterval(ANNOUNCE_DELAY_MS)
+        self._announce_timer.timeout.connect(self._flush_announcements)
         self.page: QWidget | None = None
         """The Incidents page, once `install_station` added it."""
         self.engine_thread: QThread | None = None
@@ -233,19 +241,39 @@ class StationPresence(QObject):
         self._update_tray()
 
     def announce_incident(self, incident: Incident) -> None:
-        """A desktop notification for a new incident (shown once per incident)."""
+        """A desktop notification for a new incident, once per incident.
+
+        Incidents arriving together (an alert storm) share one notification, so the desktop is
+        not buried under a pile of them; clicking it shows the most severe.
+        """
         if incident.id in self._announced:
             return
         self._announced.add(incident.id)
         self._titles[incident.id] = incident.title
-        tags = ", ".join(incident.tags)
-        body = f"#{incident.id} {incident.title}" + (f"\n{tags}" if tags else "")
+        self._pending.append(incident)
+        if not self._stopped and not self._announce_timer.isActive():
+            self._announce_timer.start()
+
+    def _flush_announcements(self) -> None:
+        pending = sorted(self._pending, key=lambda i: (SEVERITY_RANK[i.severity], i.id))
+        self._pending.clear()
+        if not pending:
+            return
+        worst = pending[0]
         icon = (
             QSystemTrayIcon.MessageIcon.Critical
-            if incident.severity in ALARM_SEVERITIES
+            if worst.severity in ALARM_SEVERITIES
             else QSystemTrayIcon.MessageIcon.Warning
         )
-        self._show_message(f"{incident.severity.value} incident", body, icon, incident.id)
+        if len(pending) == 1:
+            tags = ", ".join(worst.tags)
+            body = f"#{worst.id} {worst.title}" + (f"\n{tags}" if tags else "")
+            self._show_message(f"{worst.severity.value} incident", body, icon, worst.id)
+            return
+        lines = [f"{i.severity.value} #{i.id} {i.title}" for i in pending[:MAX_LISTED_NEW]]
+        if len(pending) > MAX_LISTED_NEW:
+            lines.append(f"… and {len(pending) - MAX_LISTED_NEW} more")
+        self._show_message(f"{len(pending)} new incidents", "\n".join(lines), icon, worst.id)
 
     def notification_failed(self, record: NotificationRecord) -> None:
         """A page that did not go out: announce it and list it in the tray menu."""
@@ -324,6 +352,7 @@ class StationPresence(QObject):
         if self._stopped:
             return
         self._stopped = True
+        self._announce_timer.stop()
         self._update_alarm()
         for shutdown in self._shutdown:
             shutdown()
