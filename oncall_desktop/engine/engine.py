@@ -4,9 +4,10 @@ Each `tick(now)`:
 1. takes or renews the engine lease (only one engine per database runs, SPEC §7);
 2. reloads the configuration when the store's revision moved, and then re-plans every incident;
 3. plans each incident whose next due instant has come, with `planner.plan()` — escalation is
-   written once, there — and puts every planned notification at or before `now` that is not yet in
-   the outbox into it (unique on incident, person, channel, instant), remembering the incident's next
-   due instant so later ticks skip it until then;
+   written once, there — and puts every planned notification after the incident's
+   `planned_until` and at or before `now` into the outbox (unique on incident, person, channel,
+   instant), in the same transaction that moves `planned_until` to `now` and remembers the next due
+   instant, so later ticks skip the incident until then and a crash repeats or loses nothing;
 4. dispatches due outbox rows through the notifiers, marking late those sent more than `late_after`
    after their instant (after downtime).
 The engine knows no Qt and no threads; `station` and `qt_worker` call `tick` on their loops.
@@ -82,7 +83,6 @@ class EscalationEngine:
         lease_ttl: timedelta = LEASE_TTL,
         late_after: timedelta = LATE_AFTER,
         horizon: timedelta = PLAN_HORIZON,
-        on_notification: Callable[[NotificationRecord], None] | None = None,
     ) -> None:
         self.store = store
         self.notifiers: tuple[Notifier, ...] = (*notifiers, TimelineNotifier())
@@ -90,7 +90,6 @@ class EscalationEngine:
         self.lease_ttl = lease_ttl
         self.late_after = late_after
         self.horizon = horizon
-        self._on_notification = on_notification
         self._holds_lease = False
         self._revision: int | None = None
         self._config = Configuration()
@@ -353,9 +352,6 @@ class EscalationEngine:
             outcome = self._send_external(delivery, now)
             if outcome is not None:
                 (sent if outcome.state == "sent" else failed).append(outcome)
-        if self._on_notification is not None:
-            for record in (*sent, *failed):
-                self._on_notification(record)
         return tuple(sent), tuple(failed), len(due) == BATCH
 
     def _send_external(self, delivery: Delivery, now: datetime) -> NotificationRecord | None:

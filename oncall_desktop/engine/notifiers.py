@@ -65,7 +65,8 @@ class DeliveryResult:
 
 
 class Notifier(Protocol):
-    """Sends deliveries on some channels."""
+    """Sends deliveries on some channels, and says what it did through `journal` (the timeline
+    entry people read: "notified Alice Chen by SMS (+1…)"); failures are journalled by the engine."""
 
     @property
     def channels(self) -> frozenset[Channel]: ...
