@@ -135,6 +135,7 @@ class IncidentDetails(QFrame):
         self.tz = tz
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.summary: IncidentSummary | None = None
+        self.events: list[TimelineEvent] = []
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.heading.setWordWrap(True)
@@ -187,8 +188,11 @@ class IncidentDetails(QFrame):
         self.show_incident(None, [])
 
     def show_incident(self, summary: IncidentSummary | None, events: list[TimelineEvent]) -> None:
+        if summary is not None and summary == self.summary and events == self.events:
+            return  # keep the timeline's scroll position through the station's reloads
         changed = summary is None or self.summary is None or summary.id != self.summary.id
         self.summary = summary
+        self.events = events
         if changed:
             self.show_message("")
         if summary is None:

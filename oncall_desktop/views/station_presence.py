@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 from oncall_desktop.domain import Severity, Status
 from oncall_desktop.engine.incidents import Incident, NotificationRecord
 from oncall_desktop.engine.notifiers import CHANNEL_WORDS
+from oncall_desktop.views.incidents_model import SEVERITY_ORDER
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ MESSAGE_MS = 10_000
 MAX_LISTED_FAILURES = 10
 MAX_LISTED_NEW = 5
 ANNOUNCE_DELAY_MS = 150
-SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity)}
 QUIET_COLOUR = QColor("#2e7d32")
 OPEN_COLOUR = QColor("#c62828")
 WORKING_COLOUR = QColor("#a05a00")
@@ -255,7 +255,7 @@ class StationPresence(QObject):
             self._announce_timer.start()
 
     def _flush_announcements(self) -> None:
-        pending = sorted(self._pending, key=lambda i: (SEVERITY_RANK[i.severity], i.id))
+        pending = sorted(self._pending, key=lambda i: (SEVERITY_ORDER[i.severity], i.id))
         self._pending.clear()
         if not pending:
             return
