@@ -119,10 +119,10 @@ def test_a_new_incident_counts_on_the_tray_and_pops_a_notification(
     presence = station.start()
     assert presence.open_count == 0
     quiet = presence.tray.icon().pixmap(64).toImage()
-    with qtbot.waitSignal(presence.message_shown, timeout=5000) as shown:
+    with qtbot.waitSignal(presence.message_shown, timeout=10_000) as shown:
         open_incident(store, "Disk 85% full", Severity.P2, T0)  # the engine picks it up on its next tick
     assert shown.args == ["P2 incident", "#1 Disk 85% full"]
-    qtbot.waitUntil(lambda: presence.open_count == 1, timeout=5000)
+    qtbot.waitUntil(lambda: presence.open_count == 1, timeout=10_000)
     assert "1 open, 0 acknowledged" in presence.tray.toolTip()
     assert presence.tray.icon().pixmap(64).toImage() != quiet
     assert tray_icon(1, 0, False, False).pixmap(64).toImage() == presence.tray.icon().pixmap(64).toImage()
@@ -139,7 +139,7 @@ def test_a_p1_incident_sounds_the_alarm_until_acknowledged_in_the_app(
     qtbot: QtBot, station: Station, store: Store, clock: FakeClock
 ) -> None:
     presence = station.start()
-    with qtbot.waitSignal(presence.alarm_changed, timeout=5000) as changed:
+    with qtbot.waitSignal(presence.alarm_changed, timeout=10_000) as changed:
         incident = open_incident(store, "Checkout latency p99 above 2 s", Severity.P1, T0)
     assert changed.args == [True]
     assert presence.alarm_active
@@ -164,11 +164,11 @@ def test_acknowledging_elsewhere_stops_the_alarm_while_the_window_is_hidden(
     monkeypatch.setattr(station_install, "POLL_MS", 20)
     presence = station.start(engine=False)
     incident = open_incident(store, "Payments API 503", Severity.P0, T0)
-    qtbot.waitUntil(lambda: presence.alarm_active, timeout=5000)
+    qtbot.waitUntil(lambda: presence.alarm_active, timeout=10_000)
     window.close()
     assert window.isHidden()
     incidents.acknowledge(store, incident.id, T0 + timedelta(minutes=1), "bob")  # `oncall-desktop ack`
-    qtbot.waitUntil(lambda: not presence.alarm_active, timeout=5000)
+    qtbot.waitUntil(lambda: not presence.alarm_active, timeout=10_000)
     assert presence.open_count == 0
 
 
@@ -206,7 +206,9 @@ def test_a_failed_notification_shows_in_the_tray(
     assert not presence.failures_menu.isEnabled()
     # Created 10 minutes ago: level 1 (Bob, phone call) is due at once and fails.
     with qtbot.waitSignal(
-        presence.message_shown, timeout=5000, check_params_cb=lambda title, _: title == "Notification failed"
+        presence.message_shown,
+        timeout=10_000,
+        check_params_cb=lambda title, _: title == "Notification failed",
     ) as shown:
         open_incident(store, "Payments API 503", Severity.P0, T0 - timedelta(minutes=10))
     assert shown.args[1] == "phone call to bob for #1 Payments API 503: carrier rejected the number"
@@ -240,7 +242,7 @@ def test_closing_the_window_hides_it_and_the_engine_keeps_running(
     assert thread.isRunning()
     # The engine still escalates: a new incident reaches the tray while the window is hidden.
     open_incident(store, "Payments API 503", Severity.P0, T0)
-    qtbot.waitUntil(lambda: presence.open_count == 1 and presence.alarm_active, timeout=5000)
+    qtbot.waitUntil(lambda: presence.open_count == 1 and presence.alarm_active, timeout=10_000)
     presence.show_action.trigger()
     assert window.isVisible()
 
@@ -253,7 +255,7 @@ def test_quit_in_the_tray_stops_the_engine_thread_and_closes_the_window(
     assert thread is not None
     qtbot.waitUntil(thread.isRunning)
     open_incident(store, "Payments API 503", Severity.P0, T0)
-    qtbot.waitUntil(lambda: presence.alarm_active, timeout=5000)
+    qtbot.waitUntil(lambda: presence.alarm_active, timeout=10_000)
     with qtbot.waitSignal(presence.alarm_changed) as changed:
         presence.quit_action.trigger()
     assert changed.args == [False]
@@ -323,7 +325,7 @@ def test_the_tray_says_when_another_station_runs_the_engine(
     presence = station.start()
     assert "another station holds the engine lease" in presence.tray.toolTip()
     store.release_engine_lease("other-station:42")  # it shut down: this app takes over
-    qtbot.waitUntil(lambda: "another station" not in presence.tray.toolTip(), timeout=5000)
+    qtbot.waitUntil(lambda: "another station" not in presence.tray.toolTip(), timeout=10_000)
     lease = store.engine_lease()
     assert lease is not None
     assert lease[0] != "other-station:42"
