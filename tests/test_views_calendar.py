@@ -168,6 +168,21 @@ def test_switching_zones_reuses_the_schedule_and_layouts_are_kept(qtbot: QtBot) 
     assert widget.layout_for() is berlin
 
 
+def test_next_month_and_recent_zones_are_prepared_while_idle(qtbot: QtBot) -> None:
+    widget = calendar(qtbot, "Europe/Berlin", "month", date(2026, 3, 10))
+    widget.recent_zones = ["Asia/Tokyo"]
+    widget.grab()
+    assert widget.prefetch_pending()
+    qtbot.waitUntil(lambda: not widget.prefetch_pending())
+    prepared = dict(widget._layouts)
+    widget.model.step(1)
+    assert widget.layout_for().pixmap is not None
+    widget.model.set_zone("Asia/Tokyo")
+    widget.model.step(-1)
+    assert widget.layout_for().pixmap is not None
+    assert len(widget._layouts) == len(prepared)
+
+
 def test_my_on_call_shows_only_my_shifts(qtbot: QtBot) -> None:
     widget = calendar(qtbot, "Europe/Berlin", "month", date(2026, 3, 10))
     widget.model.set_person_filter("lukas")

@@ -26,7 +26,7 @@ import bisect
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -79,8 +79,7 @@ _STRIPES = QBrush(QColor(255, 255, 255, 110), Qt.BrushStyle.FDiagPattern)
 _HATCH = QBrush(GAP_COLOUR, Qt.BrushStyle.BDiagPattern)
 
 
-@dataclass(frozen=True, slots=True)
-class PaintedBlock:
+class PaintedBlock(NamedTuple):
     rect: QRectF
     block: Block
     label: str
@@ -114,7 +113,12 @@ class _Layout:
     area: QRectF = field(init=False)
     hour_h: float = field(init=False)
     painted: list[PaintedBlock] = field(default_factory=list)
-    by_block: dict[Block, list[QRectF]] = field(default_factory=dict)
+    # What `place` sorted out for drawing: fills by person, override and gap rectangles, and the
+    # blocks with room for a label.
+    fills: dict[str, list[QRectF]] = field(default_factory=dict)
+    overrides: list[QRectF] = field(default_factory=list)
+    gaps: list[QRectF] = field(default_factory=list)
+    labelled: list[PaintedBlock] = field(default_factory=list)
     pixmap: QPixmap | None = None
 
     def __post_init__(self) -> None:
@@ -205,14 +209,26 @@ class _Layout:
 
     def place(self, blocks: list[Block], label: dict[str, str]) -> None:
         lanes = {rule: i for i, rule in enumerate(self.rules)}
+        painted, labelled = self.painted, self.labelled
+        roomy = not self.month or (self._lanes and self._lanes[0][3] >= 9)
         for block in blocks:
             lane = lanes.get(block.rule)
             if lane is None:
                 continue
             rects = self._rects(lane, block.start.timestamp(), block.end.timestamp())
-            self.by_block[block] = rects
-            text = "gap" if block.person is None else label.get(block.person, block.person)
-            self.painted.extend(PaintedBlock(rect, block, text) for rect in rects)
+            person = block.person
+            text = "gap" if person is None else label.get(person, person)
+            for rect in rects:
+                item = PaintedBlock(rect, block, text)
+                painted.append(item)
+                if roomy and rect.width() >= 16 and rect.height() >= 9:
+                    labelled.append(item)
+            if person is None:
+                self.gaps.extend(rects)
+            else:
+                self.fills.setdefault(person, []).extend(rects)
+                if block.override is not None:
+                    self.overrides.extend(rects)
 
     def portion_text(self, block: Block, rect: QRectF) -> str:
         """The times of the part of `block` drawn in `rect`'s day column (week and day views)."""
@@ -410,7 +426,7 @@ class CalendarWidget(QWidget):
         painter.drawPixmap(0, 0, layout.pixmap)
         if self.selected is not None:
             painter.setPen(QPen(_SELECTION, 3))
-            for rect in layout.by_block.get(self.selected, []):
+            for rect in (p.rect for p in layout.painted if p.block == self.selected):
                 painter.drawRect(rect.adjusted(1, 1, -1, -1))
         self._paint_drag(painter, layout)
         self._paint_now(painter, layout)
@@ -428,8 +444,7 @@ class CalendarWidget(QWidget):
             self._paint_month_grid(painter, layout)
         else:
             self._paint_time_grid(painter, layout)
-        for painted in layout.painted:
-            self._paint_block(painter, painted, layout)
+        self._paint_blocks(painter, layout)
         self._paint_legend(painter, layout)
         painter.end()
         layout.pixmap = pixmap
@@ -528,27 +543,36 @@ class CalendarWidget(QWidget):
             QPointF(area.left(), area.top() - LANE_H), QPointF(area.right(), area.top() - LANE_H)
         )
 
-    def _paint_block(self, painter: QPainter, painted: PaintedBlock, layout: _Layout) -> None:
+    def _paint_blocks(self, painter: QPainter, layout: _Layout) -> None:
+        """Fill blocks a colour at a time (one call per colour), then stripes, outlines and labels."""
+        gaps, overrides = layout.gaps, layout.overrides
+        painter.setPen(Qt.PenStyle.NoPen)
+        for person, rects in layout.fills.items():
+            painter.setBrush(self.model.colour(person))
+            painter.drawRects(rects)
+        if gaps:
+            painter.setBrush(_GAP_FILL)
+            painter.drawRects(gaps)
+            painter.setBrush(_HATCH)
+            painter.drawRects(gaps)
+            painter.setPen(GAP_COLOUR)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRects(gaps)
+        if overrides:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_STRIPES)
+            painter.drawRects(overrides)
+            painter.setPen(QPen(_OUTLINE, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRects([r.adjusted(1, 1, -1, -1) for r in overrides])
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for painted in layout.labelled:
+            self._paint_label(painter, painted, layout)
+
+    def _paint_label(self, painter: QPainter, painted: PaintedBlock, layout: _Layout) -> None:
         block, rect = painted.block, painted.rect
         month = layout.month
-        if block.person is None:
-            painter.fillRect(rect, _GAP_FILL)
-            painter.fillRect(rect, _HATCH)
-            painter.setPen(GAP_COLOUR)
-            painter.drawRect(rect)
-            ink = _GAP_INK
-        else:
-            colour = self.model.colour(block.person)
-            painter.fillRect(rect, colour)
-            if block.override is not None:
-                painter.fillRect(rect, _STRIPES)
-                painter.setPen(QPen(_OUTLINE, 2))
-                painter.drawRect(rect.adjusted(1, 1, -1, -1))
-            if rect.width() < 16 or rect.height() < 9:
-                return
-            ink = text_colour(colour)
-        if rect.width() < 16 or rect.height() < 9:
-            return
+        ink = _GAP_INK if block.person is None else text_colour(self.model.colour(block.person))
         metrics = self._small_metrics
         width = rect.width() - 4
         label = painted.label

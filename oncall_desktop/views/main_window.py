@@ -76,6 +76,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.setWindowTitle("oncall-desktop")
         self.undo_stack = QUndoStack(self)
+        # Commands pushed by other editors (the ladder editor) change the store without telling us.
+        self.undo_stack.indexChanged.connect(lambda _index: self._poll_revision())
         self.override_ids = OverrideIds()
         self.config = Configuration()
         self.revision = -1
@@ -311,7 +313,7 @@ class MainWindow(QMainWindow):
 
     def _poll_revision(self) -> None:
         """Pick up edits made elsewhere (the CLI, another station on the same database)."""
-        if self.store.revision() != self.revision:
+        if self.revision >= 0 and self.store.revision() != self.revision:
             self.reload()
 
     def _model_changed(self) -> None:
