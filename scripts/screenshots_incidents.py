@@ -25,7 +25,7 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from oncall_desktop.demo import demo_configuration
-from oncall_desktop.domain import Channel, Integration, Severity
+from oncall_desktop.domain import Channel, Integration, Severity, Status
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.engine import EscalationEngine
@@ -33,7 +33,7 @@ from oncall_desktop.engine.intake import IncomingAlert, IntakeResult
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe
 from oncall_desktop.store import Store
 from oncall_desktop.views.incidents_view import IncidentsPage
-from oncall_desktop.views.station_presence import StationPresence, tray_icon
+from oncall_desktop.views.station_presence import ALARM_SEVERITIES, StationPresence, tray_icon
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 NOW = datetime(2026, 11, 18, 14, 20, tzinfo=UTC)
@@ -184,9 +184,11 @@ def main() -> int:
         page = IncidentsPage(store, clock, settings, ZoneInfo("Europe/Berlin"))
         for box in page.status_boxes.values():
             box.setChecked(True)
-        page.resize(1400, 820)
+        page.resize(1400, 860)
         page.show()
         page.refresh()
+        urgent = [i for i in incidents.list_incidents(store, Status.OPEN) if i.severity in ALARM_SEVERITIES]
+        page.alarm_bar.show_alarm(urgent)  # as the station shows it while the alarm sounds
         payments = next(i for i in incidents.list_incidents(store) if i.title.startswith("Payments"))
         page.select_incident(payments.id)
         app.processEvents()

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -372,3 +372,25 @@ def test_incidents_arriving_together_share_one_desktop_notification(
     page_of(presence).refresh()
     qtbot.waitUntil(lambda: bool(shown))
     assert shown == [("3 new incidents", "P0 #2 Payments API 503\nP1 #3 Kafka lag\nP2 #1 Disk 85% full")]
+
+
+def test_the_page_shows_the_alarm_with_its_own_mute_button(
+    qtbot: QtBot, station: Station, store: Store
+) -> None:
+    presence = station.start(engine=False)
+    page = page_of(presence)
+    open_incident(store, "Disk 85% full", Severity.P2, T0)
+    page.refresh()
+    assert page.alarm_bar.isHidden()
+    open_incident(store, "Kafka lag", Severity.P1, T0 + timedelta(minutes=1))
+    open_incident(store, "Payments API 503", Severity.P0, T0 + timedelta(minutes=2))
+    page.refresh()
+    assert not page.alarm_bar.isHidden()
+    assert (
+        page.alarm_bar.text.text()
+        == "Alarm sounding: P0 #3 Payments API 503 and 1 more — acknowledge to stop it"
+    )
+    qtbot.mouseClick(page.alarm_bar.mute_button, Qt.MouseButton.LeftButton)
+    assert presence.muted
+    assert presence.mute_action.isChecked()
+    assert page.alarm_bar.isHidden()

@@ -12,7 +12,7 @@ Signals:
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, QSettings, Qt, QTimer, Signal
@@ -266,6 +266,38 @@ class IncidentDetails(QFrame):
         return f"<table>{table}</table>{description}"
 
 
+class AlarmBar(QFrame):
+    """A red bar above the list while the station's alarm sounds, with its own Mute button (the
+    tray's menu is out of reach on desktops without a tray)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alarm-bar")
+        self.setStyleSheet(
+            "#alarm-bar { background: #c62828; border-radius: 4px; }"
+            " #alarm-bar QLabel { color: white; font-weight: 600; }"
+        )
+        self.text = QLabel()
+        self.mute_button = QPushButton("&Mute alarm")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 6, 4)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.mute_button)
+        self.hide()
+
+    def show_alarm(self, urgent: Sequence[Incident]) -> None:
+        """Show the bar for these open P0/P1 incidents; hide it when there are none."""
+        if not urgent:
+            self.hide()
+            return
+        first = urgent[0]
+        more = f" and {len(urgent) - 1} more" if len(urgent) > 1 else ""
+        self.text.setText(
+            f"Alarm sounding: {first.severity.value} #{first.id} {first.title}{more} — acknowledge to stop it"
+        )
+        self.show()
+
+
 class IncidentsPage(QWidget):
     """The station's incidents: filter, list, details, actions."""
 
@@ -350,7 +382,9 @@ class IncidentsPage(QWidget):
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
+        self.alarm_bar = AlarmBar()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.alarm_bar)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
 

@@ -60,6 +60,8 @@ class StationWiring(QObject):
         page.incidents_loaded.connect(self._loaded)
         page.incident_acted.connect(self.wake_engine)
         presence.incident_requested.connect(self.show_incident)
+        presence.alarm_changed.connect(self._alarm_changed)
+        page.alarm_bar.mute_button.clicked.connect(lambda: presence.set_muted(True))
         if engine is not None:
             worker = engine.worker
             worker.incident_opened.connect(self._incident_opened, QUEUED)
@@ -108,6 +110,10 @@ class StationWiring(QObject):
     def _loaded(self, loaded: tuple[Incident, ...]) -> None:
         self._open_seen = frozenset((i.id, i.status) for i in loaded if i.status == Status.OPEN)
         self.presence.update_incidents(loaded)
+        self._alarm_changed(self.presence.alarm_active)
+
+    def _alarm_changed(self, on: bool) -> None:
+        self.page.alarm_bar.show_alarm(self.presence.alarming if on else ())
 
     def _incident_opened(self, incident: Incident) -> None:
         self.presence.announce_incident(incident)

@@ -216,6 +216,12 @@ class StationPresence(QObject):
         return self._muted
 
     @property
+    def alarming(self) -> tuple[Incident, ...]:
+        """The open P0/P1 incidents the alarm is about, most severe and oldest first."""
+        urgent = [i for i in self._open if i.id in self._alarming]
+        return tuple(sorted(urgent, key=lambda i: (SEVERITY_ORDER[i.severity], i.id)))
+
+    @property
     def failures(self) -> tuple[NotificationRecord, ...]:
         return tuple(self._failures)
 
