@@ -320,6 +320,24 @@ def test_dragging_an_override_moves_it_and_dragging_its_edge_resizes_it(qtbot: Q
     assert changed == [(override, override.start, override.end + timedelta(hours=2))]
 
 
+def test_in_the_month_view_an_override_moves_by_whole_days_on_the_wall_clock(qtbot: QtBot) -> None:
+    widget = calendar(qtbot, "Europe/Berlin", "month", date(2026, 3, 10))
+    changed: list[tuple[object, ...]] = []
+    widget.override_changed.connect(lambda *args: changed.append(args))
+    override = next(o for o in CONFIG.overrides if o.rule == "primary")
+    days = widget.model.days()
+    friday = widget.lane_rect(days.index(date(2026, 3, 27)), 0)
+    monday = widget.lane_rect(days.index(date(2026, 3, 30)), 0)
+    noon = friday.left() + friday.width() / 2
+    _drag(
+        widget,
+        QPointF(noon, friday.center().y()),
+        QPointF(monday.left() + monday.width() / 2, monday.center().y()),
+    )
+    # Thu 09:00 – Sat 09:00 Berlin becomes Sun 09:00 – Tue 09:00: an hour less in UTC after the DST change.
+    assert changed == [(override, utc(2026, 3, 29, 7), utc(2026, 3, 31, 7))]
+
+
 def test_clicking_selects_and_delete_requests_removal_of_an_override(qtbot: QtBot) -> None:
     widget = calendar(qtbot, "Europe/Berlin", "week", date(2026, 3, 25))
     selected: list[object] = []

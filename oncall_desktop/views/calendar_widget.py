@@ -48,6 +48,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from oncall_desktop.domain import Override
+from oncall_desktop.timeutil import resolve_wall
 from oncall_desktop.views.calendar_model import Block, CalendarModel, DayColumn, View
 from oncall_desktop.views.colours import GAP_COLOUR, NOW_COLOUR, text_colour
 
@@ -674,6 +675,17 @@ class CalendarWidget(QWidget):
         assert drag.override is not None
         delta = _round(drag.current - drag.origin, SNAP)
         start, end = drag.override.start, drag.override.end
+        if drag.kind == "move" and self.model.mode == "month":
+            # Whole days on the wall clock: the shift keeps its local times across a DST change.
+            tz = self.model.tz
+            days = timedelta(
+                days=(drag.current.astimezone(tz).date() - drag.origin.astimezone(tz).date()).days
+            )
+            return (
+                drag.rule,
+                resolve_wall(start.astimezone(tz).replace(tzinfo=None) + days, tz),
+                resolve_wall(end.astimezone(tz).replace(tzinfo=None) + days, tz),
+            )
         if drag.kind == "move":
             return drag.rule, start + delta, end + delta
         if drag.kind == "resize-start":
@@ -695,7 +707,7 @@ class CalendarWidget(QWidget):
         if slot is None:
             return
         rule, instant, _col = slot
-        if block is not None and block.override is not None and self.model.mode != "month":
+        if block is not None and block.override is not None:
             self._drag = _Drag(self._grip(block, pos), block.rule, instant, instant, block.override)
         else:
             self._drag = _Drag("select", rule, instant, instant)
@@ -742,26 +754,27 @@ class CalendarWidget(QWidget):
         if not rects:
             return "move"
         first, last = rects[0], rects[-1]
-        if (
-            block.start == block.override.start
-            and first.left() <= pos.x() <= first.right()
-            and abs(pos.y() - first.top()) <= EDGE_PX
-        ):
+        if self.model.mode == "month":  # timelines run left to right
+            near_start = first.top() <= pos.y() <= first.bottom() and abs(pos.x() - first.left()) <= EDGE_PX
+            near_end = last.top() <= pos.y() <= last.bottom() and abs(pos.x() - last.right()) <= EDGE_PX
+        else:
+            near_start = first.left() <= pos.x() <= first.right() and abs(pos.y() - first.top()) <= EDGE_PX
+            near_end = last.left() <= pos.x() <= last.right() and abs(pos.y() - last.bottom()) <= EDGE_PX
+        if near_start and block.start == block.override.start:
             return "resize-start"
-        if (
-            block.end == block.override.end
-            and last.left() <= pos.x() <= last.right()
-            and abs(pos.y() - last.bottom()) <= EDGE_PX
-        ):
+        if near_end and block.end == block.override.end:
             return "resize-end"
         return "move"
 
     def _update_cursor(self, pos: QPointF) -> None:
         block = self.block_at(pos)
         shape = Qt.CursorShape.ArrowCursor
-        if block is not None and block.override is not None and self.model.mode != "month":
+        if block is not None and block.override is not None:
             grip = self._grip(block, pos)
-            shape = Qt.CursorShape.OpenHandCursor if grip == "move" else Qt.CursorShape.SizeVerCursor
+            resize = (
+                Qt.CursorShape.SizeHorCursor if self.model.mode == "month" else Qt.CursorShape.SizeVerCursor
+            )
+            shape = Qt.CursorShape.OpenHandCursor if grip == "move" else resize
         self.setCursor(shape)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
