@@ -461,3 +461,24 @@ def test_the_app_without_a_subcommand_opens_the_window_and_offers_the_demo(
         assert len(store.load_configuration().people) == 8
     finally:
         store.close()
+
+
+def test_redoing_an_add_and_a_move_reaches_the_same_stored_state(window: MainWindow) -> None:
+    from oncall_desktop.domain import Override
+
+    original = window.store.load_configuration()
+    window.add_override(Override("secondary", "wei", utc(2026, 3, 24, 8), utc(2026, 3, 24, 12)))
+    added = next(o for o in window.store.load_configuration().overrides if o.rule == "secondary")
+    window.change_override(added, added.start + timedelta(hours=2), added.end + timedelta(hours=3))
+    moved = without_override_ids(window.store.load_configuration())
+    window.delete_override(
+        replace(added, start=added.start + timedelta(hours=2), end=added.end + timedelta(hours=3))
+    )
+    for _ in range(3):
+        window.undo_stack.undo()
+    assert window.store.load_configuration() == original
+    window.undo_stack.redo()
+    window.undo_stack.redo()
+    assert without_override_ids(window.store.load_configuration()) == moved
+    window.undo_stack.redo()
+    assert all(o.rule != "secondary" for o in window.store.load_configuration().overrides)
