@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
         self.edit_rule_button.setEnabled(rule_id is not None)
 
     def current_rule_id(self) -> str | None:
-        index = self.rule_list.currentIndex() if hasattr(self, "rule_list") else QModelIndex()
+        index = self.rule_list.currentIndex()
         return index.data(ID_ROLE) if index.isValid() else None
 
     def _rule_changed(self, *_args: object) -> None:
