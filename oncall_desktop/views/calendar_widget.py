@@ -58,6 +58,7 @@ LANE_H = 16.0
 GUTTER_W = 70.0
 LEGEND_H = 28.0
 MONTH_HEADER_H = 22.0
+MONTH_GUTTER_W = 40.0
 CELL_TITLE_H = 17.0
 SNAP = timedelta(minutes=15)
 SELECT_SNAP = timedelta(minutes=30)
@@ -126,7 +127,12 @@ class _Layout:
         self.month = self.view.mode == "month"
         self.rows = max(round(c.hours) for c in self.columns)
         if self.month:
-            self.area = QRectF(4, MONTH_HEADER_H, self.width - 8, self.height - MONTH_HEADER_H - LEGEND_H)
+            self.area = QRectF(
+                MONTH_GUTTER_W,
+                MONTH_HEADER_H,
+                self.width - MONTH_GUTTER_W - 4,
+                self.height - MONTH_HEADER_H - LEGEND_H,
+            )
             self.hour_h = 0.0
         else:
             top = HEADER_H + LANE_H
@@ -459,6 +465,20 @@ class CalendarWidget(QWidget):
             painter.drawText(
                 QRectF(area.left() + i * w, 0, w, MONTH_HEADER_H), Qt.AlignmentFlag.AlignCenter, name
             )
+        metrics = self._small_metrics
+        painter.setFont(self._small)
+        painter.setPen(_MUTED)
+        for week in range(6):
+            for lane, rule_id in enumerate(layout.rules):
+                box = layout.lane_rect(week * 7, lane)
+                if box.height() < metrics.height() - 4:
+                    break
+                rule = self.model.config.rule(rule_id)
+                painter.drawText(
+                    QRectF(2, box.top(), MONTH_GUTTER_W - 6, box.height()),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    _initials(rule.name if rule else rule_id),
+                )
         for index, col in enumerate(layout.columns):
             cell = layout.col_rect(index)
             if col.day == layout.today:
