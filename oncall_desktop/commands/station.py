@@ -13,6 +13,7 @@ from oncall_desktop.domain import Integration, Status
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import Clock, ScaledClock, SystemClock
 from oncall_desktop.engine.incidents import Incident
+from oncall_desktop.engine.paging import build_notifiers
 from oncall_desktop.engine.station import parse_listen, run_station
 from oncall_desktop.store import StoreError
 
@@ -67,7 +68,7 @@ def _serve(args: argparse.Namespace, context: Context) -> int:
     for noisy in ("aiohttp", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        return run_station(context.store, listen, clock)
+        return run_station(context.store, listen, clock, build_notifiers(context.store, clock))
     except OSError as error:
         raise CliError(f"cannot listen on {listen}: {error.strerror or error}") from None
 

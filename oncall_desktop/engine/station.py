@@ -17,11 +17,13 @@ from datetime import datetime
 
 from aiohttp import web
 
+from oncall_desktop.engine import paging
 from oncall_desktop.engine.clock import Clock, ScaledClock
 from oncall_desktop.engine.engine import EscalationEngine
+from oncall_desktop.engine.ical_feed import add_ical_routes
 from oncall_desktop.engine.incidents import IntakeOutcome
 from oncall_desktop.engine.notifiers import Notifier
-from oncall_desktop.engine.server import create_app
+from oncall_desktop.engine.server import IngestListener, create_app
 from oncall_desktop.store import Store
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,52 @@ class EngineLoop:
         return min(MAX_IDLE, max(0.0, seconds))
 
 
+def create_station_app(
+    store: Store, clock: Clock, on_ingested: IngestListener | None = None
+) -> web.Application:
+    """Everything the station serves: intake, calendar feeds, Twilio callbacks and acknowledge links."""
+    app = create_app(store, clock, on_ingested)
+    add_ical_routes(app, store, clock)
+    paging.attach(app, store, clock)
+    return app
+
+
+class BackgroundIntake:
+    """The station's HTTP server on its own thread and event loop, for the desktop app.
+
+    `start()` returns once the socket is bound (or raises the OSError that prevented it); `stop()`
+    shuts the server down and joins the thread.
+    """
+
+    def __init__(
+        self, store: Store, listen: str, clock: Clock, on_ingested: IngestListener | None = None
+    ) -> None:
+        self.host, self.port = parse_listen(listen)
+        self._app = create_station_app(store, clock, on_ingested)
+        self._loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
+        self._thread = threading.Thread(target=self._loop.run_forever, name="station-intake", daemon=True)
+
+    def start(self) -> None:
+        self._loop.run_until_complete(self._runner.setup())
+        try:
+            self._loop.run_until_complete(web.TCPSite(self._runner, self.host, self.port).start())
+        except OSError:
+            self._loop.run_until_complete(self._runner.cleanup())
+            self._loop.close()
+            raise
+        self._thread.start()
+        log.info("station intake listening on http://%s:%d", self.host, self.port)
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+
 async def serve(store: Store, host: str, port: int, clock: Clock, notifiers: Sequence[Notifier] = ()) -> None:
     engine = EscalationEngine(store, notifiers)
     loop = EngineLoop(engine, clock)
@@ -92,7 +140,7 @@ async def serve(store: Store, host: str, port: int, clock: Clock, notifiers: Seq
         if any(o.opened or o.resolved for o in outcomes):
             loop.wake()
 
-    app = create_app(store, clock, ingested)
+    app = create_station_app(store, clock, ingested)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
