@@ -18,7 +18,11 @@ from oncall_desktop.views.calendar_widget import PERSON_MIME, CalendarWidget
 from oncall_desktop.views.colours import GAP_COLOUR, person_colours
 from oncall_desktop.views.models import PeopleTableModel, RosterModel, RuleListModel, TeamListModel
 
-pytestmark = pytest.mark.qt
+pytestmark = [
+    pytest.mark.qt,
+    # QDrag*Event(QPoint, ...) works on every PySide6 we support; 6.12 prefers QPointF and says so.
+    pytest.mark.filterwarnings("ignore:Function.*QDrag(Enter|Move)Event.*deprecated:DeprecationWarning"),
+]
 
 NOW = datetime(2026, 3, 27, 10, 30, tzinfo=UTC)
 CONFIG = demo_configuration(NOW)

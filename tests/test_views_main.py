@@ -24,7 +24,11 @@ from oncall_desktop.views.calendar_widget import PERSON_MIME, CalendarWidget
 from oncall_desktop.views.editors import PersonEditorDialog, RuleEditorDialog, TeamEditorDialog
 from oncall_desktop.views.main_window import MainWindow
 
-pytestmark = pytest.mark.qt
+pytestmark = [
+    pytest.mark.qt,
+    # QDrag*Event(QPoint, ...) works on every PySide6 we support; 6.12 prefers QPointF and says so.
+    pytest.mark.filterwarnings("ignore:Function.*QDrag(Enter|Move)Event.*deprecated:DeprecationWarning"),
+]
 
 NOW = datetime(2026, 3, 27, 10, 30, tzinfo=UTC)
 
