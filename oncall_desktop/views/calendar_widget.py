@@ -798,6 +798,11 @@ class CalendarWidget(QWidget):
         self.setCursor(shape)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self._drag is not None:
+            self._drag = None
+            self._press = None
+            self.update()
+            return
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:
             if self.selected.override is not None:
                 self.override_delete_requested.emit(self.selected.override)
