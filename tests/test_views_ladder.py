@@ -106,11 +106,11 @@ def drop(widget: LevelCard, mime: QMimeData) -> bool:
     pos = QPointF(20, 20)
     actions = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(pos, actions, mime, buttons, modifiers)
+    enter = QDragEnterEvent(pos.toPoint(), actions, mime, buttons, modifiers)
     QApplication.sendEvent(widget, enter)
     if not enter.isAccepted():
         return False
-    move = QDragMoveEvent(pos, actions, mime, buttons, modifiers)
+    move = QDragMoveEvent(pos.toPoint(), actions, mime, buttons, modifiers)
     QApplication.sendEvent(widget, move)
     dropped = QDropEvent(pos, actions, mime, buttons, modifiers)
     QApplication.sendEvent(widget, dropped)
