@@ -4,16 +4,18 @@ port and an engine on a fake clock — all in-process, secrets from a dict unles
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from oncall_desktop import secrets
-from oncall_desktop.domain import Settings, StationSettings, TwilioSettings
+from oncall_desktop.domain import Settings, SmtpSettings, StationSettings, TwilioSettings
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.delivery import LiveConfiguration
+from oncall_desktop.engine.email_notifier import EmailNotifier
 from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.engine.intake import parse
 from oncall_desktop.engine.notifiers import Notifier
@@ -32,6 +34,7 @@ AUTH_TOKEN = "twilio-token-3f9a1c7e5b2d"
 STATION_NUMBER = "+14155550100"
 ALICE = "+14155550101"
 CAROL = "+14155550103"
+SMTP_PASSWORD = "smtp-pass-8d41e0b6a2"
 
 
 @dataclass
@@ -68,12 +71,14 @@ class Paging:
 def paging(
     db_url: str,
     secret: SecretLookup | None = None,
-    extra_notifiers: tuple[Notifier, ...] = (),
+    smtp: SmtpSettings | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> Iterator[Paging]:
+    """Twilio always (against the fake); email through `smtp` when given."""
     store = configured_store(db_url)
     clock = FakeClock(T)
     fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, STATION_NUMBER).start()
-    lookup = secret or {secrets.TWILIO_AUTH_TOKEN: AUTH_TOKEN}.get
+    lookup = secret or {secrets.TWILIO_AUTH_TOKEN: AUTH_TOKEN, secrets.SMTP_PASSWORD: SMTP_PASSWORD}.get
     access = TwilioAccess(LiveConfiguration(store), secret=lookup, timeout=5)
     app = create_app(store, clock)
     add_routes(app, store, clock, access)
@@ -82,9 +87,13 @@ def paging(
         Settings(
             station=StationSettings(listen="127.0.0.1:0", public_url=station.url),
             twilio=TwilioSettings(ACCOUNT_SID, STATION_NUMBER, fake.base_url),
+            smtp=smtp or SmtpSettings(),
         )
     )
-    engine = EscalationEngine(store, [TwilioNotifier(store, clock, access), *extra_notifiers])
+    notifiers: list[Notifier] = [TwilioNotifier(store, clock, access)]
+    if smtp is not None:
+        notifiers.append(EmailNotifier(store, clock, access.config, lookup, ssl_context, timeout=5))
+    engine = EscalationEngine(store, notifiers)
     try:
         yield Paging(store, clock, fake, station, access, engine)
     finally:

@@ -144,11 +144,14 @@ class EmailNotifier:
             if 400 <= error.smtp_code < 500:
                 return temporary_failure(self.store, delivery, reason, now)
             return DeliveryResult.failed(reason)
-        except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as error:
+        except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
             reason = f"SMTP server unreachable: {type(error).__name__}"
             return temporary_failure(self.store, delivery, reason, now)
-        except smtplib.SMTPException as error:
-            return DeliveryResult.failed(f"SMTP failed: {type(error).__name__}")
+        except smtplib.SMTPException as error:  # e.g. the server offers no STARTTLS or AUTH
+            return DeliveryResult.failed(f"SMTP failed: {type(error).__name__}: {error}")
+        except OSError as error:  # refused, unreachable, TLS handshake: smtplib's errors are OSErrors too
+            reason = f"SMTP server unreachable: {type(error).__name__}"
+            return temporary_failure(self.store, delivery, reason, now)
         return DeliveryResult.sent(str(message["Message-ID"]))
 
     def _sender(self, smtp: SmtpSettings) -> str:
