@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "oncall_desktop.commands.config",
     "oncall_desktop.commands.schedule",
     "oncall_desktop.commands.ical",
+    "oncall_desktop.commands.station",
+    "oncall_desktop.commands.secrets",
 )
 
 PROG = "oncall-desktop"
