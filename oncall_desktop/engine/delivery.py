@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import phonenumbers
 from sqlalchemy import func, select
@@ -29,6 +30,27 @@ RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=10)
 GIVE_UP_AFTER = timedelta(minutes=30)
 TEMPORARY_HTTP = frozenset({408, 425, 429})
+
+
+class ConfigurationSource(Protocol):
+    """Where notifiers read the configuration (and so the settings) from."""
+
+    def get(self) -> Configuration: ...
+
+    def settings(self) -> Settings: ...
+
+
+class FixedConfiguration:
+    """A configuration that does not change: the Settings dialog's unsaved values for a test send."""
+
+    def __init__(self, config: Configuration) -> None:
+        self._config = config
+
+    def get(self) -> Configuration:
+        return self._config
+
+    def settings(self) -> Settings:
+        return self._config.settings
 
 
 class LiveConfiguration:

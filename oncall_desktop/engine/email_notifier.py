@@ -22,7 +22,7 @@ from sqlalchemy import select
 from oncall_desktop import secrets
 from oncall_desktop.domain import Channel, SmtpSettings
 from oncall_desktop.engine.clock import Clock
-from oncall_desktop.engine.delivery import LiveConfiguration, temporary_failure
+from oncall_desktop.engine.delivery import ConfigurationSource, temporary_failure
 from oncall_desktop.engine.incidents import write_session
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal
 from oncall_desktop.store import Store
@@ -89,12 +89,24 @@ def compose(delivery: Delivery, sender: str, link: str | None, now: datetime) ->
     return message
 
 
+def sample_email(to: str, sender: str, now: datetime) -> EmailMessage:
+    """What the Settings dialog's "Send test email" sends."""
+    message = EmailMessage()
+    message["Subject"] = "oncall-desktop test email"
+    message["From"] = sender
+    message["To"] = to
+    message["Date"] = formatdate(now.timestamp(), usegmt=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content("This is a test email from the on-call station. Email paging works.\n")
+    return message
+
+
 class EmailNotifier:
     def __init__(
         self,
         store: Store,
         clock: Clock,
-        config: LiveConfiguration,
+        config: ConfigurationSource,
         secret: SecretLookup = secrets.get_secret,
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = SMTP_TIMEOUT_SECONDS,
@@ -153,6 +165,12 @@ class EmailNotifier:
             reason = f"SMTP server unreachable: {type(error).__name__}"
             return temporary_failure(self.store, delivery, reason, now)
         return DeliveryResult.sent(str(message["Message-ID"]))
+
+    def send_test(self, to: str) -> str:
+        """Send a test email with the current settings; its Message-ID. Raises on any failure."""
+        message = sample_email(to, self._sender(self.config.settings().smtp), self.clock.now())
+        self.deliver(message)
+        return str(message["Message-ID"])
 
     def _sender(self, smtp: SmtpSettings) -> str:
         if not smtp.host:

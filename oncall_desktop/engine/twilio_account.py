@@ -6,15 +6,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+import requests
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from oncall_desktop import secrets
 from oncall_desktop.domain import TwilioSettings
-from oncall_desktop.engine.delivery import InvalidNumberError, LiveConfiguration, e164
+from oncall_desktop.engine.delivery import ConfigurationSource, InvalidNumberError, e164
 
 SecretLookup = Callable[[str], str | None]
 HTTP_TIMEOUT_SECONDS = 15.0
+
+
+def explain(error: Exception) -> str:
+    """One line for people about a failed Twilio (or other test) request; never holds the auth token."""
+    if isinstance(error, TwilioRestException):
+        return f"Twilio refused ({error.status}, code {error.code}): {error.msg}"
+    if isinstance(error, requests.RequestException):
+        return f"Twilio unreachable: {type(error).__name__}"
+    if isinstance(error, TwilioNotConfiguredError | secrets.SecretsError):
+        return str(error)
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 class TwilioNotConfiguredError(Exception):
@@ -24,7 +37,7 @@ class TwilioNotConfiguredError(Exception):
 class TwilioAccess:
     def __init__(
         self,
-        config: LiveConfiguration,
+        config: ConfigurationSource,
         secret: SecretLookup = secrets.get_secret,
         timeout: float = HTTP_TIMEOUT_SECONDS,
     ) -> None:

@@ -29,7 +29,7 @@ from oncall_desktop.engine.delivery import (
 from oncall_desktop.engine.incidents import write_session
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe
 from oncall_desktop.engine.sms_replies import reply_code
-from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError
+from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError, explain
 from oncall_desktop.store import Store
 from oncall_desktop.store.models import IncidentRow, NotificationRow
 from oncall_desktop.store.notify_models import SmsBundleRow
@@ -71,6 +71,23 @@ def bundle_text(pages: list[tuple[int, str, str, int]]) -> str:
     )
 
 
+TEST_SMS = "oncall-desktop test message: SMS paging from this station works."
+TEST_CALL = "This is a test call from the on-call station. Phone paging works. Goodbye."
+
+
+def send_test_sms(access: TwilioAccess, to: str) -> str:
+    """Send a test SMS with the current settings; its SID. Raises on any failure."""
+    client, settings = access.client()
+    return str(client.messages.create(to=e164(to), from_=settings.from_number, body=TEST_SMS).sid)
+
+
+def place_test_call(access: TwilioAccess, to: str) -> str:
+    """Place a test call that says one sentence; its SID. Raises on any failure."""
+    client, settings = access.client()
+    response = twiml.done(TEST_CALL)
+    return str(client.calls.create(to=e164(to), from_=settings.from_number, twiml=str(response)).sid)
+
+
 class TwilioNotifier:
     """Sends SMS and voice deliveries through the `twilio` client."""
 
@@ -107,12 +124,12 @@ class TwilioNotifier:
         except TwilioNotConfiguredError as error:
             return DeliveryResult.failed(str(error))
         except TwilioRestException as error:
-            reason = f"Twilio refused ({error.status}, code {error.code}): {error.msg}"
+            reason = explain(error)
             if is_temporary_http(error.status):
                 return temporary_failure(self.store, delivery, reason, now)
             return DeliveryResult.failed(reason)
         except requests.RequestException as error:
-            return temporary_failure(self.store, delivery, f"Twilio unreachable: {type(error).__name__}", now)
+            return temporary_failure(self.store, delivery, explain(error), now)
 
     # -- SMS ------------------------------------------------------------------------------------
 
@@ -153,9 +170,7 @@ class TwilioNotifier:
                 select(SmsBundleRow.provider_id).where(SmsBundleRow.notification_id == notification_id)
             )
 
-    def _others_query(
-        self, delivery: Delivery, address: str, now: datetime
-    ) -> Select[int, int, str, str]:
+    def _others_query(self, delivery: Delivery, address: str, now: datetime) -> Select[int, int, str, str]:
         covered = select(SmsBundleRow.notification_id)
         return (
             select(NotificationRow.id, IncidentRow.id, IncidentRow.severity, IncidentRow.title)
