@@ -1,6 +1,6 @@
 """End to end, in-process on a fake clock: an Alertmanager webhook in → SMS and a call out through the
 real `twilio` client to the fake Twilio → key 1 pressed (a signed Gather callback) → the incident is
-acknowledged → escalation stops as the ladder says."""
+acknowledged → escalation stops as the ladder says. And once through the real `serve` process."""
 
 from __future__ import annotations
 
@@ -9,13 +9,33 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import keyring
 import pytest
 import requests
+from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
-from oncall_desktop.domain import Channel, EscalationLevel, Severity, Status, Target
+from oncall_desktop import secrets
+from oncall_desktop.domain import (
+    Channel,
+    EscalationLevel,
+    Settings,
+    Severity,
+    StationSettings,
+    Status,
+    Target,
+    TwilioSettings,
+)
 from oncall_desktop.engine import incidents
-from tests.helpers_paging import MINUTE, Paging, T, paging
-from tests.helpers_station import integration
+from tests.fake_twilio import FakeTwilio
+from tests.helpers_paging import ACCOUNT_SID, ALICE, AUTH_TOKEN, MINUTE, STATION_NUMBER, Paging, T, paging
+from tests.helpers_station import (
+    configured_store,
+    free_port,
+    integration,
+    start_serve,
+    stop_serve,
+    wait_until,
+)
 
 BOB = "+14155550102"
 CAROL = "+14155550103"
@@ -136,3 +156,38 @@ def test_without_a_keypress_escalation_goes_on_to_the_next_level(env: Paging) ->
         env.tick(5 * MINUTE)  # T+15: level 1 adds carol
     assert env.status(incident) == "open"
     assert [m["to"] for m in env.fake.messages].count(CAROL) == 1
+
+
+def test_serve_pages_through_twilio_with_the_keyring_token_and_takes_a_reply(tmp_path: Path) -> None:
+    """The real `serve` process: its notifiers, its webhook routes and the token from the keyring."""
+    if not isinstance(keyring.get_keyring(), SecretServiceKeyring):
+        pytest.fail(f"needs the Secret Service keyring (scripts/test.sh), got {secrets.backend_name()}")
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    store = configured_store(url)
+    port = free_port()
+    fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, STATION_NUMBER).start()
+    store.save_settings(
+        Settings(
+            station=StationSettings(f"127.0.0.1:{port}", f"http://127.0.0.1:{port}"),
+            twilio=TwilioSettings(ACCOUNT_SID, STATION_NUMBER, fake.base_url),
+        )
+    )
+    secrets.set_secret(secrets.TWILIO_AUTH_TOKEN, AUTH_TOKEN)
+    station = start_serve(url, tmp_path / "serve.log", port=port)
+    try:
+        hook = integration(store, "hook")
+        body = {"title": "Checkout down", "severity": "P1", "alert_uid": "serve"}
+        incident = requests.post(station.url(hook), json=body, timeout=10).json()["incident"]
+        wait_until(lambda: len(fake.messages) == 1, what="the page by SMS")
+        assert fake.messages[0]["to"] == ALICE
+        assert "Reply 1a to acknowledge" in fake.messages[0]["body"]
+        assert fake.sms_webhook(station.base_url, ALICE, "1a").status_code == 200
+        assert incidents.get(store, incident).status == Status.WORKING
+        wait_until(lambda: len(fake.messages) == 2, what="the confirmation SMS")
+        assert fake.messages[1]["body"] == f"Acknowledged #{incident}: Checkout down"
+    finally:
+        assert stop_serve(station) == 0
+        fake.stop()
+        secrets.delete_secret(secrets.TWILIO_AUTH_TOKEN)
+        store.close()
+    assert AUTH_TOKEN not in station.log()
