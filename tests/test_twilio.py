@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from oncall_desktop.domain import TwilioSettings
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.delivery import SmsRateLimit
+from oncall_desktop.engine.paging import build_notifiers
 from oncall_desktop.engine.sms_replies import ReplyPoller, parse_reply
+from oncall_desktop.engine.twilio_account import TwilioAccess
 from oncall_desktop.engine.twilio_notifier import TwilioNotifier
 from tests.helpers_paging import ALICE, CAROL, MINUTE, STATION_NUMBER, Paging, paging
 
@@ -217,3 +220,15 @@ def test_an_alert_storm_is_rate_limited_and_bundled(env: Paging) -> None:
     bodies = sms_to(env, ALICE)
     assert len(bodies) == 6
     assert bodies[5].startswith("18 pages (rate limit reached, bundled)")
+
+
+def test_the_station_pages_through_twilio_only_when_set_up_and_says_what_is_missing(
+    env: Paging, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert [type(n).__name__ for n in build_notifiers(env.store, env.clock, env.access)] == ["TwilioNotifier"]
+    assert "SMTP is not set up: email notifications are written to the incident timeline only" in caplog.text
+    missing = TwilioAccess(env.access.config, secret=lambda _name: None)
+    build_notifiers(env.store, env.clock, missing)
+    assert "SMS and calls will fail until this is fixed: Twilio is not set up: no auth token" in caplog.text
+    env.store.save_settings(replace(env.store.load_configuration().settings, twilio=TwilioSettings()))
+    assert build_notifiers(env.store, env.clock) == []

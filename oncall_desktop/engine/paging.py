@@ -37,6 +37,10 @@ def build_notifiers(store: Store, clock: Clock, access: TwilioAccess | None = No
     notifiers: list[Notifier] = []
     if settings.twilio.account_sid:
         notifiers.append(TwilioNotifier(store, clock, access))
+        try:
+            access.client()
+        except TwilioNotConfiguredError as error:  # say so at start, not only at the first page
+            log.warning("SMS and calls will fail until this is fixed: %s", error)
     else:
         log.warning("Twilio is not set up: SMS and calls are written to the incident timeline only")
     if settings.smtp.host:
