@@ -232,3 +232,21 @@ def test_the_station_pages_through_twilio_only_when_set_up_and_says_what_is_miss
     assert "SMS and calls will fail until this is fixed: Twilio is not set up: no auth token" in caplog.text
     env.store.save_settings(replace(env.store.load_configuration().settings, twilio=TwilioSettings()))
     assert build_notifiers(env.store, env.clock) == []
+
+
+@pytest.mark.postgres
+def test_pages_codes_and_replies_work_on_postgresql(postgres_database_url: str) -> None:
+    with paging(postgres_database_url) as env:
+        first = env.open_incident("Disk full", key="a")
+        second = env.open_incident("API slow", key="b")
+        env.tick()
+        assert sorted(b[-39:] for b in sms_to(env, ALICE)) == sorted(
+            [
+                "Reply 1a to acknowledge, 1r to resolve.",
+                "Reply 2a to acknowledge, 2r to resolve.",
+            ]
+        )
+        sid = env.fake.receive_sms(ALICE, "2r", env.clock.now())
+        env.fake.sms_webhook(env.station.url, ALICE, "2r", sid=sid)
+        assert ReplyPoller(env.store, env.access).poll_once(env.clock.now()) == 0
+        assert (env.status(first), env.status(second)) == ("open", "resolved")
