@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -443,13 +444,23 @@ def test_the_app_without_a_subcommand_opens_the_window_and_offers_the_demo(
 ) -> None:
     from PySide6.QtCore import QTimer
 
+    from oncall_desktop.domain import Settings, StationSettings
     from oncall_desktop.views import app as desktop_app
+    from tests.helpers_station import free_port
 
+    port = free_port()
+    with Store.open(os.environ["ONCALL_DESKTOP_DB"]) as prepared:
+        prepared.save_settings(Settings(station=StationSettings(listen=f"127.0.0.1:{port}")))
     shown: list[MainWindow] = []
+    tabs: list[str] = []
 
     def accept_demo(window: MainWindow) -> bool:
         shown.append(window)
-        QTimer.singleShot(0, window.close)
+        tabs.extend(window.tabs.tabText(i) for i in range(window.tabs.count()))
+        # The station keeps running in the tray when the window closes; File → Quit ends it all.
+        QTimer.singleShot(0, window.quit_action.trigger)
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # the station's webhook intake is listening
         return True
 
     monkeypatch.setattr(MainWindow, "_ask_demo", accept_demo)
@@ -459,12 +470,15 @@ def test_the_app_without_a_subcommand_opens_the_window_and_offers_the_demo(
     monkeypatch.setattr(qapp, "setApplicationName", lambda _name: None)
     assert cli.main([]) == 0
     assert len(shown) == 1
+    assert "Incidents" in tabs
     assert desktop_app.ORGANIZATION == "oncall-desktop"
     store = Store.open(os.environ["ONCALL_DESKTOP_DB"])
     try:
         assert len(store.load_configuration().people) == 8
     finally:
         store.close()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()  # Quit stopped the intake
 
 
 def test_redoing_an_add_and_a_move_reaches_the_same_stored_state(window: MainWindow) -> None:

@@ -6,15 +6,18 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
+from oncall_desktop.engine.clock import SystemClock
+from oncall_desktop.engine.paging import build_notifiers
 from oncall_desktop.store import Store
 from oncall_desktop.views.main_window import MainWindow
+from oncall_desktop.views.station_install import install_station
 
 ORGANIZATION = "oncall-desktop"
 APPLICATION = "oncall-desktop"
 
 
 def run(db_url: str) -> int:
-    """Open the store at `db_url`, show the main window and run until it closes."""
+    """Open the store at `db_url`, show the main window with the paging station, run until Quit."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
@@ -23,6 +26,13 @@ def run(db_url: str) -> int:
     store = Store.open(db_url)
     try:
         window = MainWindow(store)
+        clock = SystemClock()
+        listen = store.load_configuration().settings.station.listen
+        presence = install_station(
+            window, store, clock=clock, notifiers=build_notifiers(store, clock), listen=listen
+        )
+        window.quit_action.triggered.disconnect()
+        window.quit_action.triggered.connect(presence.quit)
         window.show()
         window.offer_demo()
         return app.exec()

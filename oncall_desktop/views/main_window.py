@@ -48,7 +48,9 @@ from oncall_desktop.views.commands import (
 )
 from oncall_desktop.views.details import DetailsPanel
 from oncall_desktop.views.editors import PersonEditorDialog, RuleEditorDialog, TeamEditorDialog
+from oncall_desktop.views.ical_dialogs import ExportDialog, FeedsDialog, ImportDialog
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
+from oncall_desktop.views.settings_dialog import open_settings
 from oncall_desktop.views.zone_picker import ZonePicker
 
 REVISION_POLL_MS = 3000
@@ -188,6 +190,7 @@ class MainWindow(QMainWindow):
                 ("Add person…", lambda: self.edit_person(None)),
                 ("Edit person…", lambda: self.edit_person(self._current(self.people_table))),
                 ("Delete person", lambda: self._delete("person", self._current(self.people_table))),
+                ("Export shifts…", lambda: self.export_ical(self._current(self.people_table))),
             )
         )
         layout.addWidget(QLabel("<b>Teams</b>"))
@@ -261,8 +264,15 @@ class MainWindow(QMainWindow):
         self.view_menu = menu.addMenu("&View")
         self.rules_menu = menu.addMenu("&Rules")
         self.help_menu = menu.addMenu("&Help")
-        quit_action = self.file_menu.addAction("Quit", self.close)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.file_menu.addAction("Export shifts to iCal…", lambda: self.export_ical(None))
+        self.file_menu.addAction("Import shifts from iCal…", self.import_ical)
+        self.file_menu.addAction("Calendar feeds…", self.manage_feeds)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction("Settings…", lambda: open_settings(self.store, self))
+        self.file_menu.addSeparator()
+        # The station (when installed) reconnects this to its own Quit, which also stops paging.
+        self.quit_action = self.file_menu.addAction("Quit", self.close)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
@@ -289,6 +299,18 @@ class MainWindow(QMainWindow):
                 self, "oncall-desktop", "On-call schedule planning and paging.\nEvery time is stored in UTC."
             ),
         )
+
+    def export_ical(self, person_id: str | None) -> None:
+        """File → Export, or one person's shifts from the people list."""
+        ExportDialog(self.store, self, person=person_id, zone_name=self.calendar_model.tz.key).exec()
+
+    def import_ical(self) -> None:
+        dialog = ImportDialog(self.store, self, rule=self.current_rule_id())
+        dialog.overrides_imported.connect(lambda _count: self.reload())
+        dialog.exec()
+
+    def manage_feeds(self) -> None:
+        FeedsDialog(self.store, self, zone_name=self.calendar_model.tz.key).exec()
 
     def add_page(self, widget: QWidget, title: str) -> int:
         """Add a page (incidents, settings, …) next to the calendar; returns its tab index."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from oncall_desktop.domain import Status
@@ -18,6 +18,7 @@ from oncall_desktop.engine.clock import Clock, SystemClock
 from oncall_desktop.engine.incidents import Incident, NotificationRecord
 from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.engine.qt_worker import EngineThread, EngineWorker
+from oncall_desktop.engine.station import BackgroundIntake
 from oncall_desktop.store import Store
 from oncall_desktop.views.incidents_view import IncidentsPage
 from oncall_desktop.views.station_presence import StationPresence
@@ -35,7 +36,13 @@ class StationWiring(QObject):
     Changes the engine reports reload the page, and every reload updates the tray. While the window
     is hidden in the tray a cheap poll of the open incidents still notices acknowledgements made
     elsewhere, so the alarm stops whoever acknowledged.
+
+    Signals:
+        alerts_ingested: emitted from the intake server's thread after alerts were stored; queued to
+            this thread, where it wakes the engine and reloads the page.
     """
+
+    alerts_ingested = Signal()
 
     def __init__(
         self,
@@ -59,6 +66,8 @@ class StationWiring(QObject):
 
         page.incidents_loaded.connect(self._loaded)
         page.incident_acted.connect(self.wake_engine)
+        self.alerts_ingested.connect(self.wake_engine, QUEUED)
+        self.alerts_ingested.connect(self.refresh_soon.start, QUEUED)
         presence.incident_requested.connect(self.show_incident)
         presence.alarm_changed.connect(self._alarm_changed)
         page.alarm_bar.mute_button.clicked.connect(lambda: presence.set_muted(True))
@@ -132,10 +141,15 @@ def install_station(
     clock: Clock | None = None,
     start_engine: bool = True,
     notifiers: Sequence[Notifier] = (),
+    listen: str | None = None,
 ) -> StationPresence:
     """Add the Incidents page to `window` (via `window.add_page`), run the engine on a QThread and
     show the station in the tray. Closing the window then hides it; the tray's Quit stops the
     engine (quit() then wait()) and ends the app; `presence.shutdown()` stops it all without quitting.
+
+    With `listen` (HOST:PORT) the station's HTTP server (webhook intake, calendar feeds, Twilio
+    callbacks) runs too, on its own thread; if the address is taken (say `oncall-desktop serve`
+    already runs there) the tray says so and the app goes on without it.
     """
     clock = clock or SystemClock()
     settings = getattr(window, "settings", None)
@@ -149,4 +163,20 @@ def install_station(
     presence.on_shutdown(wiring.shutdown)
     presence.keep_running_on_close(window)
     wiring.start()
+    if listen is not None:
+        _start_intake(store, listen, clock, wiring, presence)
     return presence
+
+
+def _start_intake(
+    store: Store, listen: str, clock: Clock, wiring: StationWiring, presence: StationPresence
+) -> None:
+    try:
+        intake = BackgroundIntake(store, listen, clock, lambda _outcomes: wiring.alerts_ingested.emit())
+        intake.start()
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        presence.set_intake_status(f"Webhook intake not running on {listen}: {reason}")
+        return
+    presence.set_intake_status(f"Webhook intake on http://{intake.host}:{intake.port}")
+    presence.on_shutdown(intake.stop)

@@ -160,6 +160,7 @@ class StationPresence(QObject):
         self._stopped = False
         self._quit_on_last_window_closed: bool | None = None
         self._engine_here: bool | None = None
+        self._intake_status = ""
         self._message_incident: int | None = None
         self._pending: list[Incident] = []
         self._announce_timer = QTimer(self)
@@ -299,6 +300,11 @@ class StationPresence(QObject):
         self._engine_here = running
         self._update_tray()
 
+    def set_intake_status(self, text: str) -> None:
+        """One line about the webhook intake: where it listens, or why it does not."""
+        self._intake_status = text
+        self._update_tray()
+
     def clear_failures(self) -> None:
         self._failures.clear()
         self._update_tray()
@@ -363,9 +369,8 @@ class StationPresence(QObject):
         for shutdown in self._shutdown:
             shutdown()
         self.tray.hide()
-        app = QApplication.instance()
-        if isinstance(app, QApplication) and self._quit_on_last_window_closed is not None:
-            app.setQuitOnLastWindowClosed(self._quit_on_last_window_closed)
+        if not self._quitting:
+            self._restore_quit_on_last_window_closed()
 
     def quit(self) -> None:
         """Shut the station down, close the window for real and end the application."""
@@ -374,12 +379,20 @@ class StationPresence(QObject):
         self._quitting = True
         self.quitting.emit()
         self.shutdown()
+        # Close while Qt still does not quit on the last window: that would post a second Quit
+        # event, which outlives this event loop and ends the next one the moment it starts.
         if self._window is not None:
             self._window.removeEventFilter(self)
             self._window.close()
         app = QApplication.instance()
         if app is not None:
             app.quit()
+        self._restore_quit_on_last_window_closed()
+
+    def _restore_quit_on_last_window_closed(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and self._quit_on_last_window_closed is not None:
+            app.setQuitOnLastWindowClosed(self._quit_on_last_window_closed)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -422,6 +435,8 @@ class StationPresence(QObject):
             lines.append(f"⚠ {len(self._failures)} failed notification(s)")
         if self._engine_here is False:
             lines.append("Not escalating here: another station holds the engine lease")
+        if self._intake_status:
+            lines.append(self._intake_status)
         self.tray.setToolTip("\n".join(lines))
         self.mute_action.setEnabled(bool(self._alarming) or self._muted)
         self.failures_menu.clear()
