@@ -148,19 +148,26 @@ def plan(
     incident: IncidentFacts,
     status_changes: Sequence[StatusChange] = (),
     until: datetime | None = None,
+    since: datetime | None = None,
 ) -> list[PlannedNotification]:
     """Every notification for `incident` at instants in [created_at, until), deduplicated.
 
     Sorted by (at, person, channel). When several sources notify one person on one channel at one
     instant, the one kept is a ladder notification over a handover notice, then the highest level.
+
+    With `since`, only the notifications after it: exactly the tail of the whole plan, at a cost
+    that does not grow with the incident's age (every state is computed directly, and the state at
+    `since` stands for "a moment before" the first instant after it).
     """
     start = incident.created_at
     end = until if until is not None else start + DEFAULT_HORIZON
     if end <= start:
         return []
+    resume = since is not None and since >= start
+    window_start = since if since is not None and resume else start
     statuses = _StatusLine(status_changes)
     rules = [r for r in candidate_rules(schedules, incident.tags) if r.escalation]
-    on_call = {r.id: _OnCallLine(schedules.rules[r.id], start, end) for r in rules}
+    on_call = {r.id: _OnCallLine(schedules.rules[r.id], window_start, end) for r in rules}
     ladders = {r.id: _Ladder(schedules, r, incident, statuses) for r in rules}
 
     # A rule needs evaluating only at its own instants (ladder entries and repeats, and changes of
@@ -168,8 +175,8 @@ def plan(
     own: dict[str, set[datetime]] = {
         r.id: set(on_call[r.id].instants) | ladders[r.id].instants(end) for r in rules
     }
-    coverage_changes = {start}.union(*(on_call[r.id].instants for r in rules))
-    instants = {start}.union(*own.values())
+    coverage_changes = {window_start}.union(*(on_call[r.id].instants for r in rules))
+    instants = {window_start}.union(*own.values())
     all_rules = schedules.config.rules
 
     chosen: dict[tuple[datetime, str, Channel], PlannedNotification] = {}
@@ -182,7 +189,7 @@ def plan(
 
     routed: tuple[str, ...] = ()
     level0: set[str] = set()
-    for t in sorted(i for i in instants if start <= i < end):
+    for t in sorted(i for i in instants if window_start <= i < end):
         newly_routed: set[str] = set()
         previous_level0: set[str] | None = level0 if t > start else None
         if t in coverage_changes:
@@ -190,6 +197,8 @@ def plan(
             newly_routed = set(now_routed) - set(routed)
             routed = now_routed
             level0 = {pid for rule_id in routed if rule_id in on_call for pid in on_call[rule_id].at(t)}
+        if resume and t == window_start:
+            continue  # `since` itself was planned before; its state is what the next instant follows
         for rule_id in routed:
             ladder = ladders.get(rule_id)
             if ladder is None or (t not in own[rule_id] and rule_id not in newly_routed):

@@ -600,3 +600,31 @@ def test_planner_routes_and_hands_over_as_the_spec_says_minute_by_minute(
         for n in notes
     ]
     assert got == spec_routed_timeline(cfg, created, tags, severity, changes, 240)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    setup=routed_setups(),
+    severity=st.sampled_from(sorted(Severity)),
+    tagged=st.booleans(),
+    ack=st.one_of(st.none(), st.integers(0, 240)),
+    since=st.integers(0, 239),
+    seconds=st.sampled_from([0, 1, 59]),
+)
+def test_planning_on_from_since_gives_exactly_the_tail_of_the_whole_plan(
+    setup: tuple[Configuration, datetime],
+    severity: Severity,
+    tagged: bool,
+    ack: int | None,
+    since: int,
+    seconds: int,
+) -> None:
+    """The engine plans each incident on from where it stopped; that must change nothing."""
+    cfg, created = setup
+    schedules = Schedules(cfg)
+    facts = IncidentFacts(created, severity, ("service:x",) if tagged else ())
+    changes = [StatusChange(created + timedelta(minutes=ack), WORKING)] if ack is not None else []
+    until = created + timedelta(minutes=240)
+    cut = created + timedelta(minutes=since, seconds=seconds)
+    whole = plan(schedules, facts, changes, until=until)
+    assert plan(schedules, facts, changes, until=until, since=cut) == [n for n in whole if n.at > cut]

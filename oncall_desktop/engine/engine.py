@@ -238,12 +238,10 @@ class EscalationEngine:
         escalation is over for good."""
         facts = IncidentFacts(incident.created_at, incident.severity, incident.tags)
         horizon_end = max(now, incident.created_at) + self.horizon
-        notes = plan(self._schedules, facts, incident.status_changes(), until=horizon_end)
+        notes = plan(self._schedules, facts, incident.status_changes(), until=horizon_end, since=since)
         for note in notes:
             if note.at > now:
                 break
-            if since is not None and note.at <= since:
-                continue
             if (incident.id, note.person, note.channel.value, note.at) in have:
                 continue
             new_notes.append(
