@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -63,6 +64,18 @@ DEFAULT_RULE_FIXED = ("name", "timezone", "effective", "windows", "match")
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+\Z")
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}\Z")
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlist = _REPR.maxdict = 4
+_REPR.maxlevel = 2
+
+
+def _short(value: object) -> str:
+    """A value quoted in a message, cut short: a file can hold megabytes where a name belongs."""
+    return _REPR.repr(value)
+
+
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey", "passwd")
@@ -133,6 +146,13 @@ def validate_configuration(config: Configuration) -> list[Problem]:
     return _Checker(config, _Paths.of(config)).run()
 
 
+def validate_settings(settings: Settings) -> list[Problem]:
+    """The checks of the `settings` section alone (the Settings dialog's), paths `settings.…`."""
+    checker = _Checker(Configuration(settings=settings), _Paths.of(Configuration()))
+    checker._settings(settings)
+    return checker.problems
+
+
 class _Checker:
     def __init__(self, config: Configuration, paths: _Paths) -> None:
         self.config = config
@@ -179,9 +199,11 @@ class _Checker:
             ident = key(item)
             where = path if path is not None else what
             if not _SLUG.match(ident):
-                self.error(f"{where}.id", f"{ident!r} is not an id: use letters, digits, '-', '_' and '.'")
+                self.error(
+                    f"{where}.id", f"{_short(ident)} is not an id: use letters, digits, '-', '_' and '.'"
+                )
             if ident in seen:
-                self.error(f"{where}.id", f"duplicate id {ident!r} (also {seen[ident]})")
+                self.error(f"{where}.id", f"duplicate id {_short(ident)} (also {seen[ident]})")
             else:
                 seen[ident] = where
 
@@ -191,15 +213,17 @@ class _Checker:
         for key in ("email", "oncall_email"):
             value = getattr(person, key)
             if value is not None and not _EMAIL.match(value):
-                self.error(f"{path}.{key}", f"{value!r} does not look like an email address")
+                self.error(f"{path}.{key}", f"{_short(value)} does not look like an email address")
         for key in ("phone", "oncall_phone"):
             value = getattr(person, key)
             if value is not None:
                 self._phone(f"{path}.{key}", value)
+        if person.colour is not None and not _COLOUR.match(person.colour):
+            self.error(f"{path}.colour", f"{_short(person.colour)} is not a colour: write it like #1f77b4")
         if person.timezone is not None and not timeutil.is_zone(person.timezone):
             self.error(
                 f"{path}.timezone",
-                f"unknown time zone {person.timezone!r} (use an IANA name like Europe/Berlin)",
+                f"unknown time zone {_short(person.timezone)} (use an IANA name like Europe/Berlin)",
             )
 
     def _phone(self, path: str, value: str) -> None:
@@ -212,16 +236,16 @@ class _Checker:
             self.error(f"{path}.name", "must not be empty")
         for i, member in enumerate(team.members):
             if member not in self.person_ids:
-                self.error(f"{path}.members[{i}]", f"unknown person {member!r}")
+                self.error(f"{path}.members[{i}]", f"unknown person {_short(member)}")
 
     def _reference(self, path: str, entry: str) -> None:
         """A personnel entry or level target: a person id or `team:<id>`."""
         if entry.startswith(TEAM_PREFIX):
             team_id = entry[len(TEAM_PREFIX) :]
             if team_id not in self.team_ids:
-                self.error(path, f"unknown team {team_id!r}")
+                self.error(path, f"unknown team {_short(team_id)}")
         elif entry not in self.person_ids:
-            self.error(path, f"unknown person {entry!r} (teams are written team:<id>)")
+            self.error(path, f"unknown person {_short(entry)} (teams are written team:<id>)")
 
     def _rule(self, rule: OnCallRule, rpath: str | None) -> None:
         path = rpath if rpath is not None else "rules"
@@ -244,7 +268,7 @@ class _Checker:
         if not zone_ok:
             self.error(
                 f"{path}.timezone",
-                f"unknown time zone {rule.timezone!r} (use an IANA name like Europe/Berlin)",
+                f"unknown time zone {_short(rule.timezone)} (use an IANA name like Europe/Berlin)",
             )
         start, end = rule.effective_start, rule.effective_end
         if start is not None and end is not None and zone_ok:
@@ -261,7 +285,7 @@ class _Checker:
         for i, condition in enumerate(rule.match.conditions):
             key, sep, _value = condition.partition(":")
             if not sep or not key.strip():
-                self.error(f"{path}.match.conditions[{i}]", f"{condition!r} is not key:value")
+                self.error(f"{path}.match.conditions[{i}]", f"{_short(condition)} is not key:value")
         for i, entry in enumerate(rule.personnel):
             self._reference(f"{path}.personnel[{i}]", entry)
         if rule.rotation is not None:
@@ -314,7 +338,7 @@ class _Checker:
                 self.error(f"{path}.channels", "level 0 needs channels for the on-call personnel")
             for key, channels in level.channels.items():
                 if key != "*" and key not in self.person_ids:
-                    self.error(f"{path}.channels.{key}", f"unknown person {key!r}")
+                    self.error(f"{path}.channels.{key}", f"unknown person {_short(key)}")
                 self._channel_list(f"{path}.channels" if key == "*" else f"{path}.channels.{key}", channels)
             self._level0_addresses(rule, level, path)
         else:
@@ -412,9 +436,9 @@ class _Checker:
 
     def _override(self, override: Override, path: str) -> None:
         if self.config.rule(override.rule) is None:
-            self.error(f"{path}.rule", f"unknown rule {override.rule!r}")
+            self.error(f"{path}.rule", f"unknown rule {_short(override.rule)}")
         if override.person not in self.person_ids:
-            self.error(f"{path}.person", f"unknown person {override.person!r}")
+            self.error(f"{path}.person", f"unknown person {_short(override.person)}")
         if override.end <= override.start:
             self.error(f"{path}.end", "must be after the start")
 
@@ -436,7 +460,7 @@ class _Checker:
             ("twilio.api_base_url", settings.twilio.api_base_url),
         ):
             if value is not None and not _is_http_url(value):
-                self.error(f"settings.{key}", f"{value!r} is not an http(s) URL")
+                self.error(f"settings.{key}", f"{_short(value)} is not an http(s) URL")
         if settings.twilio.from_number is not None:
             self._phone("settings.twilio.from_number", settings.twilio.from_number)
         if settings.twilio.account_sid is not None and not settings.twilio.account_sid.strip():
@@ -449,7 +473,7 @@ class _Checker:
         if smtp.security not in SMTP_SECURITIES:
             self.error("settings.smtp.security", "must be tls, starttls or none")
         if smtp.sender is not None and not _EMAIL.match(smtp.sender):
-            self.error("settings.smtp.sender", f"{smtp.sender!r} does not look like an email address")
+            self.error("settings.smtp.sender", f"{_short(smtp.sender)} does not look like an email address")
 
 
 def phone_problem(value: str) -> str | None:
@@ -457,12 +481,12 @@ def phone_problem(value: str) -> str | None:
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
-        return f"{value!r} is not an E.164 phone number (write it like +14155550101)"
+        return f"{_short(value)} is not an E.164 phone number (write it like +14155550101)"
     canonical = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if not phonenumbers.is_valid_number(number):
-        return f"{value!r} is not a valid phone number"
+        return f"{_short(value)} is not a valid phone number"
     if canonical != value:
-        return f"{value!r} is not in E.164 form: write {canonical}"
+        return f"{_short(value)} is not in E.164 form: write {canonical}"
     return None
 
 
@@ -470,7 +494,7 @@ def listen_problem(value: str) -> str | None:
     """Why `value` is not a HOST:PORT listen address, or None when it is one."""
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        return f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8080)"
+        return f"{_short(value)} is not HOST:PORT (e.g. 127.0.0.1:8080)"
     return None
 
 
@@ -516,7 +540,7 @@ class _Reader:
         result: dict[str, object] = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                self.error(path, f"keys must be strings, not {key!r}")
+                self.error(path, f"keys must be strings, not {_short(key)}")
                 continue
             if key in allowed:
                 result[key] = item
@@ -528,8 +552,9 @@ class _Reader:
                 )
             else:
                 hint = difflib.get_close_matches(key, allowed, n=1)
-                more = f" (did you mean {hint[0]!r}?)" if hint else f" (known keys: {', '.join(allowed)})"
-                self.error(f"{path}.{key}", f"unknown key {key!r}{more}")
+                known = f" (known keys: {', '.join(allowed)})"
+                more = f" (did you mean {_short(hint[0])}?)" if hint else known
+                self.error(f"{path}.{key}", f"unknown key {_short(key)}{more}")
         for key in required:
             if key not in result:
                 self.error(f"{path}.{key}", "is required")
@@ -547,7 +572,8 @@ class _Reader:
             return value
         if isinstance(value, bool) or value is None:
             raise self.error(path, "must be a string")
-        raise self.error(path, f"must be a quoted string: YAML read {value!r} as a {type(value).__name__}")
+        read = f"YAML read {_short(value)} as a {type(value).__name__}"
+        raise self.error(path, f"must be a quoted string: {read}")
 
     def optional_string(self, value: object, path: str) -> str | None:
         return None if value is None else self.string(value, path)
@@ -563,7 +589,7 @@ class _Reader:
 
     def minutes(self, value: object, path: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(path, f"must be whole minutes (a number), not {value!r}")
+            raise self.error(path, f"must be whole minutes (a number), not {_short(value)}")
         return value
 
     def hhmm(self, value: object, path: str) -> time:
@@ -577,7 +603,7 @@ class _Reader:
         text = self.string(value, path)
         match = _HHMM.match(text)
         if not match:
-            raise self.error(path, f'{text!r} is not a time: write HH:MM (24-hour), e.g. "09:00"')
+            raise self.error(path, f'{_short(text)} is not a time: write HH:MM (24-hour), e.g. "09:00"')
         return time(int(match.group(1)), int(match.group(2)))
 
     def day(self, value: object, path: str) -> date:
@@ -589,7 +615,7 @@ class _Reader:
                 raise ValueError
             return date.fromisoformat(text)
         except ValueError:
-            raise self.error(path, f"{text!r} is not a date: write YYYY-MM-DD") from None
+            raise self.error(path, f"{_short(text)} is not a date: write YYYY-MM-DD") from None
 
     def moment(self, value: object, path: str) -> datetime:
         if isinstance(value, datetime):
@@ -602,13 +628,14 @@ class _Reader:
         except timeutil.TimeError:
             raise self.error(
                 path,
-                f'{text!r} is not a date-time: write e.g. "2026-02-01T09:00" or "2026-02-01T09:00+01:00"',
+                f"{_short(text)} is not a date-time: "
+                'write e.g. "2026-02-01T09:00" or "2026-02-01T09:00+01:00"',
             ) from None
 
     def choice(self, value: object, path: str, choices: Sequence[str], what: str) -> str:
         text = self.string(value, path)
         if text not in choices:
-            raise self.error(path, f"unknown {what} {text!r} (one of {', '.join(choices)})")
+            raise self.error(path, f"unknown {what} {_short(text)} (one of {', '.join(choices)})")
         return text
 
     def channels(self, value: object, path: str) -> tuple[Channel, ...]:
@@ -673,7 +700,9 @@ class _DocumentReader(_Reader):
         if "version" not in top:
             self.error("version", "is required: write version: 1 at the top")
         elif version != 1 or isinstance(version, bool):
-            self.error("version", f"unsupported version {version!r}: this oncall-desktop reads version 1")
+            self.error(
+                "version", f"unsupported version {_short(version)}: this oncall-desktop reads version 1"
+            )
         people = self._list(top, "people", self._person, self.people_paths)
         teams = self._list(top, "teams", self._team, self.team_paths)
         rules, rule_paths = self._rules(top.get("rules"))
@@ -871,7 +900,7 @@ class _DocumentReader(_Reader):
         period = self.choice(raw.get("period"), f"{path}.period", ROTATION_PERIODS, "rotation period")
         every_raw = raw.get("every", 1)
         if isinstance(every_raw, bool) or not isinstance(every_raw, int):
-            raise self.error(f"{path}.every", f"must be a whole number, not {every_raw!r}")
+            raise self.error(f"{path}.every", f"must be a whole number, not {_short(every_raw)}")
         return Rotation(
             period=_rotation_period(period),
             every=every_raw,
@@ -900,7 +929,7 @@ class _DocumentReader(_Reader):
         if "level" in raw:
             number = raw["level"]
             if isinstance(number, bool) or not isinstance(number, int):
-                self.error(f"{path}.level", f"must be a whole number, not {number!r}")
+                self.error(f"{path}.level", f"must be a whole number, not {_short(number)}")
             elif number != index:
                 self.error(
                     f"{path}.level", f"is {number} but this is level {index}, its position in the list"
@@ -1054,7 +1083,7 @@ class _DocumentReader(_Reader):
         )
         port = raw.get("port", _DEFAULT_SMTP_PORT)
         if isinstance(port, bool) or not isinstance(port, int):
-            raise self.error(f"{path}.port", f"must be a port number, not {port!r}")
+            raise self.error(f"{path}.port", f"must be a port number, not {_short(port)}")
         security = self.choice(
             raw.get("security", _DEFAULT_SMTP_SECURITY), f"{path}.security", SMTP_SECURITIES, "security"
         )
