@@ -13,7 +13,10 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from oncall_desktop.commands import CliError, Context
+from oncall_desktop.store import StoreError
 
 COMMAND_MODULES = (
     "oncall_desktop.commands.config",
@@ -64,6 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
+    except (StoreError, SQLAlchemyError) as error:
+        # The store refused (a constraint, a lock, a lost connection): one line, nothing half-done.
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"{PROG}: error: the database refused: {reason}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     finally:
@@ -71,10 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_window(context: Context) -> int:
+    store = context.store  # an unusable database is a one-line error before Qt is even loaded
     # The GUI is the one edge that needs Qt; the CLI's own commands never load it.
     from oncall_desktop.views.app import run
 
-    status: int = run(context.db_url)
+    status: int = run(store)
     return status
 
 

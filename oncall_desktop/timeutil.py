@@ -12,6 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import tzlocal
 
+# Instants given on the command line or over HTTP must leave room for a year of arithmetic around
+# them (datetime ends at 9999) and stay where zone data means something.
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+
 
 class TimeError(ValueError):
     """A zone, instant or time that cannot be understood; the message says which and why."""
@@ -59,6 +63,8 @@ def parse_instant(text: str) -> datetime:
         raise TimeError(f"{text!r} is not an ISO 8601 instant") from None
     if parsed.tzinfo is None:
         raise TimeError(f"{text!r} has no UTC offset (write e.g. {value}Z or {value}+01:00)")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise TimeError(f"{text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR} this tool plans for")
     return parsed.astimezone(UTC)
 
 

@@ -185,3 +185,53 @@ def test_the_installed_entry_point_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "On call at 2026-01-01T00:00:00Z" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["who", "--at", "9999-12-31T23:59:59Z"],
+        ["who", "--at", "0001-01-01T00:00Z"],
+        ["schedule", "--start", "9999-01-01T00:00Z", "--end", "9999-12-31T00:00Z"],
+        ["simulate", "--at", "9999-12-31T00:00Z", "--severity", "P1"],
+    ],
+)
+def test_instants_at_the_ends_of_the_calendar_are_refused_not_crashed_on(
+    chicago: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    status, _out, err = run(capsys, *args)
+    assert status == 2
+    assert "outside the years 1900–9000" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_unusable_database_url_is_one_line_also_for_the_window(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _out, err = run(capsys, "--db", "nonsense://x")
+    assert status == 2
+    assert err.startswith("oncall-desktop: error: cannot open the database nonsense://x")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_who_with_a_severity_lists_exactly_the_rules_the_incident_is_routed_to(
+    chicago: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _status, out, _err = run(capsys, "who", "--at", "2024-10-30T17:00Z", "--severity", "P4", "--json")
+    assert json.loads(out)["rules"] == [{"rule": "primary", "people": ["ann"]}]
+
+
+def test_a_store_refusal_is_one_line_and_changes_nothing(
+    chicago: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oncall_desktop.store import Store, StoreError
+
+    before = run(capsys, "config", "dump")[1]
+
+    def refuse(_store: Store, _config: object) -> None:
+        raise StoreError("database is locked")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "replace_configuration", refuse)
+        status, _out, err = run(capsys, "config", "apply", str(chicago))
+    assert status == 2
+    assert err.strip() == "oncall-desktop: error: the database refused: database is locked"
+    assert run(capsys, "config", "dump")[1] == before

@@ -606,3 +606,23 @@ def test_random_valid_configurations_survive_dump_and_load(config: Configuration
     assert loaded is not None
     assert dump(loaded) == text
     assert loaded == config
+
+
+def test_a_huge_value_makes_a_short_message() -> None:
+    """YAML anchors let a kilobyte file hold megabytes; the error must stay one readable line."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefg", "bcdefgh", strict=True)
+    )
+    config, problems = load_text(bomb + "version: 1\npeople: *h\n")
+    assert config is None
+    assert problems
+    assert all(len(str(p)) < 300 for p in problems)
+
+
+def test_a_person_colour_must_be_a_hex_colour() -> None:
+    config, problems = load_text('version: 1\npeople:\n  - {id: ann, name: Ann, colour: "#zzzzzz"}\n')
+    assert config is None
+    assert [str(p) for p in problems if p.level == "error"] == [
+        "error: people[0].colour: '#zzzzzz' is not a colour: write it like #1f77b4"
+    ]

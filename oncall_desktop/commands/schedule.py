@@ -61,12 +61,7 @@ def _who(args: argparse.Namespace, context: Context) -> int:
     config = context.configuration()
     schedules = Schedules(config)
     if tags or severity is not None:
-        routed = route(schedules, tags, at)
-        rules = {
-            rule_id: schedules.rules[rule_id].on_call(at)
-            for rule_id in routed
-            if severity is None or _pages(config, rule_id, severity)
-        }
+        rules = {rule_id: schedules.rules[rule_id].on_call(at) for rule_id in route(schedules, tags, at)}
     else:
         rules = schedules.on_call(at)
     if args.json:
@@ -82,11 +77,6 @@ def _who(args: argparse.Namespace, context: Context) -> int:
         name = rule.name if rule else rule_id
         print(f"  {name} [{rule_id}]: {_names(config, people)}")
     return 0
-
-
-def _pages(config: Configuration, rule_id: str, severity: Any) -> bool:
-    rule = config.rule(rule_id)
-    return bool(rule and rule.escalation and severity in rule.escalation[0].severities)
 
 
 def _known(config: Configuration, rule_id: str | None, person_id: str | None) -> None:

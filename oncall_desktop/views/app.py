@@ -16,25 +16,21 @@ ORGANIZATION = "oncall-desktop"
 APPLICATION = "oncall-desktop"
 
 
-def run(db_url: str) -> int:
-    """Open the store at `db_url`, show the main window with the paging station, run until Quit."""
+def run(store: Store) -> int:
+    """Show the main window on `store` with the paging station and run until Quit."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("oncall-desktop")
-    store = Store.open(db_url)
-    try:
-        window = MainWindow(store)
-        clock = SystemClock()
-        listen = store.load_configuration().settings.station.listen
-        presence = install_station(
-            window, store, clock=clock, notifiers=build_notifiers(store, clock), listen=listen
-        )
-        window.quit_action.triggered.disconnect()
-        window.quit_action.triggered.connect(presence.quit)
-        window.show()
-        window.offer_demo()
-        return app.exec()
-    finally:
-        store.close()
+    window = MainWindow(store)
+    clock = SystemClock()
+    listen = store.load_configuration().settings.station.listen
+    presence = install_station(
+        window, store, clock=clock, notifiers=build_notifiers(store, clock), listen=listen
+    )
+    window.quit_action.triggered.disconnect()
+    window.quit_action.triggered.connect(presence.quit)
+    window.show()
+    window.offer_demo()
+    return app.exec()
