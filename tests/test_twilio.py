@@ -14,6 +14,7 @@ import requests
 from oncall_desktop.domain import TwilioSettings
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.delivery import SmsRateLimit
+from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.engine.paging import build_notifiers
 from oncall_desktop.engine.sms_replies import ReplyPoller, parse_reply
 from oncall_desktop.engine.twilio_account import TwilioAccess
@@ -222,16 +223,29 @@ def test_an_alert_storm_is_rate_limited_and_bundled(env: Paging) -> None:
     assert bodies[5].startswith("18 pages (rate limit reached, bundled)")
 
 
-def test_the_station_pages_through_twilio_only_when_set_up_and_says_what_is_missing(
-    env: Paging, caplog: pytest.LogCaptureFixture
-) -> None:
-    assert [type(n).__name__ for n in build_notifiers(env.store, env.clock, env.access)] == ["TwilioNotifier"]
+def test_the_station_says_at_start_what_is_missing(env: Paging, caplog: pytest.LogCaptureFixture) -> None:
+    build_notifiers(env.store, env.clock, env.access)
     assert "SMTP is not set up: email notifications are written to the incident timeline only" in caplog.text
     missing = TwilioAccess(env.access.config, secret=lambda _name: None)
     build_notifiers(env.store, env.clock, missing)
     assert "SMS and calls will fail until this is fixed: Twilio is not set up: no auth token" in caplog.text
-    env.store.save_settings(replace(env.store.load_configuration().settings, twilio=TwilioSettings()))
-    assert build_notifiers(env.store, env.clock) == []
+
+
+def test_twilio_set_up_while_the_station_runs_pages_the_next_incident_without_a_restart(env: Paging) -> None:
+    configured = env.store.load_configuration().settings
+    env.store.save_settings(replace(configured, twilio=TwilioSettings()))
+    engine = EscalationEngine(env.store, build_notifiers(env.store, env.clock, env.access))
+    first = env.open_incident("Disk full", key="a")
+    engine.tick(env.clock.now())
+    assert env.fake.messages == []
+    notes = [e.message for e in incidents.timeline(env.store, first) if e.kind == "notified"]
+    assert any("by SMS" in note and "timeline only (Twilio is not set up" in note for note in notes)
+    env.store.save_settings(configured)  # Settings → Twilio, saved while the engine runs
+    second = env.open_incident("API slow", key="b")
+    env.clock.advance(MINUTE)
+    engine.tick(env.clock.now())
+    [page] = sms_to(env, ALICE)
+    assert page.startswith(f"[P1] #{second} API slow (default). Reply")
 
 
 @pytest.mark.postgres

@@ -94,6 +94,12 @@ def describe(delivery: Delivery) -> str:
     )
 
 
+def timeline_only(delivery: Delivery, journal: Journal, reason: str) -> DeliveryResult:
+    """Record a notification whose service is not set up on the incident's timeline, saying so."""
+    journal("notified", f"{describe(delivery)}: written to the incident timeline only ({reason})")
+    return DeliveryResult.sent()
+
+
 class TimelineNotifier:
     """Writes each notification to the incident's timeline; the station's notifier of last resort."""
 

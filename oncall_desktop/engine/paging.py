@@ -29,25 +29,22 @@ POLL_INTERVAL_SECONDS = 15.0
 
 
 def build_notifiers(store: Store, clock: Clock, access: TwilioAccess | None = None) -> list[Notifier]:
-    """Twilio (SMS, voice) when an account is set, SMTP email when a host is set. A channel without
-    its service stays on the timeline notifier (the notification is written to the incident only);
-    a configured service missing its secret fails each notification with the reason."""
+    """Twilio (SMS, voice) and SMTP email, each reading the live settings at every send: set up a
+    service while the station runs and the next page goes out through it. Until then a channel's
+    notifications are written to the incident timeline only (each entry says so); a configured
+    service missing its secret fails each notification with the reason."""
     access = access or TwilioAccess(LiveConfiguration(store))
     settings = access.config.settings()
-    notifiers: list[Notifier] = []
     if settings.twilio.account_sid:
-        notifiers.append(TwilioNotifier(store, clock, access))
         try:
             access.client()
         except TwilioNotConfiguredError as error:  # say so at start, not only at the first page
             log.warning("SMS and calls will fail until this is fixed: %s", error)
     else:
         log.warning("Twilio is not set up: SMS and calls are written to the incident timeline only")
-    if settings.smtp.host:
-        notifiers.append(EmailNotifier(store, clock, access.config))
-    else:
+    if not settings.smtp.host:
         log.warning("SMTP is not set up: email notifications are written to the incident timeline only")
-    return notifiers
+    return [TwilioNotifier(store, clock, access), EmailNotifier(store, clock, access.config)]
 
 
 async def poll_replies(poller: ReplyPoller, clock: Clock, interval: float = POLL_INTERVAL_SECONDS) -> None:

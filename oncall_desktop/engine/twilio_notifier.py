@@ -27,7 +27,7 @@ from oncall_desktop.engine.delivery import (
     temporary_failure,
 )
 from oncall_desktop.engine.incidents import write_session
-from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe
+from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe, timeline_only
 from oncall_desktop.engine.sms_replies import reply_code
 from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError, explain
 from oncall_desktop.store import Store
@@ -113,6 +113,8 @@ class TwilioNotifier:
 
     def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
         now = self.clock.now()
+        if not self.access.settings().account_sid:
+            return timeline_only(delivery, journal, "Twilio is not set up in Settings")
         try:
             number = e164(delivery.address)
         except InvalidNumberError as error:
