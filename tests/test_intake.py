@@ -126,6 +126,12 @@ def test_generic_without_key_never_groups() -> None:
         ("webhook", b'{"title": "x", "tags": 5}', "tags"),
         ("webhook", b'{"title": "x", "tags": ["nocolon"]}', "tags[0]"),
         ("webhook", b'{"title": ["x"]}', "title"),
+        ("webhook", b"[" * 50_000 + b"]" * 50_000, "body"),
+        ("webhook", b'{"title": "disk\\u0000full"}', "title"),
+        ("webhook", b'{"title": "x", "tags": {"team": "db\\u0000"}}', "tags.team"),
+        ("alertmanager", am(groupKey="g\x00"), "groupKey"),
+        ("alertmanager", am(commonLabels={"team": "db\x00"}), "commonLabels.team"),
+        ("alertmanager", am(commonLabels={"te\x00am": "db"}), "commonLabels (a key)"),
     ],
 )
 def test_malformed_payloads_name_the_field(kind: IntegrationKind, body: bytes, field: str) -> None:

@@ -180,6 +180,34 @@ def test_bad_requests_are_refused_with_a_reason_and_store_nothing(
     assert stored(intake.store) == before
 
 
+def test_deeply_nested_json_is_refused_not_a_server_error(intake: Intake) -> None:
+    status, body = intake.post(intake.url("hook"), b'{"title": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")
+    assert (status, body["error"]) == (400, "body: JSON nested too deeply")
+
+
+def test_an_alert_with_a_nul_is_refused_and_the_others_sent_with_it_are_stored(intake: Intake) -> None:
+    url = intake.url("prod-am")
+    firing = json.loads((FIXTURES / "firing-0.25.json").read_text())
+
+    def alert(group: str, instance: str) -> bytes:
+        labels = dict(firing["alerts"][0]["labels"], instance=instance)
+        alerts = [dict(firing["alerts"][0], fingerprint=group, labels=labels)]
+        return json.dumps(dict(firing, groupKey=group, alerts=alerts, commonLabels=labels)).encode()
+
+    async def together() -> list[tuple[int, str]]:
+        bodies = [alert("nul-a", "db-1"), alert("nul-b", "db\x002"), alert("nul-c", "db-3")]
+        responses = await asyncio.gather(*(intake.client.post(url, data=body) for body in bodies))
+        return [(r.status, await r.text()) for r in responses]
+
+    (a, _), (b, refusal), (c, _) = intake.loop.run_until_complete(together())
+    assert (a, b, c) == (201, 400, 201)
+    assert json.loads(refusal)["error"] == "alerts[0].labels.instance: contains a NUL character (\\u0000)"
+    with intake.store.session() as session:
+        rows = select(IncidentAlertRow.group_key).where(IncidentAlertRow.group_key.like("nul-%"))
+        groups = set(session.scalars(rows))
+    assert groups == {"nul-a", "nul-c"}
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: (

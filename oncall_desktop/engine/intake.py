@@ -70,6 +70,8 @@ def parse(integration: Integration, body: bytes) -> IntakeResult:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise IntakeError(f"body: not JSON ({error})") from None
+    except RecursionError:
+        raise IntakeError("body: JSON nested too deeply") from None
     if not isinstance(document, dict):
         raise IntakeError("body: expected a JSON object")
     return parse_document(integration.kind, integration.severity_mapping, document)
@@ -98,6 +100,7 @@ def _alertmanager(mapping: Mapping[str, Severity], doc: Mapping[str, Any]) -> In
     group_key = doc.get("groupKey")
     if not isinstance(group_key, str) or not group_key:
         raise IntakeError("groupKey: missing or not a non-empty string")
+    _no_nul(group_key, "groupKey")
     raw_alerts = doc.get("alerts")
     if not isinstance(raw_alerts, list) or not raw_alerts:
         raise IntakeError("alerts: missing or not a non-empty list")
@@ -119,6 +122,7 @@ def _alertmanager(mapping: Mapping[str, Severity], doc: Mapping[str, Any]) -> In
             fingerprint = _fingerprint(labels)
         if not isinstance(fingerprint, str) or not fingerprint:
             raise IntakeError(f"{path}.fingerprint: not a non-empty string")
+        _no_nul(fingerprint, f"{path}.fingerprint")
         alerts.append(IncomingAlert(fingerprint[:500], status, labels))
     common = _string_map(doc.get("commonLabels", {}), "commonLabels")
     group_labels = _string_map(doc.get("groupLabels", {}), "groupLabels")
@@ -133,6 +137,8 @@ def _alertmanager(mapping: Mapping[str, Severity], doc: Mapping[str, Any]) -> In
         title = f"{name} ({extra})" if extra else name
     description = common_annotations.get("description") or first_annotations.get("description") or ""
     link = doc.get("externalURL")
+    if isinstance(link, str):
+        _no_nul(link, "externalURL")
     return IntakeResult(
         group_key=group_key[:1000],
         title=title[:MAX_TITLE],
@@ -188,6 +194,7 @@ def _generic_tags(value: Any) -> tuple[str, ...]:
         for index, item in enumerate(value):
             if not isinstance(item, str) or ":" not in item:
                 raise IntakeError(f"tags[{index}]: expected a 'key:value' string")
+            _no_nul(item, f"tags[{index}]")
             key, _, val = item.partition(":")
             tags.append(f"{key.strip()}:{val.strip()}")
         return tuple(tags)
@@ -205,7 +212,8 @@ def _string_map(value: Any, path: str) -> dict[str, str]:
     for key, item in value.items():
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise IntakeError(f"{path}.{key}: expected a string")
-        result[str(key)] = str(item)
+        _no_nul(key, f"{path} (a key)")
+        result[key] = _no_nul(str(item), f"{path}.{key}")
     return result
 
 
@@ -215,7 +223,14 @@ def _optional_string(doc: Mapping[str, Any], field: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise IntakeError(f"{field}: expected a string")
-    return str(value) or None
+    return _no_nul(str(value), field) or None
+
+
+def _no_nul(value: str, path: str) -> str:
+    """The text, unless it holds a NUL character (which PostgreSQL refuses to store)."""
+    if "\x00" in value:
+        raise IntakeError(f"{path}: contains a NUL character (\\u0000)")
+    return value
 
 
 def _short(value: str | None) -> str | None:

@@ -53,6 +53,7 @@ class IntakeServer:
         self._integrations: tuple[Integration, ...] = ()
         self._revision: int | None = None
         self._checked = float("-inf")
+        self._refreshing = asyncio.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-writer")
         self._queue: asyncio.Queue[_Pending] | None = None
         self._batcher: asyncio.Task[None] | None = None
@@ -63,12 +64,15 @@ class IntakeServer:
         """Reload the tokens if the configuration changed (checked at most twice a second)."""
         if time.monotonic() - self._checked < INTEGRATIONS_REFRESH_SECONDS:
             return
-        self._checked = time.monotonic()
-        loop = asyncio.get_running_loop()
-        revision = await loop.run_in_executor(self._writer, self.store.revision)
-        if revision != self._revision:
-            self._integrations = tuple(await loop.run_in_executor(self._writer, self.store.integrations))
-            self._revision = revision
+        async with self._refreshing:  # requests arriving during a reload wait for it, not 403
+            if time.monotonic() - self._checked < INTEGRATIONS_REFRESH_SECONDS:
+                return
+            loop = asyncio.get_running_loop()
+            revision = await loop.run_in_executor(self._writer, self.store.revision)
+            if revision != self._revision:
+                self._integrations = tuple(await loop.run_in_executor(self._writer, self.store.integrations))
+                self._revision = revision
+            self._checked = time.monotonic()
 
     def _match(self, token: str) -> Integration | None:
         """The integration whose token this is. Every token is compared, in constant time each, so
