@@ -30,6 +30,7 @@ APP_PKGS=(
     libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
     libxcb-render-util0 libxcb-image0 fonts-dejavu-core python3-venv
+    libpulse0  # QtMultimedia (the station's alarm sound) does not load without it
 )
 # The real peers the tests run against. postgresql: only its server binaries are used (tests initdb
 # throwaway clusters); dbus-run-session comes from dbus-bin or dbus depending on the release (see below).
