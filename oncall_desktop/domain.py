@@ -237,6 +237,14 @@ class Configuration:
     def rule(self, rule_id: str) -> OnCallRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
+    def display_name(self, target: str) -> str:
+        """What a user calls a person id or a `team:<id>` entry: the name, or the id when unknown."""
+        if target.startswith(TEAM_PREFIX):
+            team = self.team(target[len(TEAM_PREFIX) :])
+            return team.name if team else target
+        person = self.person(target)
+        return person.name if person else target
+
     def overrides_for(self, rule_id: str) -> tuple[Override, ...]:
         return tuple(o for o in self.overrides if o.rule == rule_id)
 

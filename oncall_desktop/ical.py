@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
@@ -25,6 +25,7 @@ import x_wr_timezone
 
 from oncall_desktop.domain import Configuration, Interval, OnCallRule, Override, Person
 from oncall_desktop.schedule import UNCLIPPED_REACH, Schedules
+from oncall_desktop.summaries import ladder_lines
 from oncall_desktop.timeutil import resolve_wall, zone
 
 PRODID = "-//oncall-desktop//On-call schedule//EN"
@@ -50,50 +51,6 @@ def default_span(now: datetime) -> tuple[datetime, datetime]:
     """The export span when none is chosen: 14 days back to 180 days ahead of `now`."""
     now = now.astimezone(UTC)
     return now - DEFAULT_BACK, now + DEFAULT_AHEAD
-
-
-def ladder_summary(rule: OnCallRule, config: Configuration) -> str:
-    """The rule's escalation ladder in a few plain lines, one per level."""
-    if not rule.escalation:
-        return "No escalation ladder."
-    lines = []
-    for index, level in enumerate(rule.escalation):
-        severities = ", ".join(sorted(level.severities))
-        statuses = ", ".join(sorted(level.statuses))
-        if index == 0:
-            channels = _channel_text(level.channels.get("*", ()))
-            specific = [
-                f"{_target_name(pid, config)}: {_channel_text(chs)}"
-                for pid, chs in level.channels.items()
-                if pid != "*"
-            ]
-            who = f"the on-call person by {channels}" if channels else "the on-call person"
-            if specific:
-                who += f" ({'; '.join(specific)})"
-            text = f"Level 0, at once: {who}"
-        else:
-            added = ", ".join(
-                f"{_target_name(t.target, config)} by {_channel_text(t.channels)}" for t in level.add
-            )
-            text = f"Level {index}, after {level.wait} min: add {added or 'nobody'}"
-        if level.repeat:
-            text += f"; repeats every {level.repeat} min"
-        text += f" [{severities}; {statuses}]"
-        lines.append(text)
-    return "\n".join(lines)
-
-
-def _channel_text(channels: Iterable[str]) -> str:
-    names = {"sms": "SMS", "voice": "voice call", "email": "email"}
-    return " + ".join(names.get(str(c), str(c)) for c in channels)
-
-
-def _target_name(target: str, config: Configuration) -> str:
-    if target.startswith("team:"):
-        team = config.team(target[len("team:") :])
-        return f"team {team.name}" if team else target
-    person = config.person(target)
-    return person.name if person else target
 
 
 def event_uid(rule_id: str, person_id: str, start: datetime | None) -> str:
@@ -139,7 +96,7 @@ def export_calendar(
         oncall_rule = config.rule(interval.rule)
         assert oncall_rule is not None
         if oncall_rule.id not in summaries:
-            summaries[oncall_rule.id] = ladder_summary(oncall_rule, config)
+            summaries[oncall_rule.id] = "\n".join(ladder_lines(oncall_rule, config))
         calendar.add_component(
             _event(
                 interval,
@@ -180,8 +137,7 @@ def calendar_name(config: Configuration, *, person: str | None = None, rule: str
         found_rule = config.rule(rule)
         parts.append(found_rule.name if found_rule else rule)
     if person is not None:
-        found_person = config.person(person)
-        parts.append(found_person.name if found_person else person)
+        parts.append(config.display_name(person))
     return f"On call: {' — '.join(parts)}" if parts else "On call: everyone"
 
 

@@ -284,8 +284,7 @@ class CalendarModel(QObject):
         return self._colours.get(person_id) or fallback_colour(person_id)
 
     def person_name(self, person_id: str) -> str:
-        person = self.config.person(person_id)
-        return person.name if person else person_id
+        return self.config.display_name(person_id)
 
     def legend(self) -> list[tuple[str, str, QColor]]:
         """(id, name, colour) of every person, in configuration order."""

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from oncall_desktop.summaries import ladder_lines, match_summary, rotation_summary
 from oncall_desktop.timeutil import zone
 from oncall_desktop.views.calendar_model import Block, CalendarModel
-from oncall_desktop.views.summaries import ladder_summary, match_summary, rotation_summary
 
 
 def _span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
@@ -62,7 +62,7 @@ class DetailsPanel(QFrame):
             kind = ""
         else:
             person = config.person(block.person)
-            who = f"<b>{html.escape(person.name if person else block.person)}</b>"
+            who = f"<b>{html.escape(config.display_name(block.person))}</b>"
             if person and person.timezone:
                 rows.append(("Their zone", _span(start, end, zone(person.timezone))))
             if block.override is not None:
@@ -84,7 +84,7 @@ class DetailsPanel(QFrame):
             "</table>",
         ]
         if rule:
-            levels = ladder_summary(rule, config).split(" → ")
+            levels = ladder_lines(rule, config)
             body.append("<p><b>Escalation ladder</b></p><ol start='0' style='margin-left:-20px'>")
             body.extend(f"<li>{html.escape(level)}</li>" for level in levels)
             body.append("</ol>")

@@ -42,9 +42,9 @@ from oncall_desktop.domain import (
     Team,
     Window,
 )
+from oncall_desktop.summaries import ladder_lines
 from oncall_desktop.timeutil import system_zone_name
 from oncall_desktop.validation import Problem, validate_configuration
-from oncall_desktop.views.summaries import ladder_summary
 from oncall_desktop.views.zone_picker import ZonePicker
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
@@ -312,9 +312,8 @@ class RuleEditorDialog(_ValidatedForm):
 
     def revalidate(self) -> None:
         rule = self.rule()
-        self.ladder_label.setText(
-            ladder_summary(rule, self.config) + ("" if self.original else "\n(edit it after saving)")
-        )
+        lines = ladder_lines(rule, self.config)
+        self.ladder_label.setText("\n".join(lines if self.original else [*lines, "(edit it after saving)"]))
         rules = list(self.config.rules)
         index = next(
             (i for i, r in enumerate(rules) if r.id == (self.original.id if self.original else None)), None

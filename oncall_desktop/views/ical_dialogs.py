@@ -249,8 +249,7 @@ def preview_rows(preview: ical.ImportPreview, config: Configuration) -> list[Pre
             overlapping.setdefault(second, []).append(_describe(first, config))
     rows = []
     for event in preview.matched:
-        person = config.person(event.person or "")
-        name = person.name if person else str(event.person)
+        name = config.display_name(event.person or "")
         if event in present:
             kind, note = "present", "an equal override exists"
         elif event in overlapping:
@@ -266,8 +265,7 @@ def preview_rows(preview: ical.ImportPreview, config: Configuration) -> list[Pre
 
 
 def _describe(item: ical.ImportedEvent | Override, config: Configuration) -> str:
-    person = config.person(item.person or "")
-    name = person.name if person else str(item.person)
+    name = config.display_name(item.person or "")
     source = "imported" if isinstance(item, ical.ImportedEvent) else "existing override of"
     return f"{source} {name}"
 

@@ -182,10 +182,6 @@ def summarise(
     """What the list shows of `incident`; `routes` (the rules it was routed to at its creation)
     saves routing again when the caller remembers them."""
 
-    def name(person_id: str) -> str:
-        person = config.person(person_id)
-        return person.name if person else person_id
-
     def rule_name(rule_id: str) -> str:
         rule = config.rule(rule_id)
         return rule.name if rule else rule_id
@@ -208,10 +204,10 @@ def summarise(
             routes if routes is not None else route(schedules, incident.tags, incident.created_at)
         )
     paged = tuple(
-        PageSummary(person, name(person), tuple(channels), failed)
+        PageSummary(person, config.display_name(person), tuple(channels), failed)
         for person, (channels, failed) in pages.items()
     )
-    acknowledged = name(incident.acknowledged_by) if incident.acknowledged_by else None
+    acknowledged = config.display_name(incident.acknowledged_by) if incident.acknowledged_by else None
     return IncidentSummary(incident, tuple(rule_name(r) for r in rule_ids), paged, acknowledged)
 
 

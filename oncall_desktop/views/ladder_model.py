@@ -50,11 +50,8 @@ def ordered_channels(channels: Collection[Channel]) -> tuple[Channel, ...]:
 
 def target_label(config: Configuration, target: str) -> str:
     """What a user calls a target: the person's or the team's name."""
-    if target.startswith(TEAM_PREFIX):
-        team = config.team(target[len(TEAM_PREFIX) :])
-        return f"Team {team.name}" if team else target
-    person = config.person(target)
-    return person.name if person else target
+    name = config.display_name(target)
+    return f"Team {name}" if target.startswith(TEAM_PREFIX) and name != target else name
 
 
 # -- pure edits ----------------------------------------------------------------------------------

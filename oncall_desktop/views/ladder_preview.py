@@ -233,8 +233,7 @@ class PreviewModel(QAbstractTableModel):
         if column == 1:
             return note.at.astimezone(self.tz).strftime("%a %d %b %H:%M")
         if column == 2:
-            person = self.config.person(note.person)
-            return person.name if person else note.person
+            return self.config.display_name(note.person)
         if column == 3:
             return " + ".join(CHANNEL_LABELS[c] for c in ordered_channels(note.channels))
         if note.handover:
@@ -402,21 +401,14 @@ class LadderPreview(QWidget):
     def _summary(self, start: datetime) -> str:
         schedule = Schedules(preview_configuration(self.config, self.rule)).rules[self.rule.id]
         on_call = schedule.on_call(start)
-        names = ", ".join(self._name(pid) for pid in on_call) or "nobody (the rule is off duty)"
+        names = ", ".join(self.config.display_name(pid) for pid in on_call) or "nobody (the rule is off duty)"
         text = f"On call at the start: {names}."
         handovers = sorted({n.at for n in self.notifications if n.handover})
         if handovers:
             first = handovers[0]
-            newcomers = ", ".join(
-                dict.fromkeys(
-                    self._name(n.person) for n in self.notifications if n.at == first and n.handover
-                )
-            )
+            arriving = dict.fromkeys(n.person for n in self.notifications if n.at == first and n.handover)
+            newcomers = ", ".join(self.config.display_name(person) for person in arriving)
             text += f" Shift change at {elapsed_label(start, first)}: {newcomers} takes over."
         if not self.notifications:
             text += " Nobody is notified."
         return text
-
-    def _name(self, person_id: str) -> str:
-        person = self.config.person(person_id)
-        return person.name if person else person_id

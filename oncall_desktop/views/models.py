@@ -17,14 +17,14 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from oncall_desktop.domain import Configuration, OnCallRule, Person, Team
-from oncall_desktop.views.calendar_widget import PERSON_MIME
-from oncall_desktop.views.colours import person_colours
-from oncall_desktop.views.summaries import (
-    ladder_summary,
+from oncall_desktop.summaries import (
+    ladder_lines,
     match_summary,
     personnel_summary,
     rotation_summary,
 )
+from oncall_desktop.views.calendar_widget import PERSON_MIME
+from oncall_desktop.views.colours import person_colours
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 _Index = QModelIndex | QPersistentModelIndex
@@ -68,6 +68,7 @@ class RuleListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self.config.rules):
             return None
         rule = self.config.rules[index.row()]
+        ladder = " → ".join(ladder_lines(rule, self.config))
         if role == Qt.ItemDataRole.DisplayRole:
             title = f"{rule.name}  (default, cannot be deleted)" if rule.is_default else rule.name
             return (
@@ -75,10 +76,10 @@ class RuleListModel(QAbstractListModel):
                 f"{rule.timezone} · {rotation_summary(rule.rotation)}\n"
                 f"{personnel_summary(rule, self.config)}\n"
                 f"match: {match_summary(rule)}\n"
-                f"ladder: {ladder_summary(rule, self.config)}"
+                f"ladder: {ladder}"
             )
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{rule.name} ({rule.id})\nladder: {ladder_summary(rule, self.config)}"
+            return f"{rule.name} ({rule.id})\nladder: {ladder}"
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Unchecked if rule.id in self.hidden else Qt.CheckState.Checked
         if role == ID_ROLE:
@@ -222,10 +223,7 @@ class TeamListModel(QAbstractListModel):
             return None
         team = self.config.teams[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            names = []
-            for member in team.members:
-                person = self.config.person(member)
-                names.append(person.name if person else member)
+            names = [self.config.display_name(member) for member in team.members]
             return f"{team.name} ({team.id}): {', '.join(names) or 'no members'}"
         if role == ID_ROLE:
             return team.id

@@ -1,0 +1,90 @@
+"""One-line descriptions of rules and ladders, shared by the window, the CLI and the iCal export.
+
+`ladder_lines` gives one line per escalation level; the rule list joins them with " → ", the
+details panel lists them and an exported calendar event puts one per line in its description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from oncall_desktop.domain import (
+    ALL_SEVERITIES,
+    TEAM_PREFIX,
+    Channel,
+    Configuration,
+    EscalationLevel,
+    OnCallRule,
+    Rotation,
+    Status,
+)
+from oncall_desktop.validation import sorted_severities, sorted_statuses
+
+_CHANNEL_NAMES = {Channel.SMS: "SMS", Channel.VOICE: "voice call", Channel.EMAIL: "email"}
+_DEFAULT_STATUSES = frozenset({Status.OPEN})
+
+
+def rotation_summary(rotation: Rotation | None) -> str:
+    if rotation is None:
+        return "everyone together"
+    unit = {"hours": "hour", "daily": "day", "weekly": "week", "monthly": "month"}[rotation.period]
+    every = f"every {rotation.every} {unit}s" if rotation.every != 1 else f"every {unit}"
+    return f"{every} at {rotation.handoff:%H:%M}"
+
+
+def target_name(config: Configuration, target: str) -> str:
+    """A person's name, or a team's name marked "(team)"."""
+    name = config.display_name(target)
+    return f"{name} (team)" if target.startswith(TEAM_PREFIX) else name
+
+
+def personnel_summary(rule: OnCallRule, config: Configuration) -> str:
+    names = [target_name(config, entry) for entry in rule.personnel]
+    return ", ".join(names) if names else "nobody"
+
+
+def match_summary(rule: OnCallRule) -> str:
+    if rule.is_default:
+        return "catches what no other rule takes"
+    if not rule.match.conditions:
+        return "untagged incidents"
+    joiner = " and " if rule.match.mode == "all" else " or "
+    return joiner.join(rule.match.conditions)
+
+
+def channel_text(channels: Iterable[Channel]) -> str:
+    return " + ".join(_CHANNEL_NAMES.get(c, str(c)) for c in channels)
+
+
+def ladder_lines(rule: OnCallRule, config: Configuration) -> list[str]:
+    """The rule's escalation ladder, one line per level; one line saying so when it has none."""
+    if not rule.escalation:
+        return ["No escalation ladder."]
+    return [_level_line(index, level, config) for index, level in enumerate(rule.escalation)]
+
+
+def _level_line(index: int, level: EscalationLevel, config: Configuration) -> str:
+    if index == 0:
+        channels = channel_text(level.channels.get("*", ()))
+        who = f"the on-call person by {channels}" if channels else "the on-call person"
+        specific = [
+            f"{target_name(config, pid)}: {channel_text(chs) or 'no channel'}"
+            for pid, chs in level.channels.items()
+            if pid != "*"
+        ]
+        if specific:
+            who += f" ({'; '.join(specific)})"
+        text = f"Level 0, at once: {who}"
+    else:
+        added = ", ".join(
+            f"{target_name(config, t.target)} by {channel_text(t.channels) or 'no channel'}"
+            for t in level.add
+        )
+        text = f"Level {index}, after {level.wait} min: add {added or 'nobody'}"
+    if level.repeat:
+        text += f"; repeats every {level.repeat} min"
+    if level.severities != ALL_SEVERITIES:
+        text += f"; only {', '.join(s.value for s in sorted_severities(level.severities))}"
+    if level.statuses != _DEFAULT_STATUSES:
+        text += f"; while {' or '.join(s.value for s in sorted_statuses(level.statuses))}"
+    return text
