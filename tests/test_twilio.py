@@ -3,23 +3,27 @@ receives, replies and keypresses that act, signatures, retries, permanent failur
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import keyring
 import pytest
 import requests
+from keyring.backends.fail import Keyring as FailKeyring
 
+from oncall_desktop import secrets
 from oncall_desktop.domain import TwilioSettings
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.delivery import SmsRateLimit
 from oncall_desktop.engine.engine import EscalationEngine
-from oncall_desktop.engine.paging import build_notifiers
+from oncall_desktop.engine.paging import build_notifiers, poll_replies
 from oncall_desktop.engine.sms_replies import ReplyPoller, parse_reply
 from oncall_desktop.engine.twilio_account import TwilioAccess
 from oncall_desktop.engine.twilio_notifier import TwilioNotifier
-from tests.helpers_paging import ALICE, CAROL, MINUTE, STATION_NUMBER, Paging, paging
+from tests.helpers_paging import ALICE, AUTH_TOKEN, CAROL, MINUTE, STATION_NUMBER, Paging, paging
 
 
 @pytest.fixture
@@ -99,6 +103,47 @@ def test_an_unknown_code_gets_an_explaining_reply(env: Paging) -> None:
     assert sms_to(env, ALICE)[-1] == "No open incident with code 7 was paged to this number."
     assert parse_reply("hello") is None
     assert parse_reply("12 ack") == (12, "acknowledge")
+
+
+def test_an_unusable_keyring_refuses_webhooks_and_says_so_once_without_the_secret(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    usable = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    try:
+        with paging(f"sqlite:///{tmp_path / 'paging.db'}", secret=secrets.get_secret) as env:
+            incident = env.open_incident()
+            for _ in range(3):
+                assert env.fake.sms_webhook(env.station.url, ALICE, "1a").status_code == 403
+            assert env.status(incident) == "open"
+    finally:
+        keyring.set_keyring(usable)
+    [warning] = [r.getMessage() for r in caplog.records if r.name.endswith("twilio_account")]
+    assert warning.startswith("Twilio webhooks are refused (403) until the auth token can be read: ")
+    assert "no usable OS keyring" in warning
+    assert AUTH_TOKEN not in caplog.text
+
+
+class _Stop(BaseException):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("error", "traceback"), [(requests.ConnectionError("down"), False), (KeyError("bug"), True)]
+)
+def test_a_failed_reply_poll_is_logged_with_a_traceback_only_when_it_is_a_bug(
+    env: Paging, caplog: pytest.LogCaptureFixture, error: Exception, traceback: bool
+) -> None:
+    outcomes: list[BaseException] = [error, _Stop()]
+
+    class Failing(ReplyPoller):
+        def poll_once(self, now: datetime) -> int:
+            raise outcomes.pop(0)
+
+    with pytest.raises(_Stop):
+        asyncio.run(poll_replies(Failing(env.store, env.access), env.clock, interval=0))
+    [record] = [r for r in caplog.records if r.getMessage().startswith("polling for SMS replies failed")]
+    assert (record.exc_info is not None) == traceback
 
 
 @pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/voice/gather?incident=1&person=alice"])

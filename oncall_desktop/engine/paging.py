@@ -11,14 +11,16 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import requests
 from aiohttp import web
+from twilio.base.exceptions import TwilioRestException
 
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import LiveConfiguration
 from oncall_desktop.engine.email_notifier import EmailNotifier
 from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.engine.sms_replies import ReplyPoller
-from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError
+from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError, explain
 from oncall_desktop.engine.twilio_notifier import TwilioNotifier
 from oncall_desktop.engine.twilio_webhooks import add_routes
 from oncall_desktop.store import Store
@@ -61,8 +63,10 @@ async def poll_replies(poller: ReplyPoller, clock: Clock, interval: float = POLL
             if not warned:
                 log.info("not polling for SMS replies: %s", error)
                 warned = True
-        except Exception as error:  # Twilio down, network gone: try again next round
-            log.warning("polling for SMS replies failed: %s", type(error).__name__)
+        except (TwilioRestException, requests.RequestException) as error:  # try again next round
+            log.warning("polling for SMS replies failed: %s", explain(error))
+        except Exception:  # a bug: keep polling, but with the traceback
+            log.exception("polling for SMS replies failed")
         await asyncio.sleep(interval)
 
 

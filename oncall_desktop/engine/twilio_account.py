@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -14,6 +15,8 @@ from twilio.rest import Client
 from oncall_desktop import secrets
 from oncall_desktop.domain import TwilioSettings
 from oncall_desktop.engine.delivery import ConfigurationSource, InvalidNumberError, e164
+
+log = logging.getLogger(__name__)
 
 SecretLookup = Callable[[str], str | None]
 HTTP_TIMEOUT_SECONDS = 15.0
@@ -44,6 +47,7 @@ class TwilioAccess:
         self.config = config
         self._secret = secret
         self._timeout = timeout
+        self._keyring_warned = False
 
     def settings(self) -> TwilioSettings:
         return self.config.settings().twilio
@@ -53,11 +57,17 @@ class TwilioAccess:
         return url.rstrip("/") if url else None
 
     def auth_token(self) -> str | None:
-        """The auth token, or None if unset or the keyring is unusable."""
+        """The auth token, or None if unset or the keyring is unusable (logged once, until it
+        works again: the message names the keyring's problem, never a secret)."""
         try:
-            return self._secret(secrets.TWILIO_AUTH_TOKEN)
-        except secrets.SecretsError:
+            token = self._secret(secrets.TWILIO_AUTH_TOKEN)
+        except secrets.SecretsError as error:
+            if not self._keyring_warned:
+                log.warning("Twilio webhooks are refused (403) until the auth token can be read: %s", error)
+                self._keyring_warned = True
             return None
+        self._keyring_warned = False
+        return token
 
     def client(self) -> tuple[Client, TwilioSettings]:
         """A REST client and the settings with `from_number` in E.164."""
