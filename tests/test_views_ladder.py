@@ -378,6 +378,22 @@ def test_saving_a_ladder_whose_rule_was_deleted_meanwhile_says_so(qtbot: QtBot, 
     assert main_stack.count() == 0
 
 
+def test_undoing_a_ladder_whose_rule_was_deleted_meanwhile_reports_it(qtbot: QtBot, store: Store) -> None:
+    main_stack = QUndoStack()
+    reasons: list[str] = []
+    editing = LadderEditorDialog(store, "payments", undo_stack=main_stack, failed=reasons.append)
+    qtbot.addWidget(editing)
+    editing.editor.cards[3].repeat.setValue(12)
+    assert editing.save()
+    store.delete_rule("payments")
+
+    main_stack.undo()
+    assert reasons == ["the rule 'payments' no longer exists"]
+    main_stack.redo()
+    assert reasons == ["the rule 'payments' no longer exists"] * 2
+    assert store.load_configuration().rule("payments") is None
+
+
 # -- the live preview ----------------------------------------------------------------------------
 
 

@@ -346,6 +346,27 @@ def test_team_editor_and_deleting_a_used_person_is_refused(
     assert window.store.load_configuration().person("lukas") is not None
 
 
+def test_an_undo_the_store_refuses_is_reported_and_the_window_shows_what_is_stored(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reasons: list[str] = []
+    monkeypatch.setattr(window, "_failed", reasons.append)
+    window.save_person(None, Person("zoe", "Zoë Ng"))
+    assert window.roster_model.rowCount() == 9
+    other = Store.open(os.environ["ONCALL_DESKTOP_DB"])  # another process removes her meanwhile
+    try:
+        other.delete_person("zoe")
+    finally:
+        other.close()
+
+    window.undo_stack.undo()
+    assert reasons == ["no person 'zoe'"]
+    assert window.roster_model.rowCount() == 8
+    window.undo_stack.redo()
+    assert window.store.load_configuration().person("zoe") == Person("zoe", "Zoë Ng")
+    assert window.roster_model.rowCount() == 9
+
+
 def test_ladder_button_opens_the_ladder_editor_on_the_shared_undo_stack(
     window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -354,8 +375,10 @@ def test_ladder_button_opens_the_ladder_editor_on_the_shared_undo_stack(
     opened: list[tuple[object, ...]] = []
 
     class FakeLadderEditor:
-        def __init__(self, store: Store, rule_id: str, *, undo_stack: object, parent: object) -> None:
-            opened.append((store, rule_id, undo_stack, parent))
+        def __init__(
+            self, store: Store, rule_id: str, *, undo_stack: object, parent: object, failed: object
+        ) -> None:
+            opened.append((store, rule_id, undo_stack, parent, failed))
 
         def exec(self) -> int:
             rule = store.load_configuration().rule("primary")
@@ -367,7 +390,7 @@ def test_ladder_button_opens_the_ladder_editor_on_the_shared_undo_stack(
     monkeypatch.setattr(ladder_editor, "LadderEditorDialog", FakeLadderEditor)
     window.rule_list.setCurrentIndex(window.rule_model.index(0))
     window.ladder_button.click()
-    assert opened == [(store, "primary", window.undo_stack, window)]
+    assert opened == [(store, "primary", window.undo_stack, window, window._failed)]
     assert "Team leads" in window.rule_model.index(0).data()
     assert "SRE" not in window.rule_model.index(0).data().split("ladder:")[1]
 

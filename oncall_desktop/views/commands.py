@@ -10,7 +10,9 @@ Two things the store cannot do exactly are handled here:
   undone by restoring the configuration captured before them (which keeps the order).
 
 A command whose first `redo` fails (a person still in use, say) makes itself obsolete, so
-`QUndoStack.push` drops it, and reports the reason through `failed`.
+`QUndoStack.push` drops it, and reports the reason through `failed`. A later undo or redo that fails
+(another process deleted the rule, say) reports through `failed` too, and the window reloads what
+the store now holds.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from oncall_desktop.store import Store, StoreError
 
 Refresh = Callable[[], None]
 Failed = Callable[[str], None]
+Saved = Person | Team | OnCallRule
 
 
 class OverrideIds:
@@ -49,7 +52,9 @@ class OverrideIds:
         return replace(override, id=self.current(override.id))
 
 
-class _StoreCommand(QUndoCommand):
+class StoreCommand(QUndoCommand):
+    """One edit of the store: subclasses say how to `apply` it and how to `revert` it."""
+
     def __init__(self, text: str, store: Store, refresh: Refresh, failed: Failed | None) -> None:
         super().__init__(text)
         self.store = store
@@ -61,18 +66,24 @@ class _StoreCommand(QUndoCommand):
         try:
             self.apply()
         except StoreError as exc:
-            if self._done_once:
-                raise
-            self.setObsolete(True)
-            if self.failed is not None:
-                self.failed(str(exc))
-            return
+            self._report(exc)
+            if not self._done_once:
+                self.setObsolete(True)
+                return
         self._done_once = True
         self.refresh()
 
     def undo(self) -> None:
-        self.revert()
+        try:
+            self.revert()
+        except StoreError as exc:
+            self._report(exc)
         self.refresh()
+
+    def _report(self, error: StoreError) -> None:
+        # A failure must not escape: Qt calls redo and undo from its slots.
+        if self.failed is not None:
+            self.failed(str(error))
 
     def apply(self) -> None:
         raise NotImplementedError
@@ -81,7 +92,7 @@ class _StoreCommand(QUndoCommand):
         raise NotImplementedError
 
 
-class AddOverride(_StoreCommand):
+class AddOverride(StoreCommand):
     def __init__(
         self,
         store: Store,
@@ -108,7 +119,7 @@ class AddOverride(_StoreCommand):
         self.store.delete_override(self.ids.current(self.original_id))
 
 
-class ChangeOverride(_StoreCommand):
+class ChangeOverride(StoreCommand):
     """Move or resize an override (or give it to someone else)."""
 
     def __init__(
@@ -135,7 +146,7 @@ class ChangeOverride(_StoreCommand):
         self.store.update_override(self.ids.resolve(self.before))
 
 
-class DeleteOverride(_StoreCommand):
+class DeleteOverride(StoreCommand):
     def __init__(
         self,
         store: Store,
@@ -158,73 +169,49 @@ class DeleteOverride(_StoreCommand):
         self.ids.moved(self.override.id, added.id)
 
 
-class SaveRule(_StoreCommand):
-    """Add a rule (`before` None) or change one."""
+class Save(StoreCommand):
+    """Add a person, team or rule (`before` None) or change one."""
 
     def __init__(
         self,
         store: Store,
-        before: OnCallRule | None,
-        after: OnCallRule,
+        before: Saved | None,
+        after: Saved,
         refresh: Refresh,
         failed: Failed | None = None,
     ) -> None:
-        super().__init__(f"{'Add' if before is None else 'Edit'} rule {after.name}", store, refresh, failed)
+        kind = {Person: "", Team: "team ", OnCallRule: "rule "}[type(after)]
+        super().__init__(f"{'Add' if before is None else 'Edit'} {kind}{after.name}", store, refresh, failed)
         self.before = before
         self.after = after
 
     def apply(self) -> None:
-        self.store.save_rule(self.after)
+        self._save(self.after)
 
     def revert(self) -> None:
         if self.before is None:
-            self.store.delete_rule(self.after.id)
+            self._delete(self.after)
         else:
-            self.store.save_rule(self.before)
+            self._save(self.before)
 
-
-class SavePerson(_StoreCommand):
-    def __init__(
-        self,
-        store: Store,
-        before: Person | None,
-        after: Person,
-        refresh: Refresh,
-        failed: Failed | None = None,
-    ) -> None:
-        super().__init__(f"{'Add' if before is None else 'Edit'} {after.name}", store, refresh, failed)
-        self.before = before
-        self.after = after
-
-    def apply(self) -> None:
-        self.store.save_person(self.after)
-
-    def revert(self) -> None:
-        if self.before is None:
-            self.store.delete_person(self.after.id)
+    def _save(self, item: Saved) -> None:
+        if isinstance(item, Person):
+            self.store.save_person(item)
+        elif isinstance(item, Team):
+            self.store.save_team(item)
         else:
-            self.store.save_person(self.before)
+            self.store.save_rule(item)
 
-
-class SaveTeam(_StoreCommand):
-    def __init__(
-        self, store: Store, before: Team | None, after: Team, refresh: Refresh, failed: Failed | None = None
-    ) -> None:
-        super().__init__(f"{'Add' if before is None else 'Edit'} team {after.name}", store, refresh, failed)
-        self.before = before
-        self.after = after
-
-    def apply(self) -> None:
-        self.store.save_team(self.after)
-
-    def revert(self) -> None:
-        if self.before is None:
-            self.store.delete_team(self.after.id)
+    def _delete(self, item: Saved) -> None:
+        if isinstance(item, Person):
+            self.store.delete_person(item.id)
+        elif isinstance(item, Team):
+            self.store.delete_team(item.id)
         else:
-            self.store.save_team(self.before)
+            self.store.delete_rule(item.id)
 
 
-class Delete(_StoreCommand):
+class Delete(StoreCommand):
     """Delete a rule, person or team; undo restores the configuration captured just before."""
 
     def __init__(

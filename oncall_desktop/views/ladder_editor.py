@@ -25,7 +25,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QMouseEvent,
     QPixmap,
-    QUndoCommand,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
@@ -62,6 +61,7 @@ from oncall_desktop.domain import (
 )
 from oncall_desktop.store import Store, StoreError
 from oncall_desktop.validation import MAX_WAIT_MINUTES, Problem, validate_configuration
+from oncall_desktop.views.commands import Failed, StoreCommand
 from oncall_desktop.views.ladder_model import (
     CHANNEL_LABELS,
     CHANNEL_ORDER,
@@ -940,41 +940,31 @@ class LadderEditor(QWidget):
         focus.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
-class SaveLadder(QUndoCommand):
+class SaveLadder(StoreCommand):
     """A saved ladder, undoable from the main window: only the rule's escalation changes.
 
-    If the first save fails (the rule was deleted meanwhile, say) the command makes itself obsolete,
-    so `QUndoStack.push` drops it, and keeps the reason in `error`.
+    The main window reloads whenever its undo stack moves, so the command itself refreshes nothing.
     """
 
-    def __init__(self, store: Store, rule: OnCallRule, before: Ladder, after: Ladder) -> None:
-        super().__init__(f"Edit escalation ladder of {rule.name}")
-        self.store = store
+    def __init__(
+        self, store: Store, rule: OnCallRule, before: Ladder, after: Ladder, failed: Failed | None
+    ) -> None:
+        super().__init__(f"Edit escalation ladder of {rule.name}", store, lambda: None, failed)
         self.rule_id = rule.id
         self.before = before
         self.after = after
-        self.error: str | None = None
-        self._done_once = False
+
+    def apply(self) -> None:
+        self._save(self.after)
+
+    def revert(self) -> None:
+        self._save(self.before)
 
     def _save(self, ladder: Ladder) -> None:
         rule = self.store.load_configuration().rule(self.rule_id)
         if rule is None:
             raise StoreError(f"the rule {self.rule_id!r} no longer exists")
         self.store.save_rule(replace(rule, escalation=ladder))
-
-    def redo(self) -> None:
-        try:
-            self._save(self.after)
-        except StoreError as exc:
-            if self._done_once:
-                raise
-            self.error = str(exc)
-            self.setObsolete(True)
-            return
-        self._done_once = True
-
-    def undo(self) -> None:
-        self._save(self.before)
 
 
 class LadderEditorDialog(QDialog):
@@ -986,10 +976,12 @@ class LadderEditorDialog(QDialog):
         rule_id: str,
         undo_stack: QUndoStack | None = None,
         parent: QWidget | None = None,
+        failed: Failed | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
         self.main_stack = undo_stack
+        self.failed = failed
         config = store.load_configuration()
         rule = config.rule(rule_id)
         if rule is None:
@@ -1048,14 +1040,17 @@ class LadderEditorDialog(QDialog):
             return False
         after = self.editor.model.ladder
         if after != self.rule.escalation:
-            command = SaveLadder(self.store, self.rule, self.rule.escalation, after)
+            refused: list[str] = []
+            command = SaveLadder(self.store, self.rule, self.rule.escalation, after, refused.append)
             if self.main_stack is not None:
                 self.main_stack.push(command)
             else:
                 command.redo()
-            if command.error is not None:
-                self.status.setText(f"Not saved: {command.error}")
+            if refused:
+                self.status.setText(f"Not saved: {refused[0]}")
                 return False
+            # Undone or redone later from the main window: its failures are the window's to report.
+            command.failed = self.failed
         self.accept()
         return True
 

@@ -42,9 +42,7 @@ from oncall_desktop.views.commands import (
     Delete,
     DeleteOverride,
     OverrideIds,
-    SavePerson,
-    SaveRule,
-    SaveTeam,
+    Save,
 )
 from oncall_desktop.views.details import DetailsPanel
 from oncall_desktop.views.editors import PersonEditorDialog, RuleEditorDialog, TeamEditorDialog
@@ -491,14 +489,16 @@ class MainWindow(QMainWindow):
 
     def save_rule(self, before: OnCallRule | None, after: OnCallRule) -> None:
         if before != after:
-            self._push(SaveRule(self.store, before, after, self.reload, self._failed))
+            self._push(Save(self.store, before, after, self.reload, self._failed))
 
     def edit_ladder(self, rule_id: str | None) -> None:
         if rule_id is None:
             return
         from oncall_desktop.views.ladder_editor import LadderEditorDialog
 
-        LadderEditorDialog(self.store, rule_id, undo_stack=self.undo_stack, parent=self).exec()
+        LadderEditorDialog(
+            self.store, rule_id, undo_stack=self.undo_stack, parent=self, failed=self._failed
+        ).exec()
         self.reload()
 
     def delete_rule(self, rule_id: str | None) -> None:
@@ -518,7 +518,7 @@ class MainWindow(QMainWindow):
 
     def save_person(self, before: Person | None, after: Person) -> None:
         if before != after:
-            self._push(SavePerson(self.store, before, after, self.reload, self._failed))
+            self._push(Save(self.store, before, after, self.reload, self._failed))
 
     def edit_team(self, team_id: str | None) -> None:
         before = self.config.team(team_id) if team_id else None
@@ -528,7 +528,7 @@ class MainWindow(QMainWindow):
 
     def save_team(self, before: Team | None, after: Team) -> None:
         if before != after:
-            self._push(SaveTeam(self.store, before, after, self.reload, self._failed))
+            self._push(Save(self.store, before, after, self.reload, self._failed))
 
     # -- first run -------------------------------------------------------------------------------
 
