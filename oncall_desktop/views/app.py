@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Callable
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from oncall_desktop.engine.clock import SystemClock
@@ -31,6 +34,21 @@ def run(store: Store) -> int:
     )
     window.quit_action.triggered.disconnect()
     window.quit_action.triggered.connect(presence.quit)
+    _quit_on_signals(presence.quit)
     window.show()
     window.offer_demo()
     return app.exec()
+
+
+def _quit_on_signals(quit_app: Callable[[], None]) -> None:
+    """SIGTERM and SIGINT (a logout, a service manager, Ctrl+C) quit as the menu does, so the engine
+    lease is released and another station need not wait for it to lapse.
+
+    Python runs signal handlers only when it holds the interpreter, which the Qt event loop rarely
+    gives back; a short idle timer hands it back often enough.
+    """
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _signum, _frame: QTimer.singleShot(0, quit_app))
+    keepalive = QTimer(QApplication.instance())
+    keepalive.timeout.connect(lambda: None)
+    keepalive.start(250)
