@@ -97,12 +97,14 @@ def test_bad_values_are_explained_and_nothing_is_saved(dialog: SettingsDialog, s
     dialog.listen.setText("localhost")
     dialog.public_url.setText("oncall.example.com")
     dialog.from_number.setText("12")
+    dialog.smtp_sender.setText("pager")
     dialog.save_button.click()
     assert dialog.error.isVisibleTo(dialog)
     lines = dialog.error.text().splitlines()
-    assert lines[0] == "Listen on: 'localhost' is not HOST:PORT"
+    assert lines[0].startswith("Listen on: 'localhost' is not HOST:PORT")
     assert lines[1] == "Public URL: 'oncall.example.com' is not an http(s) URL"
     assert lines[2].startswith("Sender number: '12' is not")
+    assert lines[3] == "Sender: 'pager' does not look like an email address"
     assert store.load_configuration().settings == before
 
 

@@ -12,9 +12,9 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
 from typing import Literal, Protocol
-from urllib.parse import urlparse
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
@@ -37,10 +37,10 @@ from oncall_desktop.domain import Configuration, Settings, SmtpSettings, Station
 from oncall_desktop.engine.clock import SystemClock
 from oncall_desktop.engine.delivery import FixedConfiguration, InvalidNumberError, e164
 from oncall_desktop.engine.email_notifier import EmailNotifier
-from oncall_desktop.engine.station import parse_listen
 from oncall_desktop.engine.twilio_account import TwilioAccess, explain
 from oncall_desktop.engine.twilio_notifier import place_test_call, send_test_sms
 from oncall_desktop.store import Store
+from oncall_desktop.validation import validate_settings
 
 ERROR_STYLE = "color: #c62828;"
 OK_STYLE = "color: #2e7d32;"
@@ -263,30 +263,40 @@ class SettingsDialog(QDialog):
             ),
         )
 
+    def fields(self) -> dict[str, tuple[str, QWidget]]:
+        """Each validated setting's path (as `validate_settings` names it) → its label and field."""
+        return {
+            "settings.station.listen": ("Listen on", self.listen),
+            "settings.station.public_url": ("Public URL", self.public_url),
+            "settings.twilio.account_sid": ("Account SID", self.account_sid),
+            "settings.twilio.from_number": ("Sender number", self.from_number),
+            "settings.twilio.api_base_url": ("API base URL", self.api_base_url),
+            "settings.smtp.host": ("Server", self.smtp_host),
+            "settings.smtp.port": ("Port", self.smtp_port),
+            "settings.smtp.security": ("Security", self.smtp_security),
+            "settings.smtp.sender": ("Sender", self.smtp_sender),
+        }
+
     def problems(self, settings: Settings) -> list[str]:
-        found = []
-        try:
-            parse_listen(settings.station.listen)
-        except ValueError as error:
-            found.append(f"Listen on: {error}")
-        for label, url in (
-            ("Public URL", settings.station.public_url),
-            ("API base URL", settings.twilio.api_base_url),
-        ):
-            parts = urlparse(url or "")
-            if url and (parts.scheme not in ("http", "https") or not parts.netloc):
-                found.append(f"{label}: {url!r} is not an http(s) URL")
-        if settings.twilio.from_number:
-            try:
-                e164(settings.twilio.from_number)
-            except InvalidNumberError as error:
-                found.append(f"Sender number: {error}")
-        return found
+        """The core's objections to `settings`, one line each, named by the field's label; the
+        first field objected to gets the focus."""
+        fields = self.fields()
+        found = validate_settings(settings)
+        first = next((fields[p.path][1] for p in found if p.path in fields), None)
+        if first is not None:
+            first.setFocus()
+        return [f"{fields[p.path][0] if p.path in fields else p.path}: {p.reason}" for p in found]
 
     # -- saving ---------------------------------------------------------------------------------
 
     def save(self) -> None:
         settings = self.current_settings()
+        if settings.twilio.from_number:
+            # "+1 415 555 0101" is accepted and stored as +14155550101.
+            with suppress(InvalidNumberError):
+                settings = replace(
+                    settings, twilio=replace(settings.twilio, from_number=e164(settings.twilio.from_number))
+                )
         found = self.problems(settings)
         if found:
             self._fail("\n".join(found))
@@ -302,10 +312,6 @@ class SettingsDialog(QDialog):
         except secrets.SecretsError as error:
             self._fail(str(error))
             return
-        if settings.twilio.from_number:
-            settings = replace(
-                settings, twilio=replace(settings.twilio, from_number=e164(settings.twilio.from_number))
-            )
         self.store.save_settings(settings)
         self.settings_saved.emit()
         self.accept()
