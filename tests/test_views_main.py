@@ -299,6 +299,18 @@ def test_rule_editor_shows_the_validator_next_to_the_field_and_blocks_ok(
     assert rule.escalation == config.rule("primary").escalation  # type: ignore[union-attr]
 
 
+def test_a_new_rule_with_a_taken_id_shows_one_error_on_the_id(window: MainWindow, qtbot: QtBot) -> None:
+    dialog = RuleEditorDialog(window.store.load_configuration(), None, window)
+    qtbot.addWidget(dialog)
+    dialog.name_edit.setText("Another")
+    for taken in ("primary", "default"):
+        dialog.id_edit.setText(taken)
+        lines = dialog.messages["id"].text().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("error: ")
+        assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+
+
 def test_person_editor_checks_e164_and_adding_a_person_is_undoable(window: MainWindow, qtbot: QtBot) -> None:
     before = window.store.load_configuration()
     dialog = PersonEditorDialog(before, None, window)
@@ -313,7 +325,15 @@ def test_person_editor_checks_e164_and_adding_a_person_is_undoable(window: MainW
     dialog.zone_picker.setCurrentText("Australia/Sydney")
     assert ok.isEnabled()
     dialog.edits["id"].setText("lukas")
-    assert "exists" in dialog.messages["id"].text()
+    assert dialog.messages["id"].text().startswith("error: duplicate id 'lukas'")
+    assert len(dialog.messages["id"].text().splitlines()) == 1
+    dialog.edits["id"].setText("zoë ng")
+    assert dialog.messages["id"].text().startswith("error: 'zoë ng' is not an id")
+    assert len(dialog.messages["id"].text().splitlines()) == 1
+    dialog.edits["colour"].setText("red")
+    assert dialog.messages["colour"].text().startswith("error: 'red' is not a colour")
+    assert not ok.isEnabled()
+    dialog.edits["colour"].setText("")
     dialog.edits["id"].setText("zoe")
     window.save_person(None, dialog.person())
     assert window.roster_model.rowCount() == 9
@@ -330,6 +350,9 @@ def test_team_editor_and_deleting_a_used_person_is_refused(
     config = window.store.load_configuration()
     dialog = TeamEditorDialog(config, None, window)
     qtbot.addWidget(dialog)
+    dialog.id_edit.setText("sre")
+    assert dialog.messages["id"].text().startswith("error: duplicate id 'sre'")
+    assert len(dialog.messages["id"].text().splitlines()) == 1
     dialog.id_edit.setText("apac")
     dialog.name_edit.setText("APAC")
     dialog.members_edit.setText("hana, ghost")

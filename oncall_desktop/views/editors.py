@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from oncall_desktop.domain import (
+    DEFAULT_RULE_ID,
     ROTATION_PERIODS,
     WEEKDAYS,
     Channel,
@@ -47,7 +48,6 @@ from oncall_desktop.timeutil import system_zone_name
 from oncall_desktop.validation import Problem, validate_configuration
 from oncall_desktop.views.zone_picker import ZonePicker
 
-_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _WINDOW = re.compile(r"(?P<days>[a-z,\-]+)\s+(?P<start>\d\d:\d\d)\s*-\s*(?P<end>\d\d:\d\d)\Z")
 
 
@@ -129,10 +129,6 @@ class _ValidatedForm(QDialog):
             label.setText("\n".join(f"{p.level}: {p.reason}" for p in found))
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(not any(p.level == "error" for _key, p in problems))
-
-    def problem_texts(self) -> dict[str, str]:
-        """What each field's message line says (empty when it is hidden)."""
-        return {k: label.text() for k, label in self.messages.items() if label.isVisible() or label.text()}
 
 
 def _field_problems(problems: list[Problem], prefix: str) -> list[tuple[str, Problem]]:
@@ -330,13 +326,10 @@ class RuleEditorDialog(_ValidatedForm):
             parse_windows(self.windows_edit.text())
         except ValueError as exc:
             problems.append(("windows", Problem("error", f"rules[{index}].windows", str(exc))))
-        if self.original is None:
-            if not _SLUG.match(rule.id):
-                problems.append(
-                    ("id", Problem("error", f"rules[{index}].id", "letters, digits, '.', '_' or '-'"))
-                )
-            elif any(r.id == rule.id for r in self.config.rules):
-                problems.append(("id", Problem("error", f"rules[{index}].id", f"a rule {rule.id!r} exists")))
+        # A new rule goes before the default one, so the validator marks a duplicate "default" on
+        # the default rule's id rather than on this one.
+        if self.original is None and rule.id == DEFAULT_RULE_ID:
+            problems.append(("id", Problem("error", f"rules[{index}].id", "the default rule exists")))
         self.show_problems(problems)
 
 
@@ -399,15 +392,6 @@ class PersonEditorDialog(_ValidatedForm):
         problems = _field_problems(
             validate_configuration(replace(self.config, people=tuple(people))), f"people[{index}]"
         )
-        if self.original is None:
-            if not _SLUG.match(person.id):
-                problems.append(
-                    ("id", Problem("error", f"people[{index}].id", "letters, digits, '.', '_' or '-'"))
-                )
-            elif self.config.person(person.id):
-                problems.append(("id", Problem("error", f"people[{index}].id", f"{person.id!r} exists")))
-        if person.colour and not re.fullmatch(r"#[0-9a-fA-F]{6}", person.colour):
-            problems.append(("colour", Problem("error", f"people[{index}].colour", "write it like #1f77b4")))
         self.show_problems(problems)
 
 
@@ -446,11 +430,4 @@ class TeamEditorDialog(_ValidatedForm):
         problems = _field_problems(
             validate_configuration(replace(self.config, teams=tuple(teams))), f"teams[{index}]"
         )
-        if self.original is None:
-            if not _SLUG.match(team.id):
-                problems.append(
-                    ("id", Problem("error", f"teams[{index}].id", "letters, digits, '.', '_' or '-'"))
-                )
-            elif self.config.team(team.id):
-                problems.append(("id", Problem("error", f"teams[{index}].id", f"{team.id!r} exists")))
         self.show_problems(problems)

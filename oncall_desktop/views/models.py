@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from oncall_desktop.domain import Configuration, OnCallRule, Person, Team
+from oncall_desktop.domain import Configuration, Person, Team
 from oncall_desktop.summaries import (
     ladder_lines,
     match_summary,
@@ -49,9 +49,6 @@ class RuleListModel(QAbstractListModel):
         self.config = config
         self.hidden &= {r.id for r in config.rules}
         self.endResetModel()
-
-    def rule_at(self, row: int) -> OnCallRule:
-        return self.config.rules[row]
 
     def row_of(self, rule_id: str) -> int:
         return next((i for i, r in enumerate(self.config.rules) if r.id == rule_id), -1)
