@@ -51,6 +51,13 @@ def ack_link(store: Store, public_url: str, incident_id: int, person: str, now: 
     return f"{public_url.rstrip('/')}{ACK_PATH}{token}"
 
 
+def incident_for_ack_token(store: Store, token: str) -> tuple[int, str] | None:
+    """The (incident id, person id) an acknowledge link's token was made for; None if unknown."""
+    with store.session() as session:
+        row = session.scalar(select(AckLinkRow).where(AckLinkRow.token == token))
+        return (row.incident_id, row.person_id) if row is not None else None
+
+
 def compose(delivery: Delivery, sender: str, link: str | None, now: datetime) -> EmailMessage:
     lead = "Handover: you are now on call for this incident. " if delivery.handover else ""
     subject = f"[{delivery.severity.value}] #{delivery.incident_id} {delivery.incident_title}"

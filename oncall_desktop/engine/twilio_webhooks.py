@@ -19,7 +19,6 @@ from functools import partial
 from typing import TypeVar
 
 from aiohttp import web
-from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -27,12 +26,11 @@ from oncall_desktop.domain import Status
 from oncall_desktop.engine import incidents, twiml
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import LiveConfiguration
-from oncall_desktop.engine.email_notifier import ACK_PATH
+from oncall_desktop.engine.email_notifier import ACK_PATH, incident_for_ack_token
 from oncall_desktop.engine.sms_replies import InboundSms, SmsReplies
 from oncall_desktop.engine.twilio_account import TwilioAccess
 from oncall_desktop.engine.twilio_notifier import GATHER_PATH, VOICE_PATH, call_query
 from oncall_desktop.store import NotFoundError, Store, StoreError
-from oncall_desktop.store.notify_models import AckLinkRow
 
 log = logging.getLogger(__name__)
 
@@ -129,13 +127,8 @@ class TwilioWebhooks:
 
     # -- acknowledge links ----------------------------------------------------------------------
 
-    def _link(self, token: str) -> tuple[int, str] | None:
-        with self.store.session() as session:
-            row = session.scalar(select(AckLinkRow).where(AckLinkRow.token == token))
-            return (row.incident_id, row.person_id) if row is not None else None
-
     async def ack_page(self, request: web.Request) -> web.Response:
-        link = await self._blocking(partial(self._link, request.match_info["token"]))
+        link = await self._blocking(partial(incident_for_ack_token, self.store, request.match_info["token"]))
         if link is None:
             return _page(404, "Unknown link", "<p>This acknowledge link is not known to the station.</p>")
         incident = await self._blocking(partial(incidents.get, self.store, link[0]))
@@ -146,7 +139,7 @@ class TwilioWebhooks:
         return _page(200, title, form)
 
     def _ack(self, token: str) -> str | None:
-        link = self._link(token)
+        link = incident_for_ack_token(self.store, token)
         if link is None:
             return None
         try:
