@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from oncall_desktop import ical
 from oncall_desktop.domain import Configuration, Settings
+from oncall_desktop.station_address import station_base_url
 from oncall_desktop.store import Store
 from oncall_desktop.store.feed_models import CalendarFeedRow
 
@@ -100,5 +101,4 @@ def feed_calendar(feed: CalendarFeed, config: Configuration, now: datetime) -> b
 
 def feed_url(settings: Settings, token: str) -> str:
     """Where a calendar app subscribes: the station's public URL if set, else its listen address."""
-    base = settings.station.public_url or f"http://{settings.station.listen}"
-    return base.rstrip("/") + FEED_PATH.format(token=token)
+    return station_base_url(settings) + FEED_PATH.format(token=token)

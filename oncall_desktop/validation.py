@@ -18,8 +18,6 @@ from datetime import date, datetime, time
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
-import phonenumbers
-
 from oncall_desktop import timeutil
 from oncall_desktop.domain import (
     ALL_SEVERITIES,
@@ -50,6 +48,7 @@ from oncall_desktop.domain import (
     TwilioSettings,
     Window,
 )
+from oncall_desktop.station_address import InvalidNumberError, e164, parse_listen
 
 MAX_LEVELS_AFTER_ZERO = 10
 MAX_WAIT_MINUTES = 360
@@ -479,12 +478,9 @@ class _Checker:
 def phone_problem(value: str) -> str | None:
     """Why `value` is not an E.164 phone number, or None when it is one."""
     try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return f"{_short(value)} is not an E.164 phone number (write it like +14155550101)"
-    canonical = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if not phonenumbers.is_valid_number(number):
-        return f"{_short(value)} is not a valid phone number"
+        canonical = e164(value)
+    except InvalidNumberError as error:
+        return str(error)
     if canonical != value:
         return f"{_short(value)} is not in E.164 form: write {canonical}"
     return None
@@ -492,9 +488,10 @@ def phone_problem(value: str) -> str | None:
 
 def listen_problem(value: str) -> str | None:
     """Why `value` is not a HOST:PORT listen address, or None when it is one."""
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        return f"{_short(value)} is not HOST:PORT (e.g. 127.0.0.1:8080)"
+    try:
+        parse_listen(value)
+    except ValueError as error:
+        return str(error)
     return None
 
 

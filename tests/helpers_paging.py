@@ -85,7 +85,7 @@ def paging(
     station = ServerThread(app).start()
     store.save_settings(
         Settings(
-            station=StationSettings(listen="127.0.0.1:0", public_url=station.url),
+            station=StationSettings(listen="127.0.0.1:8080", public_url=station.url),
             twilio=TwilioSettings(ACCOUNT_SID, STATION_NUMBER, fake.base_url),
             smtp=smtp or SmtpSettings(),
         )

@@ -12,7 +12,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from oncall_desktop import ical_feeds
-from oncall_desktop.domain import Settings, StationSettings
+from oncall_desktop.commands.station import integration_url
+from oncall_desktop.domain import Integration, Settings, StationSettings
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.ical_feed import add_ical_routes
 from oncall_desktop.schedule import utc
@@ -89,3 +90,10 @@ def test_feed_url_uses_the_public_url_else_the_listen_address() -> None:
     assert ical_feeds.feed_url(Settings(), "abc") == "http://127.0.0.1:8080/ical/abc.ics"
     public = Settings(station=StationSettings(public_url="https://pager.example.com/"))
     assert ical_feeds.feed_url(public, "abc") == "https://pager.example.com/ical/abc.ics"
+
+
+def test_feed_and_intake_urls_share_one_base_with_an_ipv6_host_in_brackets() -> None:
+    ipv6 = Settings(station=StationSettings(listen="::1:8080"))
+    assert ical_feeds.feed_url(ipv6, "abc") == "http://[::1]:8080/ical/abc.ics"
+    hook = Integration("hook", "Hook", "webhook", "tok")
+    assert integration_url(ipv6, hook) == "http://[::1]:8080/integrations/v1/webhook/tok/"

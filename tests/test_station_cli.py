@@ -15,7 +15,9 @@ from oncall_desktop.cli import main
 from oncall_desktop.domain import Severity, Status
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.intake import IncomingAlert, IntakeResult, parse
+from oncall_desktop.station_address import parse_listen
 from oncall_desktop.store import Store
+from oncall_desktop.validation import listen_problem
 from tests.helpers_station import configured_store, integration
 
 T = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -96,6 +98,7 @@ def test_integrations_print_full_intake_urls_with_tokens(
         (["resolve", "999"], "no incident 999"),
         (["serve", "--listen", "localhost"], "--listen: 'localhost' is not HOST:PORT"),
         (["serve", "--listen", "127.0.0.1:99999"], "--listen: '127.0.0.1:99999': the port must be"),
+        (["serve", "--listen", "127.0.0.1:0"], "--listen: '127.0.0.1:0': the port must be a number from 1"),
         (["serve", "--clock", "yesterday"], "--clock: expected START,SPEED,ANCHOR"),
         (["incidents", "--status", "closed"], "argument --status: invalid choice"),
     ],
@@ -108,6 +111,29 @@ def test_bad_input_is_one_line_and_exit_status_2(
     assert status == 2
     assert message in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("listen", "usable"),
+    [
+        ("127.0.0.1:8080", True),
+        ("[::1]:9090", True),
+        ("::1:9090", True),
+        ("0.0.0.0:0", False),
+        ("host:65536", False),
+        ("localhost", False),
+        (":80", False),
+        ("h:8o", False),
+    ],
+)
+def test_serve_and_the_settings_check_agree_on_listen_addresses(listen: str, usable: bool) -> None:
+    if usable:
+        parse_listen(listen)
+        assert listen_problem(listen) is None
+    else:
+        with pytest.raises(ValueError, match=r"HOST:PORT|the port must be") as refused:
+            parse_listen(listen)
+        assert listen_problem(listen) == str(refused.value)
 
 
 def test_acking_twice_or_resolving_twice_is_refused(store: Store, capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,6 +23,8 @@ from oncall_desktop.engine.paging import build_notifiers, poll_replies
 from oncall_desktop.engine.sms_replies import ReplyPoller, parse_reply
 from oncall_desktop.engine.twilio_account import TwilioAccess
 from oncall_desktop.engine.twilio_notifier import TwilioNotifier
+from oncall_desktop.station_address import InvalidNumberError, e164
+from oncall_desktop.validation import phone_problem
 from tests.helpers_paging import ALICE, AUTH_TOKEN, CAROL, MINUTE, STATION_NUMBER, Paging, paging
 
 
@@ -122,6 +124,29 @@ def test_an_unusable_keyring_refuses_webhooks_and_says_so_once_without_the_secre
     assert warning.startswith("Twilio webhooks are refused (403) until the auth token can be read: ")
     assert "no usable OS keyring" in warning
     assert AUTH_TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("number", "canonical"),
+    [
+        ("+14155550101", "+14155550101"),
+        ("+1 415 555 0101", "+14155550101"),
+        ("+442079460958", "+442079460958"),
+        ("+1415555010", None),
+        ("4155550101", None),
+        ("call me", None),
+    ],
+)
+def test_paging_and_the_configuration_check_agree_on_phone_numbers(
+    number: str, canonical: str | None
+) -> None:
+    if canonical is None:
+        with pytest.raises(InvalidNumberError) as refused:
+            e164(number)
+        assert phone_problem(number) == str(refused.value)
+    else:
+        assert e164(number) == canonical
+        assert (phone_problem(number) is None) == (number == canonical)
 
 
 class _Stop(BaseException):

@@ -9,12 +9,13 @@ from typing import Any
 
 from oncall_desktop import timeutil
 from oncall_desktop.commands import CliError, Context, print_json
-from oncall_desktop.domain import Integration, Status
+from oncall_desktop.domain import Integration, Settings, Status
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import Clock, ScaledClock, SystemClock
 from oncall_desktop.engine.incidents import Incident
 from oncall_desktop.engine.paging import build_notifiers
-from oncall_desktop.engine.station import parse_listen, run_station
+from oncall_desktop.engine.station import run_station
+from oncall_desktop.station_address import parse_listen, station_base_url
 from oncall_desktop.store import StoreError
 
 CLOCK_HELP = (
@@ -132,30 +133,20 @@ def _resolve(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-def integration_url(base: str, integration: Integration) -> str:
+def integration_url(settings: Settings, integration: Integration) -> str:
     """The full intake URL of an integration, token included."""
-    return f"{base.rstrip('/')}/integrations/v1/{integration.kind}/{integration.token}/"
-
-
-def station_base_url(context: Context) -> str:
-    station = context.configuration().settings.station
-    if station.public_url:
-        return station.public_url
-    host, port = parse_listen(station.listen)
-    host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{port}"
+    return f"{station_base_url(settings)}/integrations/v1/{integration.kind}/{integration.token}/"
 
 
 def _integrations(args: argparse.Namespace, context: Context) -> int:
-    base = station_base_url(context)
+    settings = context.configuration().settings
     found = context.store.integrations()
     if args.json:
-        print_json(
-            {"integrations": [{"id": i.id, "kind": i.kind, "url": integration_url(base, i)} for i in found]}
-        )
+        listed = [{"id": i.id, "kind": i.kind, "url": integration_url(settings, i)} for i in found]
+        print_json({"integrations": listed})
         return 0
     if not found:
         print("no integrations")
     for integration in found:
-        print(f"{integration.id}  {integration.kind}  {integration_url(base, integration)}")
+        print(f"{integration.id}  {integration.kind}  {integration_url(settings, integration)}")
     return 0

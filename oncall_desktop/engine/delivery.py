@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import phonenumbers
 from sqlalchemy import func, select
 
 from oncall_desktop.domain import Configuration, Settings
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult
+from oncall_desktop.station_address import InvalidNumberError as InvalidNumberError  # the Settings dialog's
+from oncall_desktop.station_address import e164 as e164  # imports; the parser lives in station_address
 from oncall_desktop.store import Store
 from oncall_desktop.store.models import NotificationRow
 from oncall_desktop.store.station_models import NotificationDispatchRow
@@ -72,25 +73,6 @@ class LiveConfiguration:
 
     def settings(self) -> Settings:
         return self.get().settings
-
-
-class InvalidNumberError(ValueError):
-    pass
-
-
-def e164(number: str | None) -> str:
-    """The number in E.164 (`+14155550101`); InvalidNumberError with the reason otherwise."""
-    if not number or not number.strip():
-        raise InvalidNumberError("no phone number")
-    try:
-        parsed = phonenumbers.parse(number.strip(), None)
-    except phonenumbers.NumberParseException as error:
-        raise InvalidNumberError(
-            f"{number!r} is not a phone number in E.164 form (+<country><number>): {error}"
-        ) from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise InvalidNumberError(f"{number!r} is not a valid phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def is_temporary_http(status: int | None) -> bool:

@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from oncall_desktop.domain import Configuration, Status
 from oncall_desktop.engine import incidents
-from oncall_desktop.engine.delivery import InvalidNumberError, e164
 from oncall_desktop.engine.incidents import write_session
 from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError
+from oncall_desktop.station_address import InvalidNumberError, e164
 from oncall_desktop.store import Store, StoreError
 from oncall_desktop.store.models import IncidentRow
 from oncall_desktop.store.notify_models import SmsReplyCodeRow, SmsReplyRow

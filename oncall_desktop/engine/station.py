@@ -24,22 +24,12 @@ from oncall_desktop.engine.ical_feed import add_ical_routes
 from oncall_desktop.engine.incidents import IntakeOutcome
 from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.engine.server import IngestListener, create_app
+from oncall_desktop.station_address import parse_listen
 from oncall_desktop.store import Store
 
 log = logging.getLogger(__name__)
 
 MAX_IDLE = 1.0
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """`HOST:PORT` (IPv6 hosts in brackets) → (host, port); ValueError with the reason."""
-    host, sep, port_text = text.strip().rpartition(":")
-    if not sep or not host:
-        raise ValueError(f"{text!r} is not HOST:PORT")
-    host = host.strip("[]")
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ValueError(f"{text!r}: the port must be a number from 0 to 65535")
-    return host, int(port_text)
 
 
 class EngineLoop:

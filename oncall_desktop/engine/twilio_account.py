@@ -14,7 +14,8 @@ from twilio.rest import Client
 
 from oncall_desktop import secrets
 from oncall_desktop.domain import TwilioSettings
-from oncall_desktop.engine.delivery import ConfigurationSource, InvalidNumberError, e164
+from oncall_desktop.engine.delivery import ConfigurationSource
+from oncall_desktop.station_address import InvalidNumberError, e164
 
 log = logging.getLogger(__name__)
 

@@ -19,17 +19,12 @@ from twilio.base.exceptions import TwilioRestException
 from oncall_desktop.domain import Channel
 from oncall_desktop.engine import twiml
 from oncall_desktop.engine.clock import Clock
-from oncall_desktop.engine.delivery import (
-    InvalidNumberError,
-    SmsRateLimit,
-    e164,
-    is_temporary_http,
-    temporary_failure,
-)
+from oncall_desktop.engine.delivery import SmsRateLimit, is_temporary_http, temporary_failure
 from oncall_desktop.engine.incidents import write_session
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe, timeline_only
 from oncall_desktop.engine.sms_replies import reply_code
 from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError, explain
+from oncall_desktop.station_address import InvalidNumberError, e164
 from oncall_desktop.store import Store
 from oncall_desktop.store.models import IncidentRow, NotificationRow
 from oncall_desktop.store.notify_models import SmsBundleRow
