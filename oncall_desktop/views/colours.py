@@ -1,4 +1,4 @@
-"""Stable, distinguishable colours for people."""
+"""Stable, distinguishable colours for people, and the colours of an incident's status."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from collections.abc import Iterable
 
 from PySide6.QtGui import QColor
 
-from oncall_desktop.domain import Person
+from oncall_desktop.domain import Person, Status
+
+# Open is red, acknowledged (working) brown-amber, resolved green: the incident list and the tray agree.
+STATUS_COLOURS = {
+    Status.OPEN: QColor("#c62828"),
+    Status.WORKING: QColor("#a05a00"),
+    Status.RESOLVED: QColor("#2e7d32"),
+}
 
 # Kenneth Kelly's twenty colours of maximum contrast (white and black left out for the background
 # and text, plus two darker extras), in his order: the first ones are the most distinct.

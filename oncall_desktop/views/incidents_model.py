@@ -30,6 +30,7 @@ from oncall_desktop.engine.notifiers import CHANNEL_WORDS
 from oncall_desktop.routing import route
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store
+from oncall_desktop.views.colours import STATUS_COLOURS
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -45,11 +46,6 @@ SEVERITY_COLOURS = {
     Severity.P2: QColor("#f9a825"),
     Severity.P3: QColor("#1e88e5"),
     Severity.P4: QColor("#78909c"),
-}
-STATUS_COLOURS = {
-    Status.OPEN: QColor("#c62828"),
-    Status.WORKING: QColor("#a05a00"),
-    Status.RESOLVED: QColor("#2e7d32"),
 }
 STATUS_WORDS = {Status.OPEN: "open", Status.WORKING: "acknowledged", Status.RESOLVED: "resolved"}
 FAILED_COLOUR = QColor("#c62828")

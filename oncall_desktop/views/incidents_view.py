@@ -45,6 +45,7 @@ from oncall_desktop.engine.clock import Clock, SystemClock
 from oncall_desktop.engine.incidents import Incident, TimelineEvent
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store, StoreError
+from oncall_desktop.views.colours import STATUS_COLOURS
 from oncall_desktop.views.incidents_model import (
     ACKNOWLEDGED,
     AGE,
@@ -54,7 +55,6 @@ from oncall_desktop.views.incidents_model import (
     SEVERITY,
     SEVERITY_COLOURS,
     STATUS,
-    STATUS_COLOURS,
     STATUS_WORDS,
     TITLE,
     IncidentFilterProxy,

@@ -102,6 +102,24 @@ _LADDER_PATH = re.compile(r"rules\[(\d+)\]\.escalation(?:\[(\d+)\](?:\.(.*))?)?\
 _ADD_PATH = re.compile(r"add\[(\d+)\](?:\.(.*))?\Z")
 
 
+def _drag_begins(press: QPoint | None, event: QMouseEvent) -> bool:
+    """Whether the left button, pressed at `press`, has now moved far enough to start a drag."""
+    if press is None or not event.buttons() & Qt.MouseButton.LeftButton:
+        return False
+    return (event.position().toPoint() - press).manhattanLength() >= QApplication.startDragDistance()
+
+
+def _drag(source: QWidget, formats: dict[str, str], pixmap: QPixmap) -> None:
+    """Drag `formats` (MIME type → text) from `source`, showing `pixmap`, as a move."""
+    mime = QMimeData()
+    for kind, text in formats.items():
+        mime.setData(kind, text.encode())
+    drag = QDrag(source)
+    drag.setMimeData(mime)
+    drag.setPixmap(pixmap)
+    drag.exec(Qt.DropAction.MoveAction)
+
+
 @dataclass(frozen=True)
 class LadderProblem:
     """A validation problem placed on the ladder: which card (None: the ladder) and which field."""
@@ -261,19 +279,10 @@ class TargetChip(QFrame):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        start = self._press
-        if start is None or not event.buttons() & Qt.MouseButton.LeftButton:
-            return
-        if (event.position().toPoint() - start).manhattanLength() < QApplication.startDragDistance():
+        if not _drag_begins(self._press, event):
             return
         self._press = None
-        mime = QMimeData()
-        mime.setData(TARGET_MIME, self.target.encode())
-        mime.setData(TARGET_SOURCE_MIME, str(self.card.index).encode())
-        drag = QDrag(self)
-        drag.setMimeData(mime)
-        drag.setPixmap(self.grab())
-        drag.exec(Qt.DropAction.MoveAction)
+        _drag(self, {TARGET_MIME: self.target, TARGET_SOURCE_MIME: str(self.card.index)}, self.grab())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
@@ -629,18 +638,11 @@ class LevelCard(QFrame):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        start = self._press
-        if start is None or not event.buttons() & Qt.MouseButton.LeftButton:
-            return
-        if (event.position().toPoint() - start).manhattanLength() < QApplication.startDragDistance():
+        if not _drag_begins(self._press, event):
             return
         self._press = None
-        mime = QMimeData()
-        mime.setData(LEVEL_MIME, str(self.index).encode())
-        drag = QDrag(self)
-        drag.setMimeData(mime)
-        drag.setPixmap(self.grab().scaledToWidth(280, Qt.TransformationMode.SmoothTransformation))
-        drag.exec(Qt.DropAction.MoveAction)
+        pixmap = self.grab().scaledToWidth(280, Qt.TransformationMode.SmoothTransformation)
+        _drag(self, {LEVEL_MIME: str(self.index)}, pixmap)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._press = None

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 from oncall_desktop.domain import Severity, Status
 from oncall_desktop.engine.incidents import Incident, NotificationRecord
 from oncall_desktop.engine.notifiers import CHANNEL_WORDS
+from oncall_desktop.views.colours import STATUS_COLOURS
 from oncall_desktop.views.incidents_model import SEVERITY_ORDER
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,6 @@ MESSAGE_MS = 10_000
 MAX_LISTED_FAILURES = 10
 MAX_LISTED_NEW = 5
 ANNOUNCE_DELAY_MS = 150
-QUIET_COLOUR = QColor("#2e7d32")
-OPEN_COLOUR = QColor("#c62828")
-WORKING_COLOUR = QColor("#a05a00")
 FAILED_COLOUR = QColor("#ffc400")
 MUTED_COLOUR = QColor("#546e7a")
 
@@ -60,11 +58,11 @@ def tray_icon(open_count: int, working: int, failed: bool, muted: bool) -> QIcon
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if open_count:
-        colour, number = (MUTED_COLOUR if muted else OPEN_COLOUR), open_count
+        colour, number = (MUTED_COLOUR if muted else STATUS_COLOURS[Status.OPEN]), open_count
     elif working:
-        colour, number = WORKING_COLOUR, working
+        colour, number = STATUS_COLOURS[Status.WORKING], working
     else:
-        colour, number = QUIET_COLOUR, 0
+        colour, number = STATUS_COLOURS[Status.RESOLVED], 0
     disc = QRectF(2, 2, ICON_SIZE - 4, ICON_SIZE - 4)
     if failed:
         painter.setPen(Qt.PenStyle.NoPen)
