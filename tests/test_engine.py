@@ -12,8 +12,8 @@ import pytest
 
 from oncall_desktop.domain import Channel, PlannedNotification, Status
 from oncall_desktop.engine import incidents
-from oncall_desktop.engine.clock import FakeClock
-from oncall_desktop.engine.engine import UNKNOWN_DELIVERY, EscalationEngine
+from oncall_desktop.engine.clock import FakeClock, ScaledClock, clock_speed
+from oncall_desktop.engine.engine import UNKNOWN_DELIVERY, EscalationEngine, TickReport, next_delay
 from oncall_desktop.engine.incidents import NotificationRecord
 from oncall_desktop.engine.intake import parse
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal
@@ -233,3 +233,23 @@ def test_two_stations_on_postgresql_one_engine_at_a_time_and_takeover(postgres_d
         assert second.tick(clock.now()).next_due is None
     finally:
         store.close()
+
+
+def test_the_next_tick_follows_the_next_due_instant_within_the_idle_bound() -> None:
+    report = TickReport(T, holds_lease=True, next_due=T + timedelta(milliseconds=300))
+    assert next_delay(report, T) == timedelta(milliseconds=300)
+    assert next_delay(TickReport(T, True, next_due=T + timedelta(hours=1)), T) == timedelta(seconds=1)
+    assert next_delay(TickReport(T, True, next_due=T - timedelta(seconds=5)), T) == timedelta(0)
+    assert next_delay(TickReport(T, True, more=True, next_due=T + timedelta(hours=1)), T) == timedelta(0)
+    assert next_delay(TickReport(T, True), T) == timedelta(seconds=1)
+
+
+def test_a_failed_tick_is_retried_after_the_idle_bound_not_in_a_busy_loop() -> None:
+    assert next_delay(None, T) == timedelta(seconds=1)
+
+
+def test_on_a_fast_clock_the_next_tick_comes_in_real_time() -> None:
+    fast = ScaledClock(T, speed=60.0, anchor=0.0)
+    due_in_half_a_virtual_minute = TickReport(T, True, next_due=T + timedelta(seconds=30))
+    assert next_delay(due_in_half_a_virtual_minute, T, clock_speed(fast)) == timedelta(milliseconds=500)
+    assert clock_speed(FakeClock(T)) == 1.0

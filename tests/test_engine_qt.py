@@ -15,10 +15,9 @@ from pytestqt.qtbot import QtBot
 from oncall_desktop.domain import Channel
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
-from oncall_desktop.engine.engine import TickReport
 from oncall_desktop.engine.incidents import Incident, NotificationRecord
 from oncall_desktop.engine.intake import parse
-from oncall_desktop.engine.qt_worker import EngineThread, EngineWorker, next_delay
+from oncall_desktop.engine.qt_worker import EngineThread, EngineWorker
 from oncall_desktop.store import Store
 from tests.helpers_station import configured_store, integration
 
@@ -31,15 +30,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store = configured_store(f"sqlite:///{tmp_path / 'qt.db'}")
     yield store
     store.close()
-
-
-def test_next_delay_follows_the_next_due_instant_within_the_idle_bound() -> None:
-    report = TickReport(T, holds_lease=True, next_due=T + timedelta(milliseconds=300))
-    assert next_delay(report, T) == timedelta(milliseconds=300)
-    assert next_delay(TickReport(T, True, next_due=T + timedelta(hours=1)), T) == timedelta(seconds=1)
-    assert next_delay(TickReport(T, True, next_due=T - timedelta(seconds=5)), T) == timedelta(0)
-    assert next_delay(TickReport(T, True, more=True, next_due=T + timedelta(hours=1)), T) == timedelta(0)
-    assert next_delay(None, T) == timedelta(0)
 
 
 class Recorder(QObject):

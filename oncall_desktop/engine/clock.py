@@ -61,3 +61,8 @@ class ScaledClock:
         if not speed > 0:
             raise ValueError("SPEED must be positive")
         return cls(start, speed, float(parts[2]))
+
+
+def clock_speed(clock: Clock) -> float:
+    """How many virtual seconds pass on `clock` per real second (1 but for a ScaledClock)."""
+    return clock.speed if isinstance(clock, ScaledClock) else 1.0

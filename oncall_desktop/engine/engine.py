@@ -66,6 +66,22 @@ class TickReport:
         return bool(self.opened or self.sent or self.failed or self.planned)
 
 
+MAX_IDLE = timedelta(seconds=1)
+
+
+def next_delay(
+    report: TickReport | None, now: datetime, speed: float = 1.0, max_idle: timedelta = MAX_IDLE
+) -> timedelta:
+    """How long (real time) to wait before the next tick: at once if a batch was cut short, else
+    until the next due instant (on a clock running `speed` times real time), but never longer than
+    `max_idle` (configuration changes, the lease, new incidents); `max_idle` after a failed tick."""
+    if report is not None and report.more:
+        return timedelta(0)
+    if report is None or report.next_due is None:
+        return max_idle
+    return max(timedelta(0), min(max_idle, (report.next_due - now) / speed))
+
+
 def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

@@ -1,7 +1,7 @@
 """The escalation engine inside the app: a worker QObject on its own QThread.
 
 The only engine module that knows Qt. The worker owns an `EscalationEngine` and a single-shot
-QTimer; after each tick, `next_delay` (a pure function of the report and the clock) says when to
+QTimer; after each tick, the engine's `next_delay` (shared with the headless station) says when to
 tick again. It talks to the GUI only through queued signals carrying frozen dataclasses, and the GUI
 talks to it only through the store (acknowledge, resolve) and `wake()`.
 """
@@ -10,28 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from oncall_desktop.engine.clock import Clock
-from oncall_desktop.engine.engine import EscalationEngine, TickReport
+from oncall_desktop.engine.clock import Clock, clock_speed
+from oncall_desktop.engine.engine import MAX_IDLE, EscalationEngine, TickReport, next_delay
 from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.store import Store
 
 log = logging.getLogger(__name__)
-
-MAX_IDLE = timedelta(seconds=1)
-
-
-def next_delay(report: TickReport | None, now: datetime, max_idle: timedelta = MAX_IDLE) -> timedelta:
-    """How long to wait before the next tick: at once if a batch was cut short, else until the next
-    due instant, but never longer than `max_idle` (configuration changes, the lease, new incidents)."""
-    if report is None or report.more:
-        return timedelta(0)
-    if report.next_due is None:
-        return max_idle
-    return max(timedelta(0), min(max_idle, report.next_due - now))
 
 
 class EngineWorker(QObject):
@@ -98,7 +86,7 @@ class EngineWorker(QObject):
             log.exception("engine tick failed; retrying")
         if report is not None:
             self._publish(report)
-        delay = next_delay(report, self.clock.now(), self.max_idle)
+        delay = next_delay(report, self.clock.now(), clock_speed(self.clock), self.max_idle)
         self._timer.start(int(delay / timedelta(milliseconds=1)))
 
     def _publish(self, report: TickReport) -> None:

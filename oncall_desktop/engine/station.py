@@ -2,8 +2,8 @@
 
 The intake server runs on an asyncio loop in the main thread; the engine ticks on its own thread,
 woken early whenever intake opens or resolves an incident, else at its next due instant (at most
-`MAX_IDLE` apart, so configuration changes and lapsed leases are noticed). SIGTERM and SIGINT stop
-both cleanly and release the engine lease.
+`engine.MAX_IDLE` apart, so configuration changes and lapsed leases are noticed; `engine.next_delay`,
+which the app's engine thread uses too). SIGTERM and SIGINT stop both cleanly and release the lease.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ import logging
 import signal
 import threading
 from collections.abc import Sequence
-from datetime import datetime
 
 from aiohttp import web
 
 from oncall_desktop.engine import paging
-from oncall_desktop.engine.clock import Clock, ScaledClock
-from oncall_desktop.engine.engine import EscalationEngine
+from oncall_desktop.engine.clock import Clock, clock_speed
+from oncall_desktop.engine.engine import EscalationEngine, TickReport, next_delay
 from oncall_desktop.engine.ical_feed import add_ical_routes
 from oncall_desktop.engine.incidents import IntakeOutcome
 from oncall_desktop.engine.notifiers import Notifier
@@ -28,8 +27,6 @@ from oncall_desktop.station_address import parse_listen
 from oncall_desktop.store import Store
 
 log = logging.getLogger(__name__)
-
-MAX_IDLE = 1.0
 
 
 class EngineLoop:
@@ -57,23 +54,14 @@ class EngineLoop:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            report: TickReport | None = None
             try:
                 report = self.engine.tick(self.clock.now())
             except Exception:
                 log.exception("engine tick failed; retrying")
-                self._wake.wait(MAX_IDLE)
-                continue
-            if report.more:
-                continue
-            self._wake.wait(self._idle(report.next_due))
-
-    def _idle(self, next_due: datetime | None) -> float:
-        if next_due is None:
-            return MAX_IDLE
-        seconds = (next_due - self.clock.now()).total_seconds()
-        if isinstance(self.clock, ScaledClock):
-            seconds /= self.clock.speed
-        return min(MAX_IDLE, max(0.0, seconds))
+            delay = next_delay(report, self.clock.now(), clock_speed(self.clock))
+            if delay:
+                self._wake.wait(delay.total_seconds())
 
 
 def create_station_app(
