@@ -382,12 +382,6 @@ def list_incidents(store: Store, status: Status | None = None, limit: int | None
         return [_incident(row) for row in session.scalars(query)]
 
 
-def count_unresolved(store: Store) -> int:
-    with store.session() as session:
-        query = select(func.count()).select_from(IncidentRow).where(IncidentRow.status != "resolved")
-        return session.scalar(query) or 0
-
-
 def timeline(store: Store, incident_id: int) -> list[TimelineEvent]:
     """The incident's timeline, oldest first."""
     with store.session() as session:

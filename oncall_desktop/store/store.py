@@ -341,26 +341,6 @@ class Store:
         with self._config_write() as session:
             _save_settings(session, settings)
 
-    def save_integration(self, integration: Integration) -> Integration:
-        """Insert or update an integration; returns it with its token (kept, given, or new)."""
-        with self._config_write() as session:
-            row = session.get(IntegrationRow, integration.id)
-            token = integration.token or (row.token if row else None) or new_token()
-            values = _integration_values(integration, row.position if row else 0, token)
-            if row is None:
-                values["position"] = _next_position(session, IntegrationRow)
-                session.execute(insert(IntegrationRow), [values])
-            else:
-                session.execute(update(IntegrationRow).where(IntegrationRow.id == row.id).values(values))
-            return replace(integration, token=token)
-
-    def delete_integration(self, integration_id: str) -> None:
-        """Delete an integration; its token stops working. Its incidents are kept."""
-        with self._config_write() as session:
-            result = session.execute(delete(IntegrationRow).where(IntegrationRow.id == integration_id))
-            if _rowcount(result) == 0:
-                raise NotFoundError(f"no integration {integration_id!r}")
-
     # -- the engine lease (SPEC §7) -------------------------------------------------------------
 
     def acquire_engine_lease(self, holder: str, now: datetime, ttl: timedelta) -> bool:
