@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from oncall_desktop.demo import demo_configuration
-from oncall_desktop.domain import Configuration, OnCallRule, Override, Person, Team
+from oncall_desktop.domain import DEFAULT_RULE_ID, Configuration, OnCallRule, Override, Person, Team
 from oncall_desktop.store import Store
 from oncall_desktop.views.calendar_model import LOCAL_ZONE, VIEW_MODES, Block, CalendarModel, ViewMode
 from oncall_desktop.views.calendar_widget import CalendarWidget
@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.store = store
         self.now = now or (lambda: datetime.now(UTC))
-        self.settings = settings or QSettings()
+        self.settings: QSettings = settings or QSettings()
         self.setWindowTitle("oncall-desktop")
         self.undo_stack = QUndoStack(self)
         # Commands pushed by other editors (the ladder editor) change the store without telling us.
@@ -348,7 +348,7 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         rule_id = self.current_rule_id()
-        custom = rule_id is not None and rule_id != "default"
+        custom = rule_id is not None and rule_id != DEFAULT_RULE_ID
         self.delete_rule_button.setEnabled(custom)
         self.ladder_button.setEnabled(rule_id is not None)
         self.edit_rule_button.setEnabled(rule_id is not None)
@@ -478,7 +478,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Edit rule…", lambda: self.edit_rule(rule_id))
         menu.addAction("Edit escalation ladder…", lambda: self.edit_ladder(rule_id))
         delete = menu.addAction("Delete rule", lambda: self.delete_rule(rule_id))
-        delete.setEnabled(rule_id != "default")
+        delete.setEnabled(rule_id != DEFAULT_RULE_ID)
         menu.exec(self.rule_list.viewport().mapToGlobal(pos))
 
     def edit_rule(self, rule_id: str | None) -> None:
@@ -502,7 +502,7 @@ class MainWindow(QMainWindow):
         self.reload()
 
     def delete_rule(self, rule_id: str | None) -> None:
-        if rule_id is None or rule_id == "default":
+        if rule_id is None or rule_id == DEFAULT_RULE_ID:
             return
         self._delete("rule", rule_id)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QStackedWidget, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QStackedWidget
 
 from oncall_desktop.domain import Status
 from oncall_desktop.engine import incidents
@@ -21,6 +21,7 @@ from oncall_desktop.engine.qt_worker import EngineThread, EngineWorker
 from oncall_desktop.engine.station import BackgroundIntake
 from oncall_desktop.store import Store
 from oncall_desktop.views.incidents_view import IncidentsPage
+from oncall_desktop.views.main_window import MainWindow
 from oncall_desktop.views.station_presence import StationPresence
 
 POLL_MS = 5_000
@@ -135,7 +136,7 @@ class StationWiring(QObject):
 
 
 def install_station(
-    window: QWidget,
+    window: MainWindow,
     store: Store,
     *,
     clock: Clock | None = None,
@@ -152,9 +153,8 @@ def install_station(
     already runs there) the tray says so and the app goes on without it.
     """
     clock = clock or SystemClock()
-    settings = getattr(window, "settings", None)
-    page = IncidentsPage(store, clock, settings if isinstance(settings, QSettings) else None)
-    window.add_page(page, "Incidents")  # type: ignore[attr-defined]
+    page = IncidentsPage(store, clock, window.settings)
+    window.add_page(page, "Incidents")
     presence = StationPresence(window)
     engine = EngineThread(EngineWorker(store, clock, notifiers)) if start_engine else None
     wiring = StationWiring(page, presence, engine)
