@@ -46,11 +46,7 @@ def register(subparsers: Any) -> None:
 
 
 def _names(config: Configuration, person_ids: tuple[str, ...] | list[str]) -> str:
-    names = []
-    for pid in person_ids:
-        person = config.person(pid)
-        names.append(person.name if person else pid)
-    return ", ".join(names) if names else "(nobody)"
+    return ", ".join(config.display_name(pid) for pid in person_ids) or "(nobody)"
 
 
 def _who(args: argparse.Namespace, context: Context) -> int:
