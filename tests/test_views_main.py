@@ -414,8 +414,11 @@ def test_ladder_button_opens_the_ladder_editor_on_the_shared_undo_stack(
     window.rule_list.setCurrentIndex(window.rule_model.index(0))
     window.ladder_button.click()
     assert opened == [(store, "primary", window.undo_stack, window, window._failed)]
-    assert "Team leads" in window.rule_model.index(0).data()
-    assert "SRE" not in window.rule_model.index(0).data().split("ladder:")[1]
+    assert window.rule_model.index(0).data().endswith("ladder: 2 levels (hover to read it)")
+    ladder = window.rule_model.index(0).data(Qt.ItemDataRole.ToolTipRole).splitlines()[1:]
+    assert len(ladder) == 2
+    assert "Team leads" in ladder[1]
+    assert "SRE" not in "\n".join(ladder)
 
 
 # -- persistence -------------------------------------------------------------------------------

@@ -85,9 +85,9 @@ class DetailsPanel(QFrame):
         ]
         if rule:
             levels = ladder_lines(rule, config)
-            body.append("<p><b>Escalation ladder</b></p><ol start='0' style='margin-left:-20px'>")
+            body.append("<p><b>Escalation ladder</b></p><ul style='margin-left:-20px'>")
             body.extend(f"<li>{html.escape(level)}</li>" for level in levels)
-            body.append("</ol>")
+            body.append("</ul>")
             body.append(f"<p><b>Match</b>: {html.escape(match_summary(rule))}</p>")
         self.text.setText("".join(body))
         self.delete_button.setVisible(block.override is not None)

@@ -65,18 +65,19 @@ class RuleListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self.config.rules):
             return None
         rule = self.config.rules[index.row()]
-        ladder = " → ".join(ladder_lines(rule, self.config))
         if role == Qt.ItemDataRole.DisplayRole:
             title = f"{rule.name}  (default, cannot be deleted)" if rule.is_default else rule.name
+            levels = len(rule.escalation)
             return (
                 f"{title}\n"
                 f"{rule.timezone} · {rotation_summary(rule.rotation)}\n"
                 f"{personnel_summary(rule, self.config)}\n"
                 f"match: {match_summary(rule)}\n"
-                f"ladder: {ladder}"
+                f"ladder: {levels} level{'' if levels == 1 else 's'} (hover to read it)"
             )
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{rule.name} ({rule.id})\nladder: {ladder}"
+            # One level per line: the whole ladder is too long for the list itself.
+            return "\n".join([f"{rule.name} ({rule.id})", *ladder_lines(rule, self.config)])
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Unchecked if rule.id in self.hidden else Qt.CheckState.Checked
         if role == ID_ROLE:
