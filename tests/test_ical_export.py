@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
@@ -18,7 +19,10 @@ from oncall_desktop.domain import (
     Override,
     Person,
     Rotation,
+    Severity,
+    Status,
     Target,
+    Team,
     Window,
 )
 from oncall_desktop.schedule import Schedules, utc
@@ -152,6 +156,34 @@ def test_summary_description_and_override_marks() -> None:
     description = str(regular["DESCRIPTION"])
     assert "Level 0, at once: the on-call person by SMS + email; repeats every 5 min" in description
     assert "Level 1, after 15 min: add Carol Diaz by voice call" in description
+
+
+def test_description_names_teams_and_says_when_a_level_is_limited() -> None:
+    config = team_config()
+    payments = config.rule("payments")
+    assert payments is not None
+    ladder = (
+        *LADDER,
+        EscalationLevel(
+            wait=30,
+            severities=frozenset({Severity.P0, Severity.P1}),
+            statuses=frozenset({Status.OPEN, Status.WORKING}),
+            add=(Target("team:leads", (Channel.SMS,)), Target("gone", (Channel.EMAIL,))),
+        ),
+    )
+    config = replace(
+        config,
+        teams=(Team("leads", "Team leads", ("alice", "bob")),),
+        rules=(replace(payments, escalation=ladder), *config.rules[1:]),
+    )
+    data = ical.export_calendar(config, START, END, rule="payments")
+    regular = next(e for e in icalendar.Calendar.from_ical(data).walk("VEVENT") if not e.get("CATEGORIES"))
+    assert str(regular["DESCRIPTION"]).splitlines()[-3:] == [
+        "Level 0, at once: the on-call person by SMS + email; repeats every 5 min",
+        "Level 1, after 15 min: add Carol Diaz by voice call",
+        "Level 2, after 30 min: add Team leads (team) by SMS, gone by email; only P0, P1; "
+        "while open or working",
+    ]
 
 
 def test_uids_are_unique_and_stable_across_exports() -> None:
