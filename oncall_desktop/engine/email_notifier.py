@@ -24,7 +24,7 @@ from oncall_desktop.domain import Channel, SmtpSettings
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import ConfigurationSource, temporary_failure
 from oncall_desktop.engine.incidents import write_session
-from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, timeline_only
+from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal
 from oncall_desktop.store import Store
 from oncall_desktop.store.notify_models import AckLinkRow
 
@@ -127,7 +127,8 @@ class EmailNotifier:
 
     @property
     def channels(self) -> frozenset[Channel]:
-        return frozenset({Channel.EMAIL})
+        """Email while an SMTP host is set in the (live) settings; none before."""
+        return frozenset({Channel.EMAIL}) if self.config.settings().smtp.host else frozenset()
 
     @property
     def in_transaction(self) -> bool:
@@ -136,8 +137,6 @@ class EmailNotifier:
     def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
         now = self.clock.now()
         settings = self.config.settings()
-        if not settings.smtp.host:
-            return timeline_only(delivery, journal, "no SMTP server is set up in Settings")
         if not delivery.address:
             return DeliveryResult.failed(f"{delivery.person_name} has no email address")
         public = settings.station.public_url

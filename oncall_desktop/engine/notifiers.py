@@ -94,17 +94,20 @@ def describe(delivery: Delivery) -> str:
     )
 
 
-def timeline_only(delivery: Delivery, journal: Journal, reason: str) -> DeliveryResult:
-    """Record a notification whose service is not set up on the incident's timeline, saying so."""
-    journal("notified", f"{describe(delivery)}: written to the incident timeline only ({reason})")
-    return DeliveryResult.sent()
+SERVICES = {Channel.SMS: "Twilio", Channel.VOICE: "Twilio", Channel.EMAIL: "SMTP"}
 
 
 class TimelineNotifier:
-    """Writes each notification to the incident's timeline; the station's notifier of last resort."""
+    """Writes each notification to the incident's timeline; the station's notifier of last resort.
 
-    def __init__(self, channels: frozenset[Channel] = frozenset(Channel)) -> None:
+    With `unset_services`, each entry says the channel's service is not set up (the paging station
+    puts one after its real notifiers, which take a channel only while their service is set up)."""
+
+    def __init__(
+        self, channels: frozenset[Channel] = frozenset(Channel), unset_services: bool = False
+    ) -> None:
         self._channels = channels
+        self._unset_services = unset_services
 
     @property
     def channels(self) -> frozenset[Channel]:
@@ -115,5 +118,9 @@ class TimelineNotifier:
         return True
 
     def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
-        journal("notified", describe(delivery))
+        what = describe(delivery)
+        if self._unset_services:
+            service = SERVICES[delivery.channel]
+            what += f": written to the incident timeline only ({service} is not set up in Settings)"
+        journal("notified", what)
         return DeliveryResult.sent()

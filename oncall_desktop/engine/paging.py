@@ -18,7 +18,7 @@ from twilio.base.exceptions import TwilioRestException
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import LiveConfiguration
 from oncall_desktop.engine.email_notifier import EmailNotifier
-from oncall_desktop.engine.notifiers import Notifier
+from oncall_desktop.engine.notifiers import Notifier, TimelineNotifier
 from oncall_desktop.engine.sms_replies import ReplyPoller
 from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError, explain
 from oncall_desktop.engine.twilio_notifier import TwilioNotifier
@@ -31,10 +31,11 @@ POLL_INTERVAL_SECONDS = 15.0
 
 
 def build_notifiers(store: Store, clock: Clock, access: TwilioAccess | None = None) -> list[Notifier]:
-    """Twilio (SMS, voice) and SMTP email, each reading the live settings at every send: set up a
-    service while the station runs and the next page goes out through it. Until then a channel's
-    notifications are written to the incident timeline only (each entry says so); a configured
-    service missing its secret fails each notification with the reason."""
+    """Twilio (SMS, voice) and SMTP email, each taking its channels while the live settings set its
+    service up: set one up while the station runs and the next page goes out through it. Until then
+    a channel's notifications are written to the incident timeline only, in the recording
+    transaction, and each entry says so; a set-up service missing its secret fails each notification
+    with the reason."""
     access = access or TwilioAccess(LiveConfiguration(store))
     settings = access.config.settings()
     if settings.twilio.account_sid:
@@ -46,7 +47,11 @@ def build_notifiers(store: Store, clock: Clock, access: TwilioAccess | None = No
         log.warning("Twilio is not set up: SMS and calls are written to the incident timeline only")
     if not settings.smtp.host:
         log.warning("SMTP is not set up: email notifications are written to the incident timeline only")
-    return [TwilioNotifier(store, clock, access), EmailNotifier(store, clock, access.config)]
+    return [
+        TwilioNotifier(store, clock, access),
+        EmailNotifier(store, clock, access.config),
+        TimelineNotifier(unset_services=True),
+    ]
 
 
 async def poll_replies(poller: ReplyPoller, clock: Clock, interval: float = POLL_INTERVAL_SECONDS) -> None:

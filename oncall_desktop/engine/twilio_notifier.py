@@ -21,7 +21,7 @@ from oncall_desktop.engine import twiml
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import SmsRateLimit, is_temporary_http, temporary_failure
 from oncall_desktop.engine.incidents import write_session
-from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe, timeline_only
+from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe
 from oncall_desktop.engine.sms_replies import reply_code
 from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError, explain
 from oncall_desktop.station_address import InvalidNumberError, e164
@@ -100,7 +100,8 @@ class TwilioNotifier:
 
     @property
     def channels(self) -> frozenset[Channel]:
-        return frozenset({Channel.SMS, Channel.VOICE})
+        """SMS and voice while an account is set in the (live) settings; none before."""
+        return frozenset({Channel.SMS, Channel.VOICE}) if self.access.settings().account_sid else frozenset()
 
     @property
     def in_transaction(self) -> bool:
@@ -108,8 +109,6 @@ class TwilioNotifier:
 
     def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
         now = self.clock.now()
-        if not self.access.settings().account_sid:
-            return timeline_only(delivery, journal, "Twilio is not set up in Settings")
         try:
             number = e164(delivery.address)
         except InvalidNumberError as error:
