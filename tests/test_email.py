@@ -23,8 +23,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from oncall_desktop.domain import SmtpSettings
+from oncall_desktop.domain import Channel, SmtpSettings
 from oncall_desktop.engine import incidents
+from oncall_desktop.engine.delivery import LiveConfiguration
+from oncall_desktop.engine.email_notifier import EmailNotifier
 from tests.helpers_paging import MINUTE, SMTP_PASSWORD, Paging, paging
 from tests.helpers_station import free_port
 
@@ -276,3 +278,12 @@ def test_an_unreachable_server_is_retried(tmp_path: Path, mailbox: Mailbox, cert
         state, error = email_state(env, incident)
     assert state == "pending"
     assert error == "SMTP server unreachable: ConnectionRefusedError (attempt 1, retrying)"
+
+
+def test_smtp_set_up_while_the_station_runs_takes_email_from_the_timeline(env: Paging) -> None:
+    configured = env.store.load_configuration().settings
+    env.store.save_settings(replace(configured, smtp=SmtpSettings()))
+    notifier = EmailNotifier(env.store, env.clock, LiveConfiguration(env.store))
+    assert Channel.EMAIL not in notifier.channels  # until then the timeline takes email, saying so
+    env.store.save_settings(configured)
+    assert notifier.channels == {Channel.EMAIL}
