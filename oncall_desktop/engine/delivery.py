@@ -21,8 +21,6 @@ from sqlalchemy import func, select
 
 from oncall_desktop.domain import Configuration, Settings
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult
-from oncall_desktop.station_address import InvalidNumberError as InvalidNumberError  # the Settings dialog's
-from oncall_desktop.station_address import e164 as e164  # imports; the parser lives in station_address
 from oncall_desktop.store import Store
 from oncall_desktop.store.models import NotificationRow
 from oncall_desktop.store.station_models import NotificationDispatchRow

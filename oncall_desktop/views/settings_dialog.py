@@ -35,10 +35,11 @@ from PySide6.QtWidgets import (
 from oncall_desktop import secrets
 from oncall_desktop.domain import Configuration, Settings, SmtpSettings, StationSettings, TwilioSettings
 from oncall_desktop.engine.clock import SystemClock
-from oncall_desktop.engine.delivery import FixedConfiguration, InvalidNumberError, e164
+from oncall_desktop.engine.delivery import FixedConfiguration
 from oncall_desktop.engine.email_notifier import EmailNotifier
 from oncall_desktop.engine.twilio_account import TwilioAccess, explain
 from oncall_desktop.engine.twilio_notifier import place_test_call, send_test_sms
+from oncall_desktop.station_address import InvalidNumberError, e164
 from oncall_desktop.store import Store
 from oncall_desktop.validation import validate_settings
 
