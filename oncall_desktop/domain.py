@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 
 class Severity(StrEnum):
@@ -260,9 +260,12 @@ class Configuration:
         return tuple(pid for entry in rule.personnel for pid in self.expand(entry))
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """One final-schedule interval: `person` is on call for `rule` during [start, end)."""
+class Interval(NamedTuple):
+    """One final-schedule interval: `person` is on call for `rule` during [start, end).
+
+    Schedules produce these by the thousand, so they are named tuples: several times cheaper to
+    make than frozen dataclasses.
+    """
 
     rule: str
     person: str
@@ -271,8 +274,7 @@ class Interval:
     override: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Gap:
+class Gap(NamedTuple):
     """The rule is on duty during [start, end) with nobody on call."""
 
     rule: str

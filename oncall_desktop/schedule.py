@@ -21,11 +21,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from oncall_desktop.domain import Configuration, Gap, Interval, OnCallRule, Override
-from oncall_desktop.timeutil import resolve_wall, to_instant, zone
+from oncall_desktop.timeutil import resolve_wall, to_instant, wall_clock, zone
 
 _DAY = timedelta(days=1)
 # How far `intervals(..., clip=False)` looks beyond the span for an interval's real start and end.
 UNCLIPPED_REACH = timedelta(days=400)
+_HANDOFFS_KEPT = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +37,8 @@ class Schedule:
     gaps: tuple[Gap, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Segment:
-    start: datetime
-    end: datetime
-    people: tuple[str, ...]
-    override: bool
+# A piece of duty time: (start, end, who is on call, whether an override put them there).
+_Piece = tuple[datetime, datetime, tuple[str, ...], bool]
 
 
 class RuleSchedule:
@@ -52,6 +49,7 @@ class RuleSchedule:
         self.tz = zone(rule.timezone)
         self.slots = config.slots(rule)
         self.people = tuple(dict.fromkeys(self.slots))
+        self._slot_people = tuple((person,) for person in self.slots)
         self.effective_start = to_instant(rule.effective_start, self.tz) if rule.effective_start else None
         self.effective_end = to_instant(rule.effective_end, self.tz) if rule.effective_end else None
         self._windows_by_day: list[list[tuple[time, time]]] = [[] for _ in range(7)]
@@ -66,6 +64,9 @@ class RuleSchedule:
         if rotation and rotation.period != "monthly":
             unit = {"hours": timedelta(hours=1), "daily": _DAY, "weekly": 7 * _DAY}[rotation.period]
             self._step = unit * rotation.every
+        # Recent handoffs by k: windowed rules ask for the same ones once per window, and a
+        # calendar asks for neighbouring spans.
+        self._handoffs: dict[int, datetime] = {}
 
     # -- single instants -------------------------------------------------------------------------
 
@@ -101,27 +102,43 @@ class RuleSchedule:
         """The instant of the k-th handoff (k = 0 at the anchor; negative before it)."""
         assert self._base is not None
         assert self.rule.rotation is not None
-        if self._step is not None:
-            local = self._base + k * self._step
-        else:
-            local = self._base + relativedelta(months=k * self.rule.rotation.every)
-        return resolve_wall(local, self.tz)
+        found = self._handoffs.get(k)
+        if found is None:
+            if self._step is not None:
+                local = self._base + k * self._step
+            else:
+                local = self._base + relativedelta(months=k * self.rule.rotation.every)
+            found = resolve_wall(local, self.tz)
+            if len(self._handoffs) >= _HANDOFFS_KEPT:
+                self._handoffs.clear()
+            self._handoffs[k] = found
+        return found
 
     def shift_index(self, t: datetime) -> int:
         """k such that handoff(k) <= t < handoff(k + 1)."""
+        return self._shift_at(t)[0]
+
+    def _shift_at(self, t: datetime) -> tuple[int, datetime, datetime]:
+        """(k, handoff(k), handoff(k + 1)) of the shift that holds `t`."""
         assert self._base is not None
         assert self.rule.rotation is not None
-        local = t.astimezone(self.tz).replace(tzinfo=None)
+        local = wall_clock(t, self.tz)
         if self._step is not None:
             k = (local - self._base) // self._step
         else:
             months = (local.year - self._base.year) * 12 + local.month - self._base.month
             k = months // self.rule.rotation.every
-        while self.handoff(k) > t:
+        begins = self.handoff(k)
+        ends: datetime | None = None
+        while begins > t:
             k -= 1
-        while self.handoff(k + 1) <= t:
+            begins, ends = self.handoff(k), begins
+        if ends is None:
+            ends = self.handoff(k + 1)
+        while ends <= t:
             k += 1
-        return k
+            begins, ends = ends, self.handoff(k + 1)
+        return k, begins, ends
 
     # -- spans -----------------------------------------------------------------------------------
 
@@ -159,70 +176,101 @@ class RuleSchedule:
                 [i for i in wide_intervals if i.end > start and i.start < end],
                 [g for g in wide_gaps if g.end > start and g.start < end],
             )
+        if self.rule.rotation is not None:
+            return self._one_at_a_time(start, end)
         rule_id = self.rule.id
         intervals: list[Interval] = []
         gaps: list[Gap] = []
+        # person -> (start, end, whether overrides alone put them there) of the interval still open
         open_since: dict[str, tuple[datetime, datetime, bool]] = {}
-        for segment in self._segments(start, end):
-            if not segment.people:
-                if gaps and gaps[-1].end == segment.start:
-                    gaps[-1] = Gap(rule_id, gaps[-1].start, segment.end)
+        for lo, hi, people, override in self._pieces(start, end):
+            if not people:
+                if gaps and gaps[-1].end == lo:
+                    gaps[-1] = Gap(rule_id, gaps[-1].start, hi)
                 else:
-                    gaps.append(Gap(rule_id, segment.start, segment.end))
-            for person in list(open_since):
-                s, e, ov = open_since[person]
-                if e != segment.start or person not in segment.people:
+                    gaps.append(Gap(rule_id, lo, hi))
+            if open_since:
+                for person in [p for p, (_s, e, _o) in open_since.items() if e != lo or p not in people]:
+                    s, e, ov = open_since.pop(person)
                     intervals.append(Interval(rule_id, person, s, e, ov))
-                    del open_since[person]
-            for person in segment.people:
-                if person in open_since:
-                    s, _e, ov = open_since[person]
-                    open_since[person] = (s, segment.end, ov and segment.override)
+            for person in people:
+                held = open_since.get(person)
+                if held is None:
+                    open_since[person] = (lo, hi, override)
                 else:
-                    open_since[person] = (segment.start, segment.end, segment.override)
+                    open_since[person] = (held[0], hi, held[2] and override)
         for person, (s, e, ov) in open_since.items():
             intervals.append(Interval(rule_id, person, s, e, ov))
         intervals.sort(key=lambda i: (i.start, i.person))
         return intervals, gaps
 
-    def _segments(self, start: datetime, end: datetime) -> Iterator[_Segment]:
-        """Time-ordered, non-overlapping pieces of duty time with who is on call in each."""
-        overrides = self._override_segments(start, end)
-        for lo, hi in self.duty(start, end):
-            yield from _overlay(self._base_segments(lo, hi), overrides, lo, hi)
+    def _one_at_a_time(self, start: datetime, end: datetime) -> tuple[list[Interval], list[Gap]]:
+        """`intervals` of a rotation: one person on call at a time (or nobody), so the intervals come
+        out in order and only the one still open needs watching."""
+        rule_id = self.rule.id
+        intervals: list[Interval] = []
+        gaps: list[Gap] = []
+        person: str | None = None
+        since = until = start
+        by_override = False
+        for lo, hi, people, override in self._pieces(start, end):
+            if not people:
+                if gaps and gaps[-1].end == lo:
+                    gaps[-1] = Gap(rule_id, gaps[-1].start, hi)
+                else:
+                    gaps.append(Gap(rule_id, lo, hi))
+                continue
+            who = people[0]
+            if who == person and lo == until:
+                until = hi
+                by_override = by_override and override
+                continue
+            if person is not None:
+                intervals.append(Interval(rule_id, person, since, until, by_override))
+            person, since, until, by_override = who, lo, hi, override
+        if person is not None:
+            intervals.append(Interval(rule_id, person, since, until, by_override))
+        return intervals, gaps
 
-    def _base_segments(self, lo: datetime, hi: datetime) -> Iterator[_Segment]:
+    def _pieces(self, start: datetime, end: datetime) -> Iterator[_Piece]:
+        """Time-ordered, non-overlapping pieces of duty time with who is on call in each."""
+        overrides = self._override_pieces(start, end)
+        for lo, hi in self.duty(start, end):
+            base = self._base_pieces(lo, hi)
+            yield from _overlay(base, overrides, lo, hi) if overrides else base
+
+    def _base_pieces(self, lo: datetime, hi: datetime) -> Iterator[_Piece]:
         if not self.slots:
-            yield _Segment(lo, hi, (), False)
+            yield (lo, hi, (), False)
             return
         if self.rule.rotation is None:
-            yield _Segment(lo, hi, self.people, False)
+            yield (lo, hi, self.people, False)
             return
-        k = self.shift_index(lo)
-        begins = self.handoff(k)
-        while begins < hi:
-            ends = self.handoff(k + 1)
-            if ends > lo and ends > begins:
-                person = self.slots[k % len(self.slots)]
-                yield _Segment(max(begins, lo), min(ends, hi), (person,), False)
+        k, begins, ends = self._shift_at(lo)
+        slots, count = self._slot_people, len(self._slot_people)
+        while True:
+            if ends > begins:  # a handoff inside a spring-forward gap can give a shift no time
+                yield (begins if begins > lo else lo, ends if ends < hi else hi, slots[k % count], False)
+            if ends >= hi:
+                return
             k += 1
-            begins = ends
+            begins, ends = ends, self.handoff(k + 1)
 
-    def _override_segments(self, start: datetime, end: datetime) -> list[_Segment]:
+    def _override_pieces(self, start: datetime, end: datetime) -> list[_Piece]:
         relevant = [o for o in self.overrides if o.end > start and o.start < end]
         if not relevant:
             return []
         cuts = sorted({max(start, o.start) for o in relevant} | {min(end, o.end) for o in relevant})
-        segments: list[_Segment] = []
+        pieces: list[_Piece] = []
         for lo, hi in itertools.pairwise(cuts):
             winner = _last_covering(relevant, lo)
             if winner is None:
                 continue
-            if segments and segments[-1].end == lo and segments[-1].people == (winner.person,):
-                segments[-1] = _Segment(segments[-1].start, hi, (winner.person,), True)
+            if pieces and pieces[-1][1] == lo and pieces[-1][2] == (winner.person,):
+                pieces[-1] = (pieces[-1][0], hi, (winner.person,), True)
             else:
-                segments.append(_Segment(lo, hi, (winner.person,), True))
-        return segments
+                pieces.append((lo, hi, (winner.person,), True))
+        return pieces
 
     def _window_bounds(self, day: date, start: time, end: time) -> tuple[datetime, datetime]:
         begins = resolve_wall(datetime.combine(day, start), self.tz)
@@ -249,24 +297,22 @@ def _merge_spans(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime,
     return merged
 
 
-def _overlay(
-    base: Iterable[_Segment], overrides: list[_Segment], lo: datetime, hi: datetime
-) -> Iterator[_Segment]:
-    """`base` within [lo, hi) with the override segments laid on top."""
-    starts = [o.start for o in overrides]
+def _overlay(base: Iterable[_Piece], overrides: list[_Piece], lo: datetime, hi: datetime) -> Iterator[_Piece]:
+    """`base` within [lo, hi) with the override pieces laid on top."""
+    starts = [o[0] for o in overrides]
     first = max(bisect.bisect_right(starts, lo) - 1, 0)
-    tops = [o for o in overrides[first:] if o.end > lo and o.start < hi]
-    for segment in base:
-        cursor = segment.start
-        for top in tops:
-            if top.end <= cursor or top.start >= segment.end:
+    tops = [o for o in overrides[first:] if o[1] > lo and o[0] < hi]
+    for b_start, b_end, people, override in base:
+        cursor = b_start
+        for t_start, t_end, t_people, _t in tops:
+            if t_end <= cursor or t_start >= b_end:
                 continue
-            if top.start > cursor:
-                yield _Segment(cursor, top.start, segment.people, segment.override)
-            yield _Segment(max(cursor, top.start), min(top.end, segment.end), top.people, True)
-            cursor = min(top.end, segment.end)
-        if cursor < segment.end:
-            yield _Segment(cursor, segment.end, segment.people, segment.override)
+            if t_start > cursor:
+                yield (cursor, t_start, people, override)
+            yield (max(cursor, t_start), min(t_end, b_end), t_people, True)
+            cursor = min(t_end, b_end)
+        if cursor < b_end:
+            yield (cursor, b_end, people, override)
 
 
 class Schedules:

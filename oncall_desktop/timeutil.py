@@ -18,6 +18,9 @@ FIRST_YEAR, LAST_YEAR = 1900, 9000
 
 
 _DAY = timedelta(days=1)
+# Arithmetic from these is several times cheaper than `datetime.replace(tzinfo=...)` in hot paths.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
 
 
 class TimeError(ValueError):
@@ -87,7 +90,7 @@ def resolve_wall(naive: datetime, tz: tzinfo) -> datetime:
     # the fields of a naive time as its own wall clock.)
     offset = tz.utcoffset(naive)
     if offset is not None and tz.utcoffset(naive - _DAY) == offset == tz.utcoffset(naive + _DAY):
-        return naive.replace(tzinfo=UTC) - offset
+        return _EPOCH + (naive - _EPOCH_NAIVE - offset)
     aware = naive.replace(tzinfo=tz, fold=0)
     before = aware.utcoffset()
     after = aware.replace(fold=1).utcoffset()
@@ -115,6 +118,13 @@ def _gap_end(lo: datetime, hi: datetime, tz: tzinfo) -> datetime:
         else:
             hi = mid
     return hi
+
+
+def wall_clock(instant: datetime, tz: tzinfo) -> datetime:
+    """The naive wall-clock time in `tz` at aware `instant`."""
+    offset = instant.astimezone(tz).utcoffset()
+    assert offset is not None
+    return _EPOCH_NAIVE + (instant - _EPOCH) + offset
 
 
 def to_instant(value: datetime, tz: tzinfo) -> datetime:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncall_desktop.timeutil import all_zone_names, resolve_wall, zone
+from oncall_desktop.timeutil import all_zone_names, resolve_wall, wall_clock, zone
 
 
 def reference(naive: datetime, tz_name: str) -> datetime:
@@ -44,3 +44,18 @@ def test_gap_and_fold_in_the_two_hemispheres() -> None:
     assert resolve_wall(datetime(2026, 10, 25, 2, 30), berlin) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     assert resolve_wall(datetime(2026, 10, 4, 2, 30), sydney) == datetime(2026, 10, 3, 16, 0, tzinfo=UTC)
     assert resolve_wall(datetime(2026, 4, 5, 2, 30), sydney) == datetime(2026, 4, 4, 15, 30, tzinfo=UTC)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tz_name=st.sampled_from(all_zone_names()),
+    instant=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2040, 12, 31)).map(
+        lambda d: d.replace(tzinfo=UTC)
+    ),
+)
+def test_wall_clock_is_what_the_zone_shows(tz_name: str, instant: datetime) -> None:
+    tz = zone(tz_name)
+    shown = wall_clock(instant, tz)
+    assert shown.tzinfo is None
+    assert shown == instant.astimezone(tz).replace(tzinfo=None)
+    assert resolve_wall(shown, tz) <= instant  # a fold's second pass resolves to the first
