@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from oncall_desktop.engine.clock import SystemClock
 from oncall_desktop.engine.paging import build_notifiers
 from oncall_desktop.store import Store
+from oncall_desktop.views.idle_gc import IdleGarbageCollector
 from oncall_desktop.views.main_window import MainWindow
 from oncall_desktop.views.station_install import install_station
 
@@ -35,9 +36,13 @@ def run(store: Store) -> int:
     window.quit_action.triggered.disconnect()
     window.quit_action.triggered.connect(presence.quit)
     _quit_on_signals(presence.quit)
+    collector = IdleGarbageCollector(app)
     window.show()
     window.offer_demo()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        collector.stop()
 
 
 def _quit_on_signals(quit_app: Callable[[], None]) -> None:
