@@ -1,11 +1,15 @@
 """Calendar repaint time with 50 rules × 20 people, offscreen.
 
-After the first paint, switch the time zone or the month and time the repaint that follows
-(`repaint()` paints synchronously). "first visit" is a zone/month the calendar has not shown yet
-(the final schedule is computed for it); "revisit" is switching back to one it has shown.
-"as used" lets the event loop idle between switches, as it does between a user's clicks, so the
-calendar prepares the next/previous month and the recently used zones in the meantime: each switch
-goes to a zone or month not shown before.
+After the first paint, switch the time zone or the month and time the user's choice together with
+the repaint that follows (`repaint()` paints synchronously). "first visit" switches to zones and
+months the calendar has not shown yet, one right after another with no idle time in between (the
+final schedule, the layout and the pixmap are all made during the switch); "revisit" switches back
+to views it has shown. "as used" lets the event loop idle between switches, as it does between a
+user's clicks, so the calendar prepares the next/previous month and the recently used zones in the
+meantime: each switch goes to a zone or month not shown before.
+
+Garbage is collected as in the app (`IdleGarbageCollector`): between events, not during a paint.
+The target is the issue's: under 16 ms (one frame at 60 Hz) at the 95th percentile.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_calendar.py [--rounds N]
 """
@@ -36,10 +40,22 @@ from oncall_desktop.domain import (
 )
 from oncall_desktop.views.calendar_model import CalendarModel, ViewMode
 from oncall_desktop.views.calendar_widget import CalendarWidget
+from oncall_desktop.views.idle_gc import IdleGarbageCollector
 
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "UTC", "America/Los_Angeles")
+# Zones to switch to from Europe/Berlin, the zone shown first.
+SWITCH_ZONES = (
+    *ZONES[1:],
+    "Asia/Kolkata",
+    "Europe/London",
+    "America/Sao_Paulo",
+    "Pacific/Auckland",
+    "Africa/Johannesburg",
+    "America/Chicago",
+    "Asia/Singapore",
+)
 PERIODS = ("weekly", "daily", "hours", "monthly")
-FRAME_MS = 1000 / 60
+TARGET_MS = 16.0  # one frame at 60 Hz is 16.7 ms
 
 
 def big_configuration(rules: int = 50, people: int = 20) -> Configuration:
@@ -76,8 +92,9 @@ def big_configuration(rules: int = 50, people: int = 20) -> Configuration:
 
 
 def timed(widget: CalendarWidget, change: Callable[[], None]) -> float:
-    change()
+    """Milliseconds from the user's choice to the repainted widget."""
     started = clock.perf_counter()
+    change()
     widget.repaint()
     return (clock.perf_counter() - started) * 1000
 
@@ -92,10 +109,10 @@ def idle(app: QApplication, widget: CalendarWidget) -> None:
 def report(name: str, samples: list[float]) -> None:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    verdict = "ok" if p95 < FRAME_MS else "SLOW"
+    verdict = "ok" if p95 < TARGET_MS else "SLOW"
     print(
         f"{name:<34} n={len(samples):3d}  median {statistics.median(samples):6.2f} ms  "
-        f"p95 {p95:6.2f} ms  max {ordered[-1]:6.2f} ms  [{verdict}: one frame is {FRAME_MS:.1f} ms]"
+        f"p95 {p95:6.2f} ms  max {ordered[-1]:6.2f} ms  [{verdict}: target p95 < {TARGET_MS:.0f} ms]"
     )
 
 
@@ -104,6 +121,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     app = QApplication([])
+    IdleGarbageCollector(app)  # as the app does: garbage is collected between events, not mid-paint
     model = CalendarModel(now=lambda: datetime(2026, 3, 18, 12, tzinfo=UTC))
     model.set_configuration(big_configuration(), 1)
     model.set_zone("Europe/Berlin")
@@ -123,13 +141,14 @@ def main() -> None:
         first_month: list[float] = []
         again_month: list[float] = []
         for round_ in range(args.rounds):
-            for zone in ZONES:
+            for zone in SWITCH_ZONES:
                 (first_zone if round_ == 0 else again_zone).append(
                     timed(widget, partial(model.set_zone, zone))
                 )
         model.set_zone("Europe/Berlin")
+        widget.repaint()
         for round_ in range(args.rounds):
-            for step in (1,) * 6 + (-1,) * 6:
+            for step in (1,) * 12 + (-1,) * 12:
                 months = first_month if round_ == 0 and step == 1 else again_month
                 months.append(timed(widget, partial(model.step, step)))
         used_zone: list[float] = []

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from oncall_desktop.demo import demo_configuration
 from oncall_desktop.domain import Configuration, OnCallRule, Override, Person, Window
 from oncall_desktop.views.calendar_model import CalendarModel
-from oncall_desktop.views.calendar_widget import PERSON_MIME, CalendarWidget
+from oncall_desktop.views.calendar_widget import LAYOUTS_KEPT, LAYOUTS_SPARE, PERSON_MIME, CalendarWidget
 from oncall_desktop.views.colours import GAP_COLOUR, person_colours
 from oncall_desktop.views.models import PeopleTableModel, RosterModel, RuleListModel, TeamListModel
 
@@ -155,6 +155,52 @@ def test_month_view_starts_on_monday_and_a_drop_there_means_the_whole_local_day(
     lane = widget.lane_rect(index, 0)
     slot = widget.hour_slot(lane.center())
     assert slot == ("primary", utc(2026, 3, 28, 23), utc(2026, 3, 29, 22))
+
+
+def test_month_timelines_run_on_across_a_week_row_with_one_label_per_row(qtbot: QtBot) -> None:
+    widget = calendar(qtbot, "Europe/Berlin", "month", date(2026, 3, 10))
+    days = widget.model.days()
+
+    def lane(day: date) -> QRectF:
+        return widget.lane_rect(days.index(day), 0)  # Platform primary
+
+    # Chloé's week, Monday 2 March 09:00 to Monday 9 March 09:00: one bar to the end of its row and
+    # a piece of the next row, not seven day pieces.
+    week = rects_of(widget, "primary", "chloe", utc(2026, 3, 2, 8))
+    assert len(week) == 2
+    assert week[0].left() == pytest.approx(
+        lane(date(2026, 3, 2)).left() + lane(date(2026, 3, 2)).width() * 9 / 24
+    )
+    assert week[0].right() == pytest.approx(lane(date(2026, 3, 8)).right())
+    assert week[1].left() == pytest.approx(lane(date(2026, 3, 9)).left())
+    assert week[1].right() == pytest.approx(
+        lane(date(2026, 3, 9)).left() + lane(date(2026, 3, 9)).width() * 9 / 24
+    )
+    labels = [
+        p for p in widget.layout_for().labelled if p.block.person == "chloe" and p.block.rule == "primary"
+    ]
+    assert len(labels) == 2
+    # Across the 23-hour Sunday 29 March: from Saturday 09:00 CET to Monday 09:00 CEST.
+    james = rects_of(widget, "primary", "james", utc(2026, 3, 28, 8))
+    saturday, monday = lane(date(2026, 3, 28)), lane(date(2026, 3, 30))
+    assert [(r.left(), r.right()) for r in james] == [
+        (
+            pytest.approx(saturday.left() + saturday.width() * 9 / 24),
+            pytest.approx(lane(date(2026, 3, 29)).right()),
+        ),
+        (pytest.approx(monday.left()), pytest.approx(monday.left() + monday.width() * 9 / 24)),
+    ]
+
+
+def test_layouts_beyond_those_kept_are_freed_in_idle_time(qtbot: QtBot) -> None:
+    widget = calendar(qtbot, "Europe/Berlin", "month", date(2026, 3, 10))
+    for _ in range(LAYOUTS_KEPT + LAYOUTS_SPARE + 6):  # clicks faster than idle time comes
+        widget.model.step(1)
+        widget.grab()
+    assert len(widget._layouts) == LAYOUTS_KEPT + LAYOUTS_SPARE
+    qtbot.waitUntil(lambda: not widget.prefetch_pending())
+    assert len(widget._layouts) == LAYOUTS_KEPT
+    assert widget.layout_for().pixmap is not None  # what is shown stays
 
 
 def test_switching_zones_reuses_the_schedule_and_layouts_are_kept(qtbot: QtBot) -> None:

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Signal
@@ -32,8 +32,7 @@ LOCAL_ZONE = "Local"
 _CACHE_SIZE = 48
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """One thing on the calendar: a person on call for a rule, or a gap (`person` None)."""
 
     rule: str
@@ -132,7 +131,9 @@ class CalendarModel(QObject):
         self._schedules: Schedules | None = None
         self._colours: dict[str, QColor] = {}
         self._overrides: dict[tuple[str, str], list[Override]] = {}
-        self._cache: OrderedDict[tuple[object, ...], list[Block]] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], tuple[list[Block], list[tuple[float, float]]]] = (
+            OrderedDict()
+        )
 
     # -- choices ---------------------------------------------------------------------------------
 
@@ -227,7 +228,11 @@ class CalendarModel(QObject):
         return self._schedules
 
     def blocks(self, view: View | None = None) -> list[Block]:
-        """Intervals and gaps over the visible days (gaps only without the "my on-call" filter).
+        """Intervals and gaps over the visible days (gaps only without the "my on-call" filter)."""
+        return self.stamped_blocks(view)[0]
+
+    def stamped_blocks(self, view: View | None = None) -> tuple[list[Block], list[tuple[float, float]]]:
+        """`blocks(view)` and each block's start and end as POSIX timestamps, which drawing uses.
 
         The schedule is computed from a UTC day before the first visible day to one after the last,
         which covers those days in every zone; so switching zones never recomputes it.
@@ -241,13 +246,15 @@ class CalendarModel(QObject):
         else:
             start = datetime.combine(days[0] - timedelta(days=1), time(0), UTC)
             end = datetime.combine(days[-1] + timedelta(days=2), time(0), UTC)
-            cached = self._compute(start, end, view.person_filter)
+            blocks = self._compute(start, end, view.person_filter)
+            cached = blocks, [(b.start.timestamp(), b.end.timestamp()) for b in blocks]
             self._cache[key] = cached
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         if not view.hidden_rules:
             return cached
-        return [b for b in cached if b.rule not in view.hidden_rules]
+        shown = [i for i, b in enumerate(cached[0]) if b.rule not in view.hidden_rules]
+        return [cached[0][i] for i in shown], [cached[1][i] for i in shown]
 
     def _compute(self, start: datetime, end: datetime, person: str | None) -> list[Block]:
         schedule = self.schedules().final_schedule(start, end, person=person)

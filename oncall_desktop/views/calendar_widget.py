@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal, NamedTuple
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -65,6 +65,7 @@ SELECT_SNAP = timedelta(minutes=30)
 EDGE_PX = 6.0
 DST_GUTTER_W = 34.0
 LAYOUTS_KEPT = 12
+LAYOUTS_SPARE = 4  # kept beyond LAYOUTS_KEPT until idle time comes to free them
 PREFETCH_MS = 15
 
 _GAP_FILL = QColor("#fff1cc")
@@ -114,7 +115,6 @@ class _Layout:
     rows: int = field(init=False)
     area: QRectF = field(init=False)
     hour_h: float = field(init=False)
-    painted: list[PaintedBlock] = field(default_factory=list)
     # What `place` sorted out for drawing: fills by person, override and gap rectangles, and the
     # blocks with room for a label.
     fills: dict[str, list[QRectF]] = field(default_factory=dict)
@@ -122,6 +122,9 @@ class _Layout:
     gaps: list[QRectF] = field(default_factory=list)
     labelled: list[PaintedBlock] = field(default_factory=list)
     pixmap: QPixmap | None = None
+    # Each placed block with its rectangles and label, in drawing order.
+    _placed: list[tuple[Block, list[QRectF], str]] = field(default_factory=list)
+    _painted: list[PaintedBlock] | None = None
 
     def __post_init__(self) -> None:
         self.month = self.view.mode == "month"
@@ -148,12 +151,22 @@ class _Layout:
             cell = self.col_rect(index)
             if self.month:
                 h = min(18.0, (cell.height() - CELL_TITLE_H - 3) / n)
-                self._lanes.append((cell.left() + 2, cell.top() + CELL_TITLE_H, cell.width() - 4, h))
+                # A week row's timelines run on from day to day (the day lines are drawn on top).
+                self._lanes.append((cell.left(), cell.top() + CELL_TITLE_H, cell.width(), h))
             else:
                 left = cell.left() + 2
                 if self.view.mode == "week" and round(col.hours) != 24:
                     left += DST_GUTTER_W
                 self._lanes.append((left, cell.top(), (cell.right() - 2 - left) / n, cell.height()))
+        # What `_rects` needs of each column, as plain numbers: its span in seconds; where its time axis
+        # starts and pixels per second; where its first lane starts across, the lane pitch and the
+        # thickness of a block.
+        self._spans: list[tuple[float, float, float, float, float, float, float]] = []
+        for (left, top, w, h), lo, hi in zip(self._lanes, self._starts, self._ends, strict=True):
+            if self.month:
+                self._spans.append((lo, hi, left, w / (hi - lo), top + 1, h, max(1.0, h - 2)))
+            else:
+                self._spans.append((lo, hi, top, self.hour_h / 3600, left + 1, w, max(1.0, w - 2)))
 
     def col_rect(self, index: int) -> QRectF:
         area = self.area
@@ -185,57 +198,88 @@ class _Layout:
         return self._rects(lane, start.timestamp(), end.timestamp())
 
     def _rects(self, lane: int, a: float, b: float) -> list[QRectF]:
-        rects = []
-        starts, ends, lanes, month = self._starts, self._ends, self._lanes, self.month
-        index = max(0, bisect.bisect_right(starts, a) - 1)
-        scale_y = self.hour_h / 3600
-        while index < len(starts) and starts[index] < b:
-            lo, hi = starts[index], ends[index]
-            if hi > a:
-                left, top, w, h = lanes[index]
-                p = (a if a > lo else lo) - lo
-                q = (b if b < hi else hi) - lo
-                if month:
-                    scale = w / (hi - lo)
-                    rects.append(
-                        QRectF(
-                            left + p * scale, top + lane * h + 1, max(1.0, (q - p) * scale), max(1.0, h - 2)
-                        )
-                    )
-                else:
-                    rects.append(
-                        QRectF(
-                            left + lane * w + 1,
-                            top + p * scale_y,
-                            max(1.0, w - 2),
-                            max(1.0, (q - p) * scale_y),
-                        )
-                    )
-            index += 1
+        """The rectangles that show seconds [a, b) in `lane` (see `_cut`)."""
+        rects: list[QRectF] = []
+        self._cut(lane, a, b, rects)
         return rects
 
-    def place(self, blocks: list[Block], label: dict[str, str]) -> None:
+    def _cut(self, lane: int, a: float, b: float, rects: list[QRectF]) -> None:
+        """Append `_rects(lane, a, b)` to `rects`: one rectangle per day column (week and day views)
+        or per week row (month view) that seconds [a, b) touch.
+
+        The hot loop of a first paint (thousands of rectangles for 50 rules): plain numbers only.
+        """
+        spans = self._spans
+        last = len(spans) - 1
+        index = bisect.bisect_right(self._starts, a) - 1
+        if index < 0:
+            index = 0
+        if self.month:  # time runs left to right, lanes stack downwards, a week row at a time
+            while index <= last:
+                lo, hi, origin, scale, across, pitch, thickness = spans[index]
+                if lo >= b or hi <= a:  # wholly after or (past the last day) before the view's days
+                    return
+                row_end = index + 6 - index % 7
+                end = bisect.bisect_left(self._ends, b, index, row_end)  # the column b falls in
+                e_lo, e_hi, e_origin, e_scale = spans[end][:4]
+                x = origin + (a - lo) * scale if a > lo else origin
+                right = e_origin + ((b if b < e_hi else e_hi) - e_lo) * e_scale
+                if right > x:
+                    length = right - x
+                    rects.append(QRectF(x, across + lane * pitch, length if length > 1.0 else 1.0, thickness))
+                index = row_end + 1
+            return
+        for i in range(index, last + 1):  # time runs downwards, lanes side by side
+            lo, hi, origin, scale, across, pitch, thickness = spans[i]
+            if lo >= b:
+                break
+            if hi <= a:
+                continue
+            p = (a - lo if a > lo else 0.0) * scale
+            length = ((b if b < hi else hi) - lo) * scale - p
+            rects.append(
+                QRectF(across + lane * pitch, origin + p, thickness, length if length > 1.0 else 1.0)
+            )
+
+    def place(self, blocks: list[Block], stamps: list[tuple[float, float]], label: dict[str, str]) -> None:
+        """Lay out `blocks` (whose starts and ends as timestamps are `stamps`), labelled by person."""
         lanes = {rule: i for i, rule in enumerate(self.rules)}
-        painted, labelled = self.painted, self.labelled
-        roomy = not self.month or (self._lanes and self._lanes[0][3] >= 9)
-        for block in blocks:
+        placed, fills, gaps, overrides = self._placed, self.fills, self.gaps, self.overrides
+        cut = self._cut
+        for block, (a, b) in zip(blocks, stamps, strict=True):
             lane = lanes.get(block.rule)
             if lane is None:
                 continue
-            rects = self._rects(lane, block.start.timestamp(), block.end.timestamp())
             person = block.person
-            text = "gap" if person is None else label.get(person, person)
-            for rect in rects:
-                item = PaintedBlock(rect, block, text)
-                painted.append(item)
-                if roomy and rect.width() >= 16 and rect.height() >= 9:
-                    labelled.append(item)
             if person is None:
-                self.gaps.extend(rects)
-            else:
-                self.fills.setdefault(person, []).extend(rects)
-                if block.override is not None:
-                    self.overrides.extend(rects)
+                first = len(gaps)
+                cut(lane, a, b, gaps)
+                placed.append((block, gaps[first:], "gap"))
+                continue
+            fill = fills.get(person)
+            if fill is None:
+                fills[person] = fill = []
+            first = len(fill)
+            cut(lane, a, b, fill)
+            rects = fill[first:]
+            if block.override is not None:
+                overrides.extend(rects)
+            placed.append((block, rects, label.get(person, person)))
+        if self._lanes and (
+            self._lanes[0][3] >= 9 if self.month else max(w for *_, w, _h in self._lanes) >= 16
+        ):
+            self.labelled = [
+                item for item in self.painted if item.rect.width() >= 16 and item.rect.height() >= 9
+            ]
+
+    @property
+    def painted(self) -> list[PaintedBlock]:
+        """Every drawn rectangle with its block and label, in drawing order (built when first asked)."""
+        if self._painted is None:
+            self._painted = [
+                PaintedBlock(rect, block, text) for block, rects, text in self._placed for rect in rects
+            ]
+        return self._painted
 
     def portion_text(self, block: Block, rect: QRectF) -> str:
         """The times of the part of `block` drawn in `rect`'s day column (week and day views)."""
@@ -290,6 +334,8 @@ class CalendarWidget(QWidget):
         self.recent_zones: list[str] = []
         self._layouts: OrderedDict[tuple[object, ...], _Layout] = OrderedDict()
         self._prefetch_queue: list[View] = []
+        self._spare_pixmap: QPixmap | None = None
+        self._retired: list[_Layout] = []
         self._drag: _Drag | None = None
         self._press: QPointF | None = None
         self.setAcceptDrops(True)
@@ -339,11 +385,27 @@ class CalendarWidget(QWidget):
             [r.id for r in self.model.visible_rules(view)],
         )
         names = {p.id: p.name for p in self.model.config.people}
-        layout.place(self.model.blocks(view), names)
+        layout.place(*self.model.stamped_blocks(view), names)
         self._layouts[key] = layout
-        while len(self._layouts) > LAYOUTS_KEPT:
-            self._layouts.popitem(last=False)
+        if len(self._layouts) > LAYOUTS_KEPT + LAYOUTS_SPARE:
+            # No idle time for a while: retire the oldest now, free it when idle time comes.
+            self._retire(self._layouts.popitem(last=False)[1])
+            self._prefetch_timer.start()
         return layout
+
+    def _trim_layouts(self) -> None:
+        """Free the least recently shown layouts beyond `LAYOUTS_KEPT` (in idle time: freeing the
+        thousands of rectangles of a layout takes a millisecond or so)."""
+        while len(self._layouts) > LAYOUTS_KEPT:
+            self._retire(self._layouts.popitem(last=False)[1])
+        self._retired.clear()
+
+    def _retire(self, layout: _Layout) -> None:
+        """Put a layout out of use; its pixmap is kept to draw the next new view into."""
+        if layout.pixmap is not None:
+            self._spare_pixmap = layout.pixmap
+            layout.pixmap = None
+        self._retired.append(layout)
 
     def rows(self) -> int:
         return self.layout_for().rows
@@ -419,6 +481,7 @@ class CalendarWidget(QWidget):
             if layout.pixmap is None:
                 self._render(layout)
                 break
+        self._trim_layouts()
         if self._prefetch_queue:
             self._prefetch_timer.start()
 
@@ -433,7 +496,8 @@ class CalendarWidget(QWidget):
         painter.drawPixmap(0, 0, layout.pixmap)
         if self.selected is not None:
             painter.setPen(QPen(_SELECTION, 3))
-            for rect in (p.rect for p in layout.painted if p.block == self.selected):
+            selected = self.selected
+            for rect in layout.span_rects(selected.rule, selected.start, selected.end):
                 painter.drawRect(rect.adjusted(1, 1, -1, -1))
         self._paint_drag(painter, layout)
         self._paint_now(painter, layout)
@@ -443,7 +507,10 @@ class CalendarWidget(QWidget):
     def _render(self, layout: _Layout) -> None:
         """Draw everything that does not move by itself into the layout's pixmap."""
         ratio = self.devicePixelRatioF()
-        pixmap = QPixmap(round(layout.width * ratio), round(layout.height * ratio))
+        size = QSize(round(layout.width * ratio), round(layout.height * ratio))
+        pixmap, self._spare_pixmap = self._spare_pixmap, None
+        if pixmap is None or pixmap.size() != size:
+            pixmap = QPixmap(size)  # fresh memory: page faults cost more than the fill below
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.white)
         painter = QPainter(pixmap)
@@ -452,6 +519,11 @@ class CalendarWidget(QWidget):
         else:
             self._paint_time_grid(painter, layout)
         self._paint_blocks(painter, layout)
+        if layout.month:  # the day lines across the week rows' timelines, under the labels
+            painter.setPen(_GRID)
+            painter.drawRects([layout.col_rect(i) for i in range(len(layout.columns))])
+        for painted in layout.labelled:
+            self._paint_label(painter, painted, layout)
         self._paint_legend(painter, layout)
         painter.end()
         layout.pixmap = pixmap
@@ -485,8 +557,6 @@ class CalendarWidget(QWidget):
                 painter.fillRect(cell, _TODAY)
             elif col.day.weekday() >= 5:
                 painter.fillRect(cell, _WEEKEND)
-            painter.setPen(_GRID)
-            painter.drawRect(cell)
             in_month = col.day.month == layout.view.anchor.month
             painter.setPen(_TEXT if in_month else _MUTED)
             painter.setFont(self._bold if col.day == layout.today else self._small)
@@ -565,7 +635,7 @@ class CalendarWidget(QWidget):
         )
 
     def _paint_blocks(self, painter: QPainter, layout: _Layout) -> None:
-        """Fill blocks a colour at a time (one call per colour), then stripes, outlines and labels."""
+        """Fill blocks a colour at a time (one call per colour), then stripes and outlines."""
         gaps, overrides = layout.gaps, layout.overrides
         painter.setPen(Qt.PenStyle.NoPen)
         for person, rects in layout.fills.items():
@@ -580,15 +650,16 @@ class CalendarWidget(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRects(gaps)
         if overrides:
+            # Stripes where they can be seen: a pattern brush costs a lot per scan line, and on a
+            # sliver a pixel or two wide (50 rules side by side) only the outline shows anyway.
+            striped = [r for r in overrides if r.width() >= 4 and r.height() >= 4]
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(_STRIPES)
-            painter.drawRects(overrides)
+            painter.drawRects(striped)
             painter.setPen(QPen(_OUTLINE, 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRects([r.adjusted(1, 1, -1, -1) for r in overrides])
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for painted in layout.labelled:
-            self._paint_label(painter, painted, layout)
 
     def _paint_label(self, painter: QPainter, painted: PaintedBlock, layout: _Layout) -> None:
         block, rect = painted.block, painted.rect
