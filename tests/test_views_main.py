@@ -3,6 +3,7 @@ reopening keeps them, and the window's choices persist."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -502,9 +503,11 @@ def test_the_app_without_a_subcommand_opens_the_window_and_offers_the_demo(
         prepared.save_settings(Settings(station=StationSettings(listen=f"127.0.0.1:{port}")))
     shown: list[MainWindow] = []
     tabs: list[str] = []
+    collecting: list[bool] = []
 
     def accept_demo(window: MainWindow) -> bool:
         shown.append(window)
+        collecting.append(gc.isenabled())
         tabs.extend(window.tabs.tabText(i) for i in range(window.tabs.count()))
         # The station keeps running in the tray when the window closes; File → Quit ends it all.
         QTimer.singleShot(0, window.quit_action.trigger)
@@ -519,6 +522,8 @@ def test_the_app_without_a_subcommand_opens_the_window_and_offers_the_demo(
     monkeypatch.setattr(qapp, "setApplicationName", lambda _name: None)
     assert cli.main([]) == 0
     assert len(shown) == 1
+    assert collecting == [False]  # garbage is collected by the event loop while the app runs…
+    assert gc.isenabled()  # …and automatically again once it has quit
     assert "Incidents" in tabs
     assert desktop_app.ORGANIZATION == "oncall-desktop"
     store = Store.open(os.environ["ONCALL_DESKTOP_DB"])

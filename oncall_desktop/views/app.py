@@ -37,9 +37,9 @@ def run(store: Store) -> int:
     window.quit_action.triggered.connect(presence.quit)
     _quit_on_signals(presence.quit)
     collector = IdleGarbageCollector(app)
-    window.show()
-    window.offer_demo()
     try:
+        window.show()
+        window.offer_demo()
         return app.exec()
     finally:
         collector.stop()
