@@ -132,7 +132,7 @@ def main() -> None:
     app.processEvents()
     widget.repaint()  # the first paint is not measured
 
-    modes: tuple[ViewMode, ...] = ("month", "week")
+    modes: tuple[ViewMode, ...] = ("month", "week", "day")
     for mode in modes:
         model.set_mode(mode)
         widget.repaint()
