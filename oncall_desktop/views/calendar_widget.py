@@ -82,6 +82,12 @@ _STRIPES = QBrush(QColor(255, 255, 255, 110), Qt.BrushStyle.FDiagPattern)
 _HATCH = QBrush(GAP_COLOUR, Qt.BrushStyle.BDiagPattern)
 
 
+# A rectangle as plain numbers (left, top, width, height). Layouts keep thousands of these: as Qt
+# objects they would cost more to make and free, and each live one is an entry in PySide's table of
+# wrappers, whose occasional rehashing shows up as a dropped frame.
+Rect = tuple[float, float, float, float]
+
+
 class PaintedBlock(NamedTuple):
     rect: QRectF
     block: Block
@@ -117,13 +123,14 @@ class _Layout:
     hour_h: float = field(init=False)
     # What `place` sorted out for drawing: fills by person, override and gap rectangles, and the
     # blocks with room for a label.
-    fills: dict[str, list[QRectF]] = field(default_factory=dict)
-    overrides: list[QRectF] = field(default_factory=list)
-    gaps: list[QRectF] = field(default_factory=list)
+    fills: dict[str, list[Rect]] = field(default_factory=dict)
+    overrides: list[Rect] = field(default_factory=list)
+    gaps: list[Rect] = field(default_factory=list)
     labelled: list[PaintedBlock] = field(default_factory=list)
     pixmap: QPixmap | None = None
-    # Each placed block with its rectangles and label, in drawing order.
-    _placed: list[tuple[Block, list[QRectF], str]] = field(default_factory=list)
+    # Each placed block with its label, in drawing order: its rectangles are rects[first:end] of
+    # the fill (or gap) list they were drawn with.
+    _placed: list[tuple[Block, list[Rect], int, int, str]] = field(default_factory=list)
     _painted: list[PaintedBlock] | None = None
 
     def __post_init__(self) -> None:
@@ -199,11 +206,11 @@ class _Layout:
 
     def _rects(self, lane: int, a: float, b: float) -> list[QRectF]:
         """The rectangles that show seconds [a, b) in `lane` (see `_cut`)."""
-        rects: list[QRectF] = []
+        rects: list[Rect] = []
         self._cut(lane, a, b, rects)
-        return rects
+        return [QRectF(*r) for r in rects]
 
-    def _cut(self, lane: int, a: float, b: float, rects: list[QRectF]) -> None:
+    def _cut(self, lane: int, a: float, b: float, rects: list[Rect]) -> None:
         """Append `_rects(lane, a, b)` to `rects`: one rectangle per day column (week and day views)
         or per week row (month view) that seconds [a, b) touch.
 
@@ -226,7 +233,7 @@ class _Layout:
                 right = e_origin + ((b if b < e_hi else e_hi) - e_lo) * e_scale
                 if right > x:
                     length = right - x
-                    rects.append(QRectF(x, across + lane * pitch, length if length > 1.0 else 1.0, thickness))
+                    rects.append((x, across + lane * pitch, length if length > 1.0 else 1.0, thickness))
                 index = row_end + 1
             return
         for i in range(index, last + 1):  # time runs downwards, lanes side by side
@@ -237,9 +244,7 @@ class _Layout:
                 continue
             p = (a - lo if a > lo else 0.0) * scale
             length = ((b if b < hi else hi) - lo) * scale - p
-            rects.append(
-                QRectF(across + lane * pitch, origin + p, thickness, length if length > 1.0 else 1.0)
-            )
+            rects.append((across + lane * pitch, origin + p, thickness, length if length > 1.0 else 1.0))
 
     def place(self, blocks: list[Block], stamps: list[tuple[float, float]], label: dict[str, str]) -> None:
         """Lay out `blocks` (whose starts and ends as timestamps are `stamps`), labelled by person."""
@@ -254,22 +259,24 @@ class _Layout:
             if person is None:
                 first = len(gaps)
                 cut(lane, a, b, gaps)
-                placed.append((block, gaps[first:], "gap"))
+                placed.append((block, gaps, first, len(gaps), "gap"))
                 continue
             fill = fills.get(person)
             if fill is None:
                 fills[person] = fill = []
             first = len(fill)
             cut(lane, a, b, fill)
-            rects = fill[first:]
             if block.override is not None:
-                overrides.extend(rects)
-            placed.append((block, rects, label.get(person, person)))
+                overrides.extend(fill[first:])
+            placed.append((block, fill, first, len(fill), label.get(person, person)))
         if self._lanes and (
             self._lanes[0][3] >= 9 if self.month else max(w for *_, w, _h in self._lanes) >= 16
         ):
             self.labelled = [
-                item for item in self.painted if item.rect.width() >= 16 and item.rect.height() >= 9
+                PaintedBlock(QRectF(*r), block, text)
+                for block, rects, first, end, text in placed
+                for r in rects[first:end]
+                if r[2] >= 16 and r[3] >= 9
             ]
 
     @property
@@ -277,7 +284,9 @@ class _Layout:
         """Every drawn rectangle with its block and label, in drawing order (built when first asked)."""
         if self._painted is None:
             self._painted = [
-                PaintedBlock(rect, block, text) for block, rects, text in self._placed for rect in rects
+                PaintedBlock(QRectF(*r), block, text)
+                for block, rects, first, end, text in self._placed
+                for r in rects[first:end]
             ]
         return self._painted
 
@@ -350,6 +359,7 @@ class CalendarWidget(QWidget):
         self._bold = QFont(self.font())
         self._bold.setBold(True)
         self._small_metrics = QFontMetrics(self._small)
+        self._small_widths: dict[str, int] = {}
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self.update)
@@ -401,8 +411,9 @@ class CalendarWidget(QWidget):
         self._retired.clear()
 
     def _retire(self, layout: _Layout) -> None:
-        """Put a layout out of use; its pixmap is kept to draw the next new view into."""
-        if layout.pixmap is not None:
+        """Put a layout out of use; its pixmap is kept to draw the next new view into, unless one is
+        kept already (then it is freed with the layout, in idle time)."""
+        if layout.pixmap is not None and self._spare_pixmap is None:
             self._spare_pixmap = layout.pixmap
             layout.pixmap = None
         self._retired.append(layout)
@@ -484,6 +495,11 @@ class CalendarWidget(QWidget):
         self._trim_layouts()
         if self._prefetch_queue:
             self._prefetch_timer.start()
+        elif self._spare_pixmap is None or self._spare_pixmap.size() != self._pixmap_size():
+            # A pixmap ready for the next new view: touching fresh memory the first time costs a
+            # couple of milliseconds, better spent now than in that view's first paint.
+            self._spare_pixmap = QPixmap(self._pixmap_size())
+            self._spare_pixmap.fill(Qt.GlobalColor.white)
 
     # -- painting ------------------------------------------------------------------------------
 
@@ -504,13 +520,18 @@ class CalendarWidget(QWidget):
         painter.end()
         self._queue_prefetch()
 
+    def _pixmap_size(self, width: int | None = None, height: int | None = None) -> QSize:
+        """The device pixels of a view `width`×`height` (the widget's size by default) drawn sharp."""
+        ratio = self.devicePixelRatioF()
+        return QSize(round((width or self.width()) * ratio), round((height or self.height()) * ratio))
+
     def _render(self, layout: _Layout) -> None:
         """Draw everything that does not move by itself into the layout's pixmap."""
         ratio = self.devicePixelRatioF()
-        size = QSize(round(layout.width * ratio), round(layout.height * ratio))
+        size = self._pixmap_size(layout.width, layout.height)
         pixmap, self._spare_pixmap = self._spare_pixmap, None
         if pixmap is None or pixmap.size() != size:
-            pixmap = QPixmap(size)  # fresh memory: page faults cost more than the fill below
+            pixmap = QPixmap(size)
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.white)
         painter = QPainter(pixmap)
@@ -603,7 +624,7 @@ class CalendarWidget(QWidget):
             if round(col.hours) != 24:
                 painter.setPen(_DST)
                 note = f"{round(col.hours)}-hour day (DST)"
-                if metrics.horizontalAdvance(note) > header.width() - 4:
+                if self._small_width(note) > header.width() - 4:
                     note = f"{round(col.hours)} h (DST)"
                 painter.drawText(header.adjusted(0, HEADER_H / 2, 0, 0), Qt.AlignmentFlag.AlignCenter, note)
                 if week:
@@ -622,7 +643,7 @@ class CalendarWidget(QWidget):
                 rule = self.model.config.rule(rule_id)
                 name = rule.name if rule else rule_id
                 label = QRectF(box.left(), area.top() - LANE_H, box.width(), LANE_H)
-                if metrics.horizontalAdvance(name) + 4 > label.width():
+                if self._small_width(name) + 4 > label.width():
                     name = _initials(name)
                 painter.drawText(
                     label,
@@ -636,12 +657,12 @@ class CalendarWidget(QWidget):
 
     def _paint_blocks(self, painter: QPainter, layout: _Layout) -> None:
         """Fill blocks a colour at a time (one call per colour), then stripes and outlines."""
-        gaps, overrides = layout.gaps, layout.overrides
         painter.setPen(Qt.PenStyle.NoPen)
         for person, rects in layout.fills.items():
             painter.setBrush(self.model.colour(person))
-            painter.drawRects(rects)
-        if gaps:
+            painter.drawRects([QRectF(*r) for r in rects])
+        if layout.gaps:
+            gaps = [QRectF(*r) for r in layout.gaps]
             painter.setBrush(_GAP_FILL)
             painter.drawRects(gaps)
             painter.setBrush(_HATCH)
@@ -649,17 +670,23 @@ class CalendarWidget(QWidget):
             painter.setPen(GAP_COLOUR)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRects(gaps)
-        if overrides:
+        if layout.overrides:
             # Stripes where they can be seen: a pattern brush costs a lot per scan line, and on a
             # sliver a pixel or two wide (50 rules side by side) only the outline shows anyway.
-            striped = [r for r in overrides if r.width() >= 4 and r.height() >= 4]
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(_STRIPES)
-            painter.drawRects(striped)
+            painter.drawRects([QRectF(x, y, w, h) for x, y, w, h in layout.overrides if w >= 4 and h >= 4])
             painter.setPen(QPen(_OUTLINE, 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRects([r.adjusted(1, 1, -1, -1) for r in overrides])
+            painter.drawRects([QRectF(x + 1, y + 1, w - 2, h - 2) for x, y, w, h in layout.overrides])
         painter.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _small_width(self, text: str) -> int:
+        """The width of `text` in the small font (labels repeat a lot: asked of Qt once each)."""
+        width = self._small_widths.get(text)
+        if width is None:
+            width = self._small_widths[text] = self._small_metrics.horizontalAdvance(text)
+        return width
 
     def _paint_label(self, painter: QPainter, painted: PaintedBlock, layout: _Layout) -> None:
         block, rect = painted.block, painted.rect
@@ -669,7 +696,7 @@ class CalendarWidget(QWidget):
         width = rect.width() - 4
         label = painted.label
         for candidate in (label, label.split(" ")[0], _initials(label)):
-            if metrics.horizontalAdvance(candidate) <= width:
+            if self._small_width(candidate) <= width:
                 label = candidate
                 break
         else:
@@ -683,9 +710,9 @@ class CalendarWidget(QWidget):
             return
         lines = [label]
         if block.override is not None:
-            lines.append("override" if metrics.horizontalAdvance("override") <= width else "ovr")
+            lines.append("override" if self._small_width("override") <= width else "ovr")
         span = layout.portion_text(block, rect)
-        if metrics.horizontalAdvance(span) <= width:
+        if self._small_width(span) <= width:
             lines.append(span)
         room = max(1, int((rect.height() - 2) // metrics.height()))
         painter.drawText(
@@ -725,11 +752,10 @@ class CalendarWidget(QWidget):
         top = layout.height - LEGEND_H + 6
         x = 8.0
         painter.setFont(self._small)
-        metrics = self._small_metrics
         people = self.model.legend()
         entries: list[tuple[str, QColor | None]] = [(name, colour) for _pid, name, colour in people]
         entries += [("override", None), ("gap (nobody on call)", GAP_COLOUR)]
-        if sum(32 + metrics.horizontalAdvance(name) for name, _c in entries) > layout.width - 16:
+        if sum(32 + self._small_width(name) for name, _c in entries) > layout.width - 16:
             entries = [(name.split(" ")[0], colour) for name, colour in entries[:-1]] + [("gap", GAP_COLOUR)]
         for name, colour in entries:
             swatch = QRectF(x, top + 2, 14, 12)
@@ -745,7 +771,7 @@ class CalendarWidget(QWidget):
                 painter.fillRect(swatch, colour)
             painter.setPen(_TEXT)
             painter.drawText(QPointF(x + 18, top + 12), name)
-            x += 18 + metrics.horizontalAdvance(name) + 14
+            x += 18 + self._small_width(name) + 14
             if x > layout.width - 60:
                 break
 
