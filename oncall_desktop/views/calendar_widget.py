@@ -476,7 +476,7 @@ class CalendarWidget(QWidget):
 
     def _queue_prefetch(self) -> None:
         view = self.model.view()
-        wanted = [view.stepped(1), view.stepped(-1)]
+        wanted = [view, view.stepped(1), view.stepped(-1)]  # the view shown: if drawn without a pixmap
         wanted += [replace(view, zone=z) for z in self.recent_zones if z != view.zone]
         self._prefetch_queue = wanted
         self._prefetch_timer.start()
@@ -495,21 +495,21 @@ class CalendarWidget(QWidget):
         self._trim_layouts()
         if self._prefetch_queue:
             self._prefetch_timer.start()
-        elif self._spare_pixmap is None or self._spare_pixmap.size() != self._pixmap_size():
-            # A pixmap ready for the next new view: touching fresh memory the first time costs a
-            # couple of milliseconds, better spent now than in that view's first paint.
-            self._spare_pixmap = QPixmap(self._pixmap_size())
-            self._spare_pixmap.fill(Qt.GlobalColor.white)
 
     # -- painting ------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
         layout = self.layout_for()
-        if layout.pixmap is None or layout.pixmap.devicePixelRatio() != self.devicePixelRatioF():
-            self._render(layout)
-        assert layout.pixmap is not None
         painter = QPainter(self)
-        painter.drawPixmap(0, 0, layout.pixmap)
+        if layout.pixmap is not None and layout.pixmap.devicePixelRatio() == self.devicePixelRatioF():
+            painter.drawPixmap(0, 0, layout.pixmap)
+        else:
+            # A view shown for the first time is drawn straight onto the widget (a pixmap would
+            # be one more copy, four times larger on a high-density screen); its pixmap, for the
+            # repaints that follow, is drawn in idle time.
+            layout.pixmap = None
+            painter.fillRect(self.rect(), Qt.GlobalColor.white)
+            self._paint_still(painter, layout)
         if self.selected is not None:
             painter.setPen(QPen(_SELECTION, 3))
             selected = self.selected
@@ -520,21 +520,22 @@ class CalendarWidget(QWidget):
         painter.end()
         self._queue_prefetch()
 
-    def _pixmap_size(self, width: int | None = None, height: int | None = None) -> QSize:
-        """The device pixels of a view `width`×`height` (the widget's size by default) drawn sharp."""
-        ratio = self.devicePixelRatioF()
-        return QSize(round((width or self.width()) * ratio), round((height or self.height()) * ratio))
-
     def _render(self, layout: _Layout) -> None:
         """Draw everything that does not move by itself into the layout's pixmap."""
         ratio = self.devicePixelRatioF()
-        size = self._pixmap_size(layout.width, layout.height)
+        size = QSize(round(layout.width * ratio), round(layout.height * ratio))
         pixmap, self._spare_pixmap = self._spare_pixmap, None
         if pixmap is None or pixmap.size() != size:
             pixmap = QPixmap(size)
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.white)
         painter = QPainter(pixmap)
+        self._paint_still(painter, layout)
+        painter.end()
+        layout.pixmap = pixmap
+
+    def _paint_still(self, painter: QPainter, layout: _Layout) -> None:
+        """Everything of a view that does not move by itself, on a white ground."""
         if layout.month:
             self._paint_month_grid(painter, layout)
         else:
@@ -546,8 +547,6 @@ class CalendarWidget(QWidget):
         for painted in layout.labelled:
             self._paint_label(painter, painted, layout)
         self._paint_legend(painter, layout)
-        painter.end()
-        layout.pixmap = pixmap
 
     def _paint_month_grid(self, painter: QPainter, layout: _Layout) -> None:
         area = layout.area
