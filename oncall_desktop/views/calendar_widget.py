@@ -2,12 +2,14 @@
 
 Week and day views have one column per day and one row per real hour of the chosen zone, so a
 spring-forward day is 23 rows tall and a fall-back day 25; each visible rule gets a lane in every
-column. The month view shows, in each day cell, one thin timeline of the local day per rule.
+column. The month view shows one thin timeline per rule through each week row, each day cell
+holding its local day.
 
-Everything but the now-line, the selection and a drag in progress is drawn once per view into a
-pixmap that is kept (with the view's layout) for the most recent views, and the neighbouring
-months/weeks/days and recently used zones are prepared while the event loop is idle — so switching
-zone or month usually costs one `drawPixmap`.
+A view shown for the first time is laid out from plain numbers and drawn straight onto the widget.
+In idle time, everything but the now-line, the selection and a drag in progress is then drawn into
+a pixmap that is kept (with the view's layout) for the most recent views, and the neighbouring
+months/weeks/days and the recently used zones are prepared, so switching zone or month usually
+costs one `drawPixmap`. Layouts beyond those kept are freed in idle time too.
 
 The widget only draws and reports what the user did; the main window turns the reports into
 undoable edits.
