@@ -26,7 +26,7 @@ import x_wr_timezone
 from oncall_desktop.domain import Configuration, Interval, OnCallRule, Override, Person
 from oncall_desktop.schedule import UNCLIPPED_REACH, Schedules
 from oncall_desktop.summaries import ladder_lines
-from oncall_desktop.timeutil import resolve_wall, zone
+from oncall_desktop.timeutil import resolve_wall, wall_clock, zone
 
 PRODID = "-//oncall-desktop//On-call schedule//EN"
 DEFAULT_BACK = timedelta(days=14)
@@ -187,7 +187,7 @@ def _readable_in(instant: datetime, tz: tzinfo) -> bool:
     starts or ends in the second occurrence is written in UTC (both ends: readers mishandle events
     whose start and end are in different zones across a DST change).
     """
-    return resolve_wall(instant.astimezone(tz).replace(tzinfo=None), tz) == instant
+    return resolve_wall(wall_clock(instant, tz), tz) == instant
 
 
 # -- import ---------------------------------------------------------------------------------------

@@ -185,10 +185,7 @@ class RuleSchedule:
         open_since: dict[str, tuple[datetime, datetime, bool]] = {}
         for lo, hi, people, override in self._pieces(start, end):
             if not people:
-                if gaps and gaps[-1].end == lo:
-                    gaps[-1] = Gap(rule_id, gaps[-1].start, hi)
-                else:
-                    gaps.append(Gap(rule_id, lo, hi))
+                _add_gap(gaps, rule_id, lo, hi)
             if open_since:
                 for person in [p for p, (_s, e, _o) in open_since.items() if e != lo or p not in people]:
                     s, e, ov = open_since.pop(person)
@@ -215,10 +212,7 @@ class RuleSchedule:
         by_override = False
         for lo, hi, people, override in self._pieces(start, end):
             if not people:
-                if gaps and gaps[-1].end == lo:
-                    gaps[-1] = Gap(rule_id, gaps[-1].start, hi)
-                else:
-                    gaps.append(Gap(rule_id, lo, hi))
+                _add_gap(gaps, rule_id, lo, hi)
                 continue
             who = people[0]
             if who == person and lo == until:
@@ -276,6 +270,14 @@ class RuleSchedule:
         begins = resolve_wall(datetime.combine(day, start), self.tz)
         end_day = day if end > start else day + _DAY
         return begins, resolve_wall(datetime.combine(end_day, end), self.tz)
+
+
+def _add_gap(gaps: list[Gap], rule_id: str, lo: datetime, hi: datetime) -> None:
+    """Append the gap [lo, hi), joining it to the last one when they meet."""
+    if gaps and gaps[-1].end == lo:
+        gaps[-1] = Gap(rule_id, gaps[-1].start, hi)
+    else:
+        gaps.append(Gap(rule_id, lo, hi))
 
 
 def _last_covering(overrides: list[Override], t: datetime) -> Override | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal, NamedTuple
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -50,7 +50,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from oncall_desktop.domain import Override
-from oncall_desktop.timeutil import resolve_wall
+from oncall_desktop.timeutil import resolve_wall, wall_clock
 from oncall_desktop.views.calendar_model import Block, CalendarModel, DayColumn, View
 from oncall_desktop.views.colours import GAP_COLOUR, NOW_COLOUR, text_colour
 
@@ -345,7 +345,6 @@ class CalendarWidget(QWidget):
         self.recent_zones: list[str] = []
         self._layouts: OrderedDict[tuple[object, ...], _Layout] = OrderedDict()
         self._prefetch_queue: list[View] = []
-        self._spare_pixmap: QPixmap | None = None
         self._retired: list[_Layout] = []
         self._drag: _Drag | None = None
         self._press: QPointF | None = None
@@ -401,24 +400,15 @@ class CalendarWidget(QWidget):
         self._layouts[key] = layout
         if len(self._layouts) > LAYOUTS_KEPT + LAYOUTS_SPARE:
             # No idle time for a while: retire the oldest now, free it when idle time comes.
-            self._retire(self._layouts.popitem(last=False)[1])
+            self._retired.append(self._layouts.popitem(last=False)[1])
             self._prefetch_timer.start()
         return layout
 
     def _trim_layouts(self) -> None:
-        """Free the least recently shown layouts beyond `LAYOUTS_KEPT` (in idle time: freeing the
-        thousands of rectangles of a layout takes a millisecond or so)."""
+        """Free the least recently shown layouts beyond `LAYOUTS_KEPT`, in idle time."""
         while len(self._layouts) > LAYOUTS_KEPT:
-            self._retire(self._layouts.popitem(last=False)[1])
+            self._layouts.popitem(last=False)
         self._retired.clear()
-
-    def _retire(self, layout: _Layout) -> None:
-        """Put a layout out of use; its pixmap is kept to draw the next new view into, unless one is
-        kept already (then it is freed with the layout, in idle time)."""
-        if layout.pixmap is not None and self._spare_pixmap is None:
-            self._spare_pixmap = layout.pixmap
-            layout.pixmap = None
-        self._retired.append(layout)
 
     def rows(self) -> int:
         return self.layout_for().rows
@@ -525,10 +515,7 @@ class CalendarWidget(QWidget):
     def _render(self, layout: _Layout) -> None:
         """Draw everything that does not move by itself into the layout's pixmap."""
         ratio = self.devicePixelRatioF()
-        size = QSize(round(layout.width * ratio), round(layout.height * ratio))
-        pixmap, self._spare_pixmap = self._spare_pixmap, None
-        if pixmap is None or pixmap.size() != size:
-            pixmap = QPixmap(size)
+        pixmap = QPixmap(round(layout.width * ratio), round(layout.height * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.white)
         painter = QPainter(pixmap)
@@ -801,8 +788,8 @@ class CalendarWidget(QWidget):
             )
             return (
                 drag.rule,
-                resolve_wall(start.astimezone(tz).replace(tzinfo=None) + days, tz),
-                resolve_wall(end.astimezone(tz).replace(tzinfo=None) + days, tz),
+                resolve_wall(wall_clock(start, tz) + days, tz),
+                resolve_wall(wall_clock(end, tz) + days, tz),
             )
         if drag.kind == "move":
             return drag.rule, start + delta, end + delta
