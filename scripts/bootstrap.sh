@@ -3,6 +3,7 @@
 #
 #   scripts/bootstrap.sh run    # the app:  Qt runtime libraries, python3-venv, `pip install -e .`
 #   scripts/bootstrap.sh test   # also the test peers and `pip install -e '.[test]'`
+#   scripts/bootstrap.sh shots  # also a real X session for looking at the app (scripts/xvfb_run.sh)
 #
 # Called (not sourced) by scripts/run.sh and scripts/test.sh, so it may cd freely. A second call is quick:
 # apt is skipped when dpkg already has everything, pip when pyproject.toml is unchanged since the last install.
@@ -10,9 +11,9 @@ set -euo pipefail
 
 mode="${1:-run}"
 case "$mode" in
-    run | test) ;;
+    run | test | shots) ;;
     *)
-        echo "usage: $0 run|test" >&2
+        echo "usage: $0 run|test|shots" >&2
         exit 2
         ;;
 esac
@@ -35,10 +36,16 @@ APP_PKGS=(
 # The real peers the tests run against. postgresql: only its server binaries are used (tests initdb
 # throwaway clusters); dbus-run-session comes from dbus-bin or dbus depending on the release (see below).
 TEST_PKGS=(prometheus-alertmanager postgresql gnome-keyring dbus dbus-x11 libsecret-tools xvfb xauth)
+# A real X session with a window manager, screenshots and keyboard/mouse driving (scripts/xvfb_run.sh).
+SHOT_PKGS=(xvfb openbox imagemagick xdotool)
 
 pkgs=("${APP_PKGS[@]}")
-if [[ "$mode" == test ]]; then
+if [[ "$mode" == test || "$mode" == shots ]]; then
     pkgs+=("${TEST_PKGS[@]}")
+fi
+if [[ "$mode" == shots ]]; then
+    pkgs+=("${SHOT_PKGS[@]}")
+    mode=test
 fi
 
 is_installed() {
