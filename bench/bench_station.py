@@ -32,7 +32,6 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from oncall_desktop.engine import incidents  # noqa: E402
 from oncall_desktop.engine.engine import EscalationEngine  # noqa: E402
 from oncall_desktop.engine.intake import parse  # noqa: E402
 from oncall_desktop.store.models import IncidentRow, NotificationRow  # noqa: E402
@@ -146,7 +145,7 @@ def bench_intake_and_latency(workdir: Path, alerts: int) -> None:
         am_url = station.url(integration(store, "prod-am"))
         asyncio.run(intake_rate(am_url, 300, 32))  # warm up
         rate, failures = asyncio.run(intake_rate(am_url, alerts, 64))
-        groups = len(incidents.list_incidents(store))
+        groups = len(store.incidents.newest())
         print(
             f"intake: {rate:,.0f} alerts/s sustained ({alerts} alerts, 64 concurrent clients, "
             f"{failures} non-2xx, {groups} incidents from 100 groups)"
@@ -180,7 +179,7 @@ def bench_engine(workdir: Path, count: int) -> None:
         batch.append((created, parse(hook, body)))
     for offset in range(0, count, 1000):
         for created, result in batch[offset : offset + 1000]:
-            incidents.ingest(store, hook.id, result, created)
+            store.incidents.ingest(hook.id, result, created)
     engine = EscalationEngine(store, holder="bench")
     first = time.perf_counter()
     clock = now

@@ -8,12 +8,12 @@ status. Bad input raises `CliError`, which becomes one line on standard error an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from oncall_desktop.commands import CliError, Context
 from oncall_desktop.store import StoreError
@@ -67,13 +67,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
-    except (StoreError, SQLAlchemyError) as error:
+    except StoreError as error:
         # The store refused (a constraint, a lock, a lost connection): one line, nothing half-done.
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"{PROG}: error: the database refused: {reason}", file=sys.stderr)
+        print(f"{PROG}: error: {reason}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `oncall-desktop integrations --json | head`: the reader stopped reading; so do we, quietly
+        # (pointing stdout at /dev/null keeps Python's exit flush from complaining again).
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     finally:
         context.close()
 

@@ -34,13 +34,57 @@ from oncall_desktop.validation import Problem, sorted_severities, sorted_statuse
 FILE_PATH = "<file>"
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (YAML would keep the last
+    silently, so a typo'd second `escalation:` would replace the first without a word)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the base class says so
+                continue
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    f"while reading a mapping (line {first.start_mark.line + 1})",
+                    node.start_mark,
+                    f"duplicate key {key!r} (first at line {first.start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep)
+
+
+def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
+    try:
+        return int(yaml.SafeLoader.construct_yaml_int(loader, node))
+    except ValueError:  # more digits than Python converts (4,300)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number of {len(str(node.value))} digits is too long to read", node.start_mark
+        ) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+MAX_DEPTH_REASON = "the file is nested too deeply to read (a few levels are all this format needs)"
+
+
 def load_text(text: str) -> tuple[Configuration | None, list[Problem]]:
     """Parse and validate YAML text; malformed YAML is one error naming its line and column."""
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         return None, [_yaml_problem(exc)]
-    return validate_document(doc)
+    except RecursionError:
+        return None, [Problem("error", FILE_PATH, MAX_DEPTH_REASON)]
+    try:
+        return validate_document(doc)
+    except RecursionError:
+        return None, [Problem("error", FILE_PATH, MAX_DEPTH_REASON)]
 
 
 def load_file(path: str | os.PathLike[str]) -> tuple[Configuration | None, list[Problem]]:
@@ -240,7 +284,11 @@ def _integration(integration: Integration) -> dict[str, Any]:
 def _settings(settings: Settings) -> dict[str, Any]:
     station, twilio, smtp = settings.station, settings.twilio, settings.smtp
     return {
-        "station": {"listen": _Quoted(station.listen), "public_url": station.public_url},
+        "station": {
+            "listen": _Quoted(station.listen),
+            "public_url": station.public_url,
+            "lease_seconds": station.lease_seconds,
+        },
         "twilio": {
             "account_sid": twilio.account_sid,
             "from_number": _opt_quoted(twilio.from_number),

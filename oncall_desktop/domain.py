@@ -190,8 +190,12 @@ class Integration:
 
 @dataclass(frozen=True, slots=True)
 class StationSettings:
+    """`lease_seconds`: how long the engine lease lasts (SPEC §10); a standby takes over within it
+    plus 5 s of the holder dying."""
+
     listen: str = "127.0.0.1:8080"
     public_url: str | None = None
+    lease_seconds: int = 15
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,10 +25,20 @@ from oncall_desktop.domain import (
     Status,
     StatusChange,
 )
-from oncall_desktop.routing import candidate_rules, select_routes
+from oncall_desktop.routing import candidate_rules, route, select_routes
 from oncall_desktop.schedule import RuleSchedule, Schedules
 
 DEFAULT_HORIZON = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class LevelEntry:
+    """A ladder level entered at `at` (its E_L), with the recipients it notified then."""
+
+    at: datetime
+    rule: str
+    level: int
+    recipients: tuple[tuple[str, tuple[Channel, ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +159,7 @@ def plan(
     status_changes: Sequence[StatusChange] = (),
     until: datetime | None = None,
     since: datetime | None = None,
+    entries: list[LevelEntry] | None = None,
 ) -> list[PlannedNotification]:
     """Every notification for `incident` at instants in [created_at, until), deduplicated.
 
@@ -158,6 +169,9 @@ def plan(
     With `since`, only the notifications after it: exactly the tail of the whole plan, at a cost
     that does not grow with the incident's age (every state is computed directly, and the state at
     `since` stands for "a moment before" the first instant after it).
+
+    With `entries`, every level entry in the span is appended to it, with its recipients (an empty
+    recipient list is a level that notified nobody: SPEC §9 says so on the timeline).
     """
     start = incident.created_at
     end = until if until is not None else start + DEFAULT_HORIZON
@@ -205,7 +219,14 @@ def plan(
                 continue
             people = on_call[rule_id].at(t)
             for index in ladder.entering.get(t, ()):
-                for pid, channels in ladder.recipients(index, people).items():
+                recipients = ladder.recipients(index, people)
+                if entries is not None:
+                    entries.append(
+                        LevelEntry(
+                            t, rule_id, index, tuple((p, tuple(c)) for p, c in recipients.items() if c)
+                        )
+                    )
+                for pid, channels in recipients.items():
                     for channel in channels:
                         offer(PlannedNotification(t, pid, channel, index, rule_id, 0))
             active = ladder.active_level(t)
@@ -231,3 +252,31 @@ def plan(
 def _covers(on_call: dict[str, _OnCallLine], t: datetime, rule_id: str) -> bool:
     line = on_call.get(rule_id)
     return line is not None and bool(line.at(t))
+
+
+def explain_unpaged(schedules: Schedules, incident: IncidentFacts) -> str:
+    """Why nobody is notified of `incident` at its creation (SPEC §9): the rules it is routed to
+    and, for each, what keeps its level 0 from notifying anyone."""
+    at = incident.created_at
+    config = schedules.config
+    reasons = []
+    for rule_id in route(schedules, incident.tags, at):
+        rule = config.rule(rule_id)
+        if rule is None:
+            continue
+        name = f"{rule.name} [{rule.id}]"
+        if not rule.escalation:
+            reasons.append(f"{name} has no personnel, so no ladder")
+            continue
+        level0 = rule.escalation[0]
+        if incident.severity not in level0.severities:
+            takes = ", ".join(s.value for s in sorted(level0.severities, key=lambda s: s.value))
+            reasons.append(f"{name}: its level 0 takes {takes} only, not {incident.severity.value}")
+        elif Status.OPEN not in level0.statuses:
+            reasons.append(f"{name}: its level 0 does not apply to open incidents")
+        elif not any(level0.channels_for(pid) for pid in schedules.rules[rule_id].on_call(at)):
+            reasons.append(f"{name}: its level 0 has no channels for the people on call")
+        else:
+            reasons.append(f"{name}: nobody on call")
+    routed = ", ".join(reasons) or "no rule"
+    return f"nobody is notified: routed to {routed}"

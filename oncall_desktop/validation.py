@@ -52,6 +52,11 @@ from oncall_desktop.station_address import InvalidNumberError, e164, parse_liste
 
 MAX_LEVELS_AFTER_ZERO = 10
 MAX_WAIT_MINUTES = 360
+MAX_REPEAT_MINUTES = 1440
+MAX_ROTATION_EVERY = {"hours": 8784, "daily": 366, "weekly": 52, "monthly": 12}
+"""A shift lasts at most a year: longer ones are surely typos, and the planner's date arithmetic
+must never leave the years dates can hold."""
+LEASE_SECONDS = (10, 300)
 DEFAULT_RULE_NAME = "Default"
 SMTP_SECURITIES = ("tls", "starttls", "none")
 _DEFAULT_LISTEN = StationSettings().listen
@@ -72,7 +77,12 @@ _REPR.maxlevel = 2
 
 def _short(value: object) -> str:
     """A value quoted in a message, cut short: a file can hold megabytes where a name belongs."""
-    return _REPR.repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        return _REPR.repr(value)
+    except (ValueError, RecursionError):  # e.g. Python refuses to print an integer of 5,000 digits
+        return f"a {type(value).__name__} too large to show"
 
 
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
@@ -82,6 +92,7 @@ _SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
 _STATUS_ORDER = {Status.OPEN: 0, Status.WORKING: 1, Status.RESOLVED: 2}
 
 T = TypeVar("T")
+D = TypeVar("D", date, datetime)
 
 
 @dataclass(frozen=True)
@@ -288,11 +299,28 @@ class _Checker:
         for i, entry in enumerate(rule.personnel):
             self._reference(f"{path}.personnel[{i}]", entry)
         if rule.rotation is not None:
-            if rule.rotation.period not in ROTATION_PERIODS:
-                self.error(f"{path}.rotation.period", "must be hours, daily, weekly or monthly")
-            if rule.rotation.every < 1:
-                self.error(f"{path}.rotation.every", "must be at least 1")
+            self._rotation(rule.rotation, f"{path}.rotation")
+        self._years(f"{path}.effective.start", rule.effective_start)
+        self._years(f"{path}.effective.end", rule.effective_end)
         self._ladder(rule, path)
+
+    def _rotation(self, rotation: Rotation, path: str) -> None:
+        if rotation.period not in ROTATION_PERIODS:
+            self.error(f"{path}.period", "must be hours, daily, weekly or monthly")
+        elif rotation.every < 1:
+            self.error(f"{path}.every", "must be at least 1")
+        elif rotation.every > MAX_ROTATION_EVERY[rotation.period]:
+            most = MAX_ROTATION_EVERY[rotation.period]
+            self.error(
+                f"{path}.every",
+                f"must be at most {most} for a {rotation.period} rotation (a shift of at most a year)",
+            )
+        if not timeutil.FIRST_YEAR <= rotation.anchor.year <= timeutil.LAST_YEAR:
+            self.error(f"{path}.anchor", _years_reason(rotation.anchor.year))
+
+    def _years(self, path: str, value: datetime | None) -> None:
+        if value is not None and not timeutil.FIRST_YEAR <= value.year <= timeutil.LAST_YEAR:
+            self.error(path, _years_reason(value.year))
 
     def _ladder(self, rule: OnCallRule, path: str) -> None:
         ladder = rule.escalation
@@ -376,6 +404,8 @@ class _Checker:
         if level.repeat is not None:
             if level.repeat < 1:
                 self.error(f"{path}.repeat", "must be at least 1 minute (or null for no repeat)")
+            elif level.repeat > MAX_REPEAT_MINUTES:
+                self.error(f"{path}.repeat", f"must be at most {MAX_REPEAT_MINUTES} minutes (a day)")
             elif index + 1 < len(ladder):
                 gap = ladder[index + 1].wait - level.wait
                 if gap >= 1 and level.repeat >= gap:
@@ -438,6 +468,8 @@ class _Checker:
             self.error(f"{path}.rule", f"unknown rule {_short(override.rule)}")
         if override.person not in self.person_ids:
             self.error(f"{path}.person", f"unknown person {_short(override.person)}")
+        self._years(f"{path}.start", override.start)
+        self._years(f"{path}.end", override.end)
         if override.end <= override.start:
             self.error(f"{path}.end", "must be after the start")
 
@@ -454,6 +486,9 @@ class _Checker:
         reason = listen_problem(settings.station.listen)
         if reason:
             self.error("settings.station.listen", reason)
+        low, high = LEASE_SECONDS
+        if not low <= settings.station.lease_seconds <= high:
+            self.error("settings.station.lease_seconds", f"must be {low}–{high} seconds")
         for key, value in (
             ("station.public_url", settings.station.public_url),
             ("twilio.api_base_url", settings.twilio.api_base_url),
@@ -473,6 +508,11 @@ class _Checker:
             self.error("settings.smtp.security", "must be tls, starttls or none")
         if smtp.sender is not None and not _EMAIL.match(smtp.sender):
             self.error("settings.smtp.sender", f"{_short(smtp.sender)} does not look like an email address")
+
+
+def _years_reason(year: int) -> str:
+    span = f"{timeutil.FIRST_YEAR}–{timeutil.LAST_YEAR}"
+    return f"the year {year} is outside {span}, the years this tool plans for"
 
 
 def phone_problem(value: str) -> str | None:
@@ -605,29 +645,37 @@ class _Reader:
 
     def day(self, value: object, path: str) -> date:
         if isinstance(value, date) and not isinstance(value, datetime):
-            return value
+            return self._in_years(value, path)
         text = self.string(value, path)
         try:
             if not _DATE.match(text):
                 raise ValueError
-            return date.fromisoformat(text)
+            found = date.fromisoformat(text)
         except ValueError:
             raise self.error(path, f"{_short(text)} is not a date: write YYYY-MM-DD") from None
+        return self._in_years(found, path)
 
     def moment(self, value: object, path: str) -> datetime:
         if isinstance(value, datetime):
-            return value
+            return self._in_years(value, path)
         if isinstance(value, date):
-            return datetime(value.year, value.month, value.day)
+            return self._in_years(datetime(value.year, value.month, value.day), path)
         text = self.string(value, path)
         try:
-            return timeutil.parse_local_or_instant(text)
+            found = timeutil.parse_local_or_instant(text)
         except timeutil.TimeError:
             raise self.error(
                 path,
                 f"{_short(text)} is not a date-time: "
                 'write e.g. "2026-02-01T09:00" or "2026-02-01T09:00+01:00"',
             ) from None
+        return self._in_years(found, path)
+
+    def _in_years(self, value: D, path: str) -> D:
+        """Refused here, before any arithmetic: a date the planner could not compute around."""
+        if not timeutil.FIRST_YEAR <= value.year <= timeutil.LAST_YEAR:
+            raise self.error(path, _years_reason(value.year))
+        return value
 
     def choice(self, value: object, path: str, choices: Sequence[str], what: str) -> str:
         text = self.string(value, path)
@@ -1052,10 +1100,14 @@ class _DocumentReader(_Reader):
         if value is None:
             return StationSettings()
         path = "settings.station"
-        raw = self.mapping(value, path, ("listen", "public_url"), secrets="NAME")
+        raw = self.mapping(value, path, ("listen", "public_url", "lease_seconds"), secrets="NAME")
+        lease = raw.get("lease_seconds", StationSettings().lease_seconds)
+        if isinstance(lease, bool) or not isinstance(lease, int):
+            raise self.error(f"{path}.lease_seconds", f"must be whole seconds, not {_short(lease)}")
         return StationSettings(
             listen=self.string(raw.get("listen", _DEFAULT_LISTEN), f"{path}.listen"),
             public_url=self.optional_string(raw.get("public_url"), f"{path}.public_url"),
+            lease_seconds=lease,
         )
 
     def _twilio(self, value: object) -> TwilioSettings:

@@ -32,6 +32,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QDialog
 
 from oncall_desktop import ical_feeds
+from oncall_desktop.store import feeds as store_feeds
 from oncall_desktop.demo import demo_configuration
 from oncall_desktop.domain import Configuration, Person
 from oncall_desktop.store import Store
@@ -105,9 +106,9 @@ def main() -> int:
         def token_urlsafe(size: int) -> str:
             return base64.urlsafe_b64encode(tokens.randbytes(size)).rstrip(b"=").decode()
 
-        with mock.patch.object(ical_feeds.secrets, "token_urlsafe", token_urlsafe):
+        with mock.patch.object(store_feeds.secrets, "token_urlsafe", token_urlsafe):
             for person, rule in (("lukas", None), ("maria", None), (None, "follow-the-sun")):
-                ical_feeds.create_feed(store, person=person, rule=rule, now=NOW)
+                store.feeds.create(NOW, person=person, rule=rule)
         feeds = FeedsDialog(store, confirm=lambda _question: False, zone_name=ZONE)
         feeds.table.selectRow(1)
         feeds.copy_url()

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import QApplication
 
 from oncall_desktop.demo import demo_configuration
 from oncall_desktop.domain import Channel, Integration, Severity, Status
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.engine.intake import IncomingAlert, IntakeResult
@@ -126,14 +125,14 @@ def populate(store: Store, clock: FakeClock) -> None:
                 tags=tags,
                 alerts=(IncomingAlert(title, "firing", dict(tag.split(":", 1) for tag in tags)),),
             )
-            incidents.ingest(store, "prod-am", result, t)
+            store.incidents.ingest("prod-am", result, t)
         if t in acks:
             title, person, action = acks[t]
-            found = next(i for i in incidents.list_incidents(store) if i.title == title)
+            found = next(i for i in store.incidents.newest() if i.title == title)
             if action == "ack":
-                incidents.acknowledge(store, found.id, t, person)
+                store.incidents.acknowledge(found.id, t, person)
             else:
-                incidents.resolve(store, found.id, t, person)
+                store.incidents.resolve(found.id, t, person)
         engine.tick(t)
         t += timedelta(minutes=1)
     engine.release()
@@ -144,7 +143,7 @@ def tray_sheet(page: IncidentsPage, store: Store) -> QPixmap:
     presence = StationPresence(sound=None)
     page.incidents_loaded.connect(presence.update_incidents)
     page.refresh()
-    for record in incidents.notifications(store):
+    for record in store.incidents.notifications():
         if record.state == "failed":
             presence.notification_failed(record)
             break
@@ -187,9 +186,9 @@ def main() -> int:
         page.resize(1400, 860)
         page.show()
         page.refresh()
-        urgent = [i for i in incidents.list_incidents(store, Status.OPEN) if i.severity in ALARM_SEVERITIES]
+        urgent = [i for i in store.incidents.newest(Status.OPEN) if i.severity in ALARM_SEVERITIES]
         page.alarm_bar.show_alarm(urgent)  # as the station shows it while the alarm sounds
-        payments = next(i for i in incidents.list_incidents(store) if i.title.startswith("Payments"))
+        payments = next(i for i in store.incidents.newest() if i.title.startswith("Payments"))
         page.select_incident(payments.id)
         app.processEvents()
         page.grab().save(str(OUT / "incidents.png"))

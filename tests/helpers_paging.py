@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 from oncall_desktop import secrets
 from oncall_desktop.domain import Settings, SmtpSettings, StationSettings, TwilioSettings
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.delivery import LiveConfiguration
 from oncall_desktop.engine.email_notifier import EmailNotifier
@@ -49,8 +48,7 @@ class Paging:
     def open_incident(self, title: str = "Checkout down", key: str = "k", severity: str = "P1") -> int:
         hook = integration(self.store, "hook")
         body = {"title": title, "severity": severity, "alert_uid": key}
-        outcome = incidents.ingest(
-            self.store, hook.id, parse(hook, json.dumps(body).encode()), self.clock.now()
+        outcome = self.store.incidents.ingest(hook.id, parse(hook, json.dumps(body).encode()), self.clock.now()
         )
         assert outcome.incident_id is not None
         return outcome.incident_id
@@ -64,7 +62,7 @@ class Paging:
         self.store.save_settings(replace(settings, station=replace(settings.station, public_url=url)))
 
     def status(self, incident_id: int) -> str:
-        return incidents.get(self.store, incident_id).status.value
+        return self.store.incidents.get(incident_id).status.value
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from oncall_desktop.domain import Severity, Status
-from oncall_desktop.engine import incidents
 from oncall_desktop.store import Store
 from tests.helpers_station import (
     Station,
@@ -108,23 +107,23 @@ def test_alertmanager_fires_then_resolves_one_incident(
             for n in (1, 2)
         ]
         post_alerts(port, alerts)
-        wait_until(lambda: incidents.list_incidents(store), what="an incident from Alertmanager")
-        [incident] = incidents.list_incidents(store)
+        wait_until(lambda: store.incidents.newest(), what="an incident from Alertmanager")
+        [incident] = store.incidents.newest()
         assert incident.title == "Checkout errors above 2%"
         assert incident.severity == Severity.P2
         assert "service:payments" in incident.tags
         assert incident.status == Status.OPEN
-        wait_until(lambda: incidents.notifications(store, incident.id), what="the engine paging bob")
-        assert {(n.person, n.rule) for n in incidents.notifications(store, incident.id)} == {
+        wait_until(lambda: store.incidents.notifications(incident.id), what="the engine paging bob")
+        assert {(n.person, n.rule) for n in store.incidents.notifications(incident.id)} == {
             ("bob", "payments")
         }
 
         ended = datetime.now(UTC) - timedelta(seconds=1)
         post_alerts(port, [{**alert, "endsAt": iso(ended)} for alert in alerts])
         wait_until(
-            lambda: incidents.get(store, incident.id).status == Status.RESOLVED, what="the incident resolved"
+            lambda: store.incidents.get(incident.id).status == Status.RESOLVED, what="the incident resolved"
         )
-        assert len(incidents.list_incidents(store)) == 1
+        assert len(store.incidents.newest()) == 1
         assert "incident 1 opened: Checkout errors above 2%" in running.log()
     finally:
         process.terminate()

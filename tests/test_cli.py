@@ -233,5 +233,5 @@ def test_a_store_refusal_is_one_line_and_changes_nothing(
         patched.setattr(Store, "replace_configuration", refuse)
         status, _out, err = run(capsys, "config", "apply", str(chicago))
     assert status == 2
-    assert err.strip() == "oncall-desktop: error: the database refused: database is locked"
+    assert err.strip() == "oncall-desktop: error: database is locked"
     assert run(capsys, "config", "dump")[1] == before

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from oncall_desktop.engine import incidents
 from oncall_desktop.planner import IncidentFacts, plan
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store.station_models import EscalationStateRow
@@ -43,14 +42,14 @@ def test_sigkill_during_escalation_neither_loses_nor_repeats_a_notification(tmp_
         # crash at a random moment: once a random number of further notifications is recorded
         target += rng.randint(1, 6)
         wait_until(
-            lambda goal=target: len(incidents.notifications(store)) >= goal, what=f"{target} notifications"
+            lambda goal=target: len(store.incidents.notifications()) >= goal, what=f"{target} notifications"
         )
         stop_serve(station, signal.SIGKILL)
         station = start_serve(url, log, clock, port=station.port)
-    wait_until(lambda: len(incidents.notifications(store)) > 30, what="an hour of escalation")
+    wait_until(lambda: len(store.incidents.notifications()) > 30, what="an hour of escalation")
     assert stop_serve(station) == 0
 
-    [incident] = incidents.list_incidents(store)
+    [incident] = store.incidents.newest()
     with store.session() as session:
         planned_until = session.scalar(
             select(EscalationStateRow.planned_until).where(EscalationStateRow.incident_id == incident.id)
@@ -62,13 +61,13 @@ def test_sigkill_during_escalation_neither_loses_nor_repeats_a_notification(tmp_
         incident.status_changes(),
         until=planned_until + timedelta(microseconds=1),
     )
-    notes = incidents.notifications(store, incident.id)
+    notes = store.incidents.notifications(incident.id)
     context = f"seed {seed}"
     assert [(n.scheduled_at, n.person, n.channel, n.level, n.repeat) for n in notes] == [
         (n.at, n.person, n.channel, n.level, n.repeat) for n in expected
     ], context
     assert {n.state for n in notes} == {"sent"}, context
-    delivered = [e for e in incidents.timeline(store, incident.id) if e.kind == "notified"]
+    delivered = [e for e in store.incidents.timeline(incident.id) if e.kind == "notified"]
     assert len(delivered) == len(notes), context
     assert any(n.late for n in notes), context
     store.close()

@@ -24,7 +24,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from oncall_desktop.domain import Channel, SmtpSettings
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.delivery import LiveConfiguration
 from oncall_desktop.engine.email_notifier import EmailNotifier
 from tests.helpers_paging import MINUTE, SMTP_PASSWORD, Paging, paging
@@ -162,7 +161,7 @@ def set_email(env: Paging, person_id: str, **changes: str | None) -> None:
 
 
 def email_state(env: Paging, incident: int) -> tuple[str, str | None]:
-    [mail] = [n for n in incidents.notifications(env.store, incident) if n.channel.value == "email"]
+    [mail] = [n for n in env.store.incidents.notifications(incident) if n.channel.value == "email"]
     return mail.state, mail.error
 
 
@@ -194,7 +193,7 @@ def test_starttls_with_login_sends_text_and_html_with_an_acknowledge_link_that_w
     assert "Acknowledge" in page.text
     assert env.status(incident) == "open"
     assert requests.post(link, timeout=10).status_code == 200
-    current = incidents.get(env.store, incident)
+    current = env.store.incidents.get(incident)
     assert (current.status.value, current.acknowledged_by) == ("working", "alice")
     assert requests.post(f"{env.station.url}/ack/not-a-token", timeout=10).status_code == 404
 
@@ -228,7 +227,7 @@ def test_a_refused_mailbox_fails_for_good_and_a_busy_one_is_retried(env: Paging,
     state, error = email_state(env, incident)
     assert state == "failed"
     assert "refused nobody@example.com (550)" in (error or "")
-    timeline = [e.message for e in incidents.timeline(env.store, incident) if e.kind == "notification_failed"]
+    timeline = [e.message for e in env.store.incidents.timeline(incident) if e.kind == "notification_failed"]
     assert any("Alice Chen by email" in m for m in timeline)
 
     set_email(env, "alice", oncall_email="busy@example.com")

@@ -13,9 +13,8 @@ from PySide6.QtCore import QObject, QThread, Slot
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop.domain import Channel
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
-from oncall_desktop.engine.incidents import Incident, NotificationRecord
+from oncall_desktop.incident import Incident, NotificationRecord
 from oncall_desktop.engine.intake import parse
 from oncall_desktop.engine.qt_worker import EngineThread, EngineWorker
 from oncall_desktop.store import Store
@@ -54,7 +53,7 @@ class Recorder(QObject):
 def test_worker_escalates_on_its_thread_and_signals_the_gui_thread(qtbot: QtBot, store: Store) -> None:
     hook = integration(store, "hook")
     body = json.dumps({"title": "Checkout down", "severity": "P1", "alert_uid": "c"}).encode()
-    incident_id = incidents.ingest(store, hook.id, parse(hook, body), T).incident_id
+    incident_id = store.incidents.ingest(hook.id, parse(hook, body), T).incident_id
     clock = FakeClock(T)
     worker = EngineWorker(store, clock, max_idle=timedelta(minutes=10))
     engine_thread = EngineThread(worker)

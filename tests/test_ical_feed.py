@@ -42,7 +42,7 @@ def fetch(store: Store, path: str) -> tuple[int, str, bytes]:
 
 
 def test_person_feed_serves_their_shifts_until_revoked(store: Store) -> None:
-    feed = ical_feeds.create_feed(store, person="carol", now=NOW)
+    feed = store.feeds.create(NOW, person="carol")
     status, content_type, body = fetch(store, f"/ical/{feed.token}.ics")
     assert (status, content_type) == (200, "text/calendar")
     calendar = icalendar.Calendar.from_ical(body)
@@ -53,17 +53,17 @@ def test_person_feed_serves_their_shifts_until_revoked(store: Store) -> None:
     # The span is around the clock's now: the override of 10 March is in it.
     assert any(e["DTSTART"].dt == utc(2026, 3, 10, 8) for e in events)
 
-    ical_feeds.revoke_feed(store, feed.id, now=NOW)
+    store.feeds.revoke(feed.id, NOW)
     status, _type, body = fetch(store, f"/ical/{feed.token}.ics")
     assert status == 404
     assert b"carol" not in body.lower()
-    assert ical_feeds.feed_by_token(store, feed.token) is None
-    assert ical_feeds.list_feeds(store) == []
-    assert [f.revoked_at for f in ical_feeds.list_feeds(store, include_revoked=True)] == [NOW]
+    assert store.feeds.by_token(feed.token) is None
+    assert store.feeds.listed() == []
+    assert [f.revoked_at for f in store.feeds.listed(include_revoked=True)] == [NOW]
 
 
 def test_rule_feed_and_unknown_tokens(store: Store) -> None:
-    feed = ical_feeds.create_feed(store, rule="payments", now=NOW)
+    feed = store.feeds.create(NOW, rule="payments")
     status, _type, body = fetch(store, f"/ical/{feed.token}.ics")
     assert status == 200
     events = icalendar.Calendar.from_ical(body).walk("VEVENT")
@@ -73,17 +73,17 @@ def test_rule_feed_and_unknown_tokens(store: Store) -> None:
 
 
 def test_feed_of_a_removed_rule_is_not_found(store: Store) -> None:
-    feed = ical_feeds.create_feed(store, rule="nights", now=NOW)
+    feed = store.feeds.create(NOW, rule="nights")
     store.delete_rule("nights")
     assert fetch(store, f"/ical/{feed.token}.ics")[0] == 404
 
 
 def test_tokens_are_long_random_and_unique(store: Store) -> None:
-    feeds = [ical_feeds.create_feed(store, person="alice") for _ in range(20)]
+    feeds = [store.feeds.create(NOW, person="alice") for _ in range(20)]
     assert len({f.token for f in feeds}) == 20
     assert all(len(f.token) == 32 for f in feeds)  # 24 random bytes = 192 bits
     with pytest.raises(ValueError, match="one person or one rule"):
-        ical_feeds.create_feed(store, person="alice", rule="payments")
+        store.feeds.create(NOW, person="alice", rule="payments")
 
 
 def test_feed_url_uses_the_public_url_else_the_listen_address() -> None:

@@ -25,7 +25,6 @@ from oncall_desktop.domain import (
     Target,
     TwilioSettings,
 )
-from oncall_desktop.engine import incidents
 from tests.fake_twilio import FakeTwilio
 from tests.helpers_paging import ACCOUNT_SID, ALICE, AUTH_TOKEN, MINUTE, STATION_NUMBER, Paging, T, paging
 from tests.helpers_station import (
@@ -117,7 +116,7 @@ def test_webhook_page_keypress_acknowledges_and_escalation_stops(env: Paging) ->
     env.clock.advance(MINUTE)
     pressed = env.fake.press(env.fake.calls[1], "1", played.gather_action)
     assert pressed.said == [f"Incident {incident} acknowledged. Goodbye."]
-    current = incidents.get(env.store, incident)
+    current = env.store.incidents.get(incident)
     assert (current.status, current.acknowledged_by, current.acknowledged_at) == (
         Status.WORKING,
         "bob",
@@ -129,14 +128,14 @@ def test_webhook_page_keypress_acknowledges_and_escalation_stops(env: Paging) ->
     assert len(env.fake.messages) == 2
     assert len(env.fake.calls) == 2
     assert [m["to"] for m in env.fake.messages] == [BOB, BOB]
-    sent = [(n.scheduled_at - T, n.channel) for n in incidents.notifications(env.store, incident)]
+    sent = [(n.scheduled_at - T, n.channel) for n in env.store.incidents.notifications(incident)]
     assert sent == [
         (timedelta(0), Channel.SMS),
         (timedelta(0), Channel.VOICE),
         (5 * MINUTE, Channel.SMS),
         (5 * MINUTE, Channel.VOICE),
     ]
-    kinds = [e.kind for e in incidents.timeline(env.store, incident)]
+    kinds = [e.kind for e in env.store.incidents.timeline(incident)]
     assert kinds[0] == "created"
     assert "acknowledged" in kinds
 
@@ -182,7 +181,7 @@ def test_serve_pages_through_twilio_with_the_keyring_token_and_takes_a_reply(tmp
         assert fake.messages[0]["to"] == ALICE
         assert "Reply 1a to acknowledge" in fake.messages[0]["body"]
         assert fake.sms_webhook(station.base_url, ALICE, "1a").status_code == 200
-        assert incidents.get(store, incident).status == Status.WORKING
+        assert store.incidents.get(incident).status == Status.WORKING
         wait_until(lambda: len(fake.messages) == 2, what="the confirmation SMS")
         assert fake.messages[1]["body"] == f"Acknowledged #{incident}: Checkout down"
     finally:

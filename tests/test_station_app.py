@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from oncall_desktop import ical_feeds
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.station import BackgroundIntake
 from oncall_desktop.schedule import utc
@@ -54,14 +53,14 @@ def test_background_intake_stores_an_alert_before_answering(store: Store, intake
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert 200 <= response.status < 300
-    assert [i.title for i in incidents.list_incidents(store)] == ["Disk full on db-1"]
+    assert [i.title for i in store.incidents.newest()] == ["Disk full on db-1"]
 
 
 def test_the_station_serves_calendar_feeds_and_hides_unknown_tokens(
     store: Store, intake: BackgroundIntake
 ) -> None:
     person = store.load_configuration().people[0]
-    feed = ical_feeds.create_feed(store, person=person.id, now=NOW)
+    feed = store.feeds.create(NOW, person=person.id)
     status, body = get(f"http://127.0.0.1:{intake.port}/ical/{feed.token}.ics")
     assert status == 200
     assert body.startswith(b"BEGIN:VCALENDAR")

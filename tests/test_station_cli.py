@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from oncall_desktop.cli import main
 from oncall_desktop.domain import Severity, Status
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.intake import IncomingAlert, IntakeResult, parse
 from oncall_desktop.station_address import parse_listen
 from oncall_desktop.store import Store
@@ -35,7 +34,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
 def open_incident(store: Store, key: str, tags: list[str] | None = None) -> int:
     hook = integration(store, "hook")
     body = json.dumps({"title": f"Incident {key}", "severity": "P1", "alert_uid": key, "tags": tags or []})
-    outcome = incidents.ingest(store, hook.id, parse(hook, body.encode()), T)
+    outcome = store.incidents.ingest(hook.id, parse(hook, body.encode()), T)
     assert outcome.incident_id is not None
     return outcome.incident_id
 
@@ -70,7 +69,7 @@ def test_incidents_json_ack_and_resolve(store: Store, capsys: pytest.CaptureFixt
     assert listed[0]["resolved_at"].endswith("Z")
     status, out, _ = run(capsys, "incidents", "--status", "working", "--json")
     assert [i["id"] for i in json.loads(out)["incidents"]] == [first]
-    assert incidents.get(store, first).status == Status.WORKING
+    assert store.incidents.get(first).status == Status.WORKING
 
 
 def test_integrations_print_full_intake_urls_with_tokens(
@@ -170,12 +169,12 @@ def test_a_group_commit_stores_what_one_by_one_intake_stores(
         Store.open(f"sqlite:///{directory / 'one.db'}") as one,
         Store.open(f"sqlite:///{directory / 'all.db'}") as batch,
     ):
-        singly = [incidents.ingest(one, i, r, T) for i, r in items]
-        together = incidents.ingest_batch(batch, items, T)
+        singly = [one.incidents.ingest(i, r, T) for i, r in items]
+        together = batch.incidents.ingest_batch(items, T)
         assert together == singly
-        shape = [(i.id, i.status, i.dedup_key) for i in incidents.list_incidents(one)]
-        assert [(i.id, i.status, i.dedup_key) for i in incidents.list_incidents(batch)] == shape
+        shape = [(i.id, i.status, i.dedup_key) for i in one.incidents.newest()]
+        assert [(i.id, i.status, i.dedup_key) for i in batch.incidents.newest()] == shape
         for incident_id, *_ in shape:
-            assert [(e.kind, e.message) for e in incidents.timeline(batch, incident_id)] == [
-                (e.kind, e.message) for e in incidents.timeline(one, incident_id)
+            assert [(e.kind, e.message) for e in batch.incidents.timeline(incident_id)] == [
+                (e.kind, e.message) for e in one.incidents.timeline(incident_id)
             ]

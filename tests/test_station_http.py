@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from oncall_desktop.domain import Status
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.server import create_app
 from oncall_desktop.store import Store
@@ -101,10 +100,10 @@ def test_alertmanager_groups_by_group_key_and_resolves_when_all_alerts_resolved(
     firing["alerts"][1]["status"] = "resolved"
     firing["status"] = "resolved"
     assert intake.post(url, json.dumps(firing).encode())[1]["resolved"] is True
-    incident = incidents.get(intake.store, incident_id)
+    incident = intake.store.incidents.get(incident_id)
     assert incident.status == Status.RESOLVED
     assert incident.title == "Disk full on db-1"
-    kinds = [e.kind for e in incidents.timeline(intake.store, incident_id)]
+    kinds = [e.kind for e in intake.store.incidents.timeline(incident_id)]
     assert kinds == ["created", "alert", "alert", "alert", "resolved"]
 
 
@@ -120,7 +119,7 @@ def test_generic_webhook_deduplicates_by_alert_uid_and_state_ok_resolves(intake:
     reopened = intake.post(url, json.dumps(alert).encode())[1]
     assert reopened["opened"]
     assert reopened["incident"] != first["incident"]
-    incident = incidents.get(intake.store, reopened["incident"])
+    incident = intake.store.incidents.get(reopened["incident"])
     assert (incident.tags, incident.severity.value, incident.dedup_key) == (
         ("service:queue",),
         "P3",

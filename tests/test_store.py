@@ -35,6 +35,7 @@ from oncall_desktop.domain import (
     TwilioSettings,
     Window,
 )
+from oncall_desktop.store.lease import LeaseState
 from oncall_desktop.store import InUseError, NotFoundError, Store, StoreError
 from oncall_desktop.store.models import Base
 
@@ -404,17 +405,37 @@ def test_people_and_teams_edits_keep_order(store: Store) -> None:
         store.delete_person("alice")
 
 
-def test_engine_lease_has_one_holder_until_it_lapses(store: Store) -> None:
+def test_engine_lease_has_one_holder_and_a_new_epoch_for_every_new_holder(store: Store) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     ttl = timedelta(seconds=30)
-    assert store.acquire_engine_lease("station-a", now, ttl)
-    assert not store.acquire_engine_lease("station-b", now + timedelta(seconds=10), ttl)
-    assert store.acquire_engine_lease("station-a", now + timedelta(seconds=20), ttl)
-    assert not store.acquire_engine_lease("station-b", now + timedelta(seconds=49), ttl)
-    assert store.acquire_engine_lease("station-b", now + timedelta(seconds=50), ttl)
-    assert store.engine_lease() == ("station-b", now + timedelta(seconds=80))
-    store.release_engine_lease("station-b")
-    assert store.acquire_engine_lease("station-a", now + timedelta(seconds=51), ttl)
+    lease = store.lease
+    first = lease.acquire("station-a", None, now, ttl)
+    assert first is not None and first.new and first.epoch == 1
+    assert lease.acquire("station-b", None, now + timedelta(seconds=10), ttl) is None
+    renewed = lease.acquire("station-a", 1, now + timedelta(seconds=20), ttl)
+    assert renewed is not None and not renewed.new and renewed.epoch == 1
+    assert lease.acquire("station-b", None, now + timedelta(seconds=49), ttl) is None
+    taken = lease.acquire("station-b", None, now + timedelta(seconds=50), ttl)
+    assert taken is not None and taken.new and taken.epoch == 2
+    assert lease.state() == LeaseState("station-b", 2, now + timedelta(seconds=80), now + timedelta(seconds=50))
+    # a's renewal under its old epoch is refused although it asks in time for its own old lease
+    assert lease.acquire("station-a", 1, now + timedelta(seconds=51), ttl) is None
+    # a release by someone else, or under an old epoch, changes nothing
+    assert not lease.release("station-a", 2)
+    assert not lease.release("station-b", 1)
+    assert lease.release("station-b", 2)
+    state = lease.state()
+    assert state is not None and state.holder is None and state.epoch == 2
+    again = lease.acquire("station-b", None, now + timedelta(seconds=52), ttl)
+    assert again is not None and again.epoch == 3  # released and taken again: a new epoch, same station
+
+
+def test_a_lapsed_lease_taken_back_by_its_own_holder_gets_a_new_epoch(store: Store) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    ttl = timedelta(seconds=15)
+    assert store.lease.acquire("a", None, now, ttl) is not None
+    back = store.lease.acquire("a", 1, now + timedelta(seconds=16), ttl)
+    assert back is not None and back.new and back.epoch == 2
 
 
 def test_migrations_produce_exactly_the_orm_schema(store: Store) -> None:

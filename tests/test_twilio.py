@@ -16,7 +16,6 @@ from keyring.backends.fail import Keyring as FailKeyring
 
 from oncall_desktop import secrets
 from oncall_desktop.domain import TwilioSettings
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.delivery import SmsRateLimit
 from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.engine.paging import build_notifiers, poll_replies
@@ -45,7 +44,7 @@ def test_an_sms_page_names_severity_title_rule_and_the_reply_code(env: Paging) -
         f"[P1] #{incident} Checkout down (default). Reply 1a to acknowledge, 1r to resolve."
     ]
     assert env.fake.messages[0]["from"] == STATION_NUMBER
-    [sms] = [n for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"]
+    [sms] = [n for n in env.store.incidents.notifications(incident) if n.channel.value == "sms"]
     assert (sms.state, sms.provider_id) == ("sent", env.fake.messages[0]["sid"])
 
 
@@ -65,7 +64,7 @@ def test_an_sms_reply_fetched_by_polling_acknowledges_once_and_is_confirmed(env:
     env.fake.receive_sms(ALICE, " 1A ", env.clock.now() + MINUTE)
     poller = ReplyPoller(env.store, env.access)
     assert poller.poll_once(env.clock.now() + MINUTE) == 1
-    current = incidents.get(env.store, incident)
+    current = env.store.incidents.get(incident)
     assert (current.status.value, current.acknowledged_by) == ("working", "alice")
     assert sms_to(env, ALICE)[-1] == f"Acknowledged #{incident}: Checkout down"
     sent = len(env.fake.messages)
@@ -204,7 +203,7 @@ def test_a_call_reads_the_incident_other_keys_repeat_and_2_resolves(env: Paging)
     assert env.status(incident) == "open"
     done = env.fake.press(call, "2", again.gather_action)
     assert done.said == [f"Incident {incident} resolved. Goodbye."]
-    current = incidents.get(env.store, incident)
+    current = env.store.incidents.get(incident)
     assert (current.status.value, current.resolved_at) == ("resolved", env.clock.now())
 
 
@@ -226,7 +225,7 @@ def test_temporary_failures_are_retried_with_backoff(env: Paging, status: int) -
     env.fake.fail_next(status)
     env.fake.fail_next(status)
     env.tick()
-    [sms] = [n for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"]
+    [sms] = [n for n in env.store.incidents.notifications(incident) if n.channel.value == "sms"]
     assert sms.state == "pending"
     assert "retrying" in (sms.error or "")
     env.tick(timedelta(seconds=29))
@@ -237,7 +236,7 @@ def test_temporary_failures_are_retried_with_backoff(env: Paging, status: int) -
     assert env.fake.messages == []
     env.tick(timedelta(seconds=1))
     assert len(sms_to(env, ALICE)) == 1
-    assert [n.state for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"] == [
+    assert [n.state for n in env.store.incidents.notifications(incident) if n.channel.value == "sms"] == [
         "sent"
     ]
 
@@ -248,11 +247,11 @@ def test_an_invalid_number_fails_for_good_on_the_timeline(env: Paging) -> None:
     env.tick()
     requests_made = env.fake.requests
     env.tick(5 * MINUTE)  # a repeat is a new notification; the failed one is not retried
-    [first, *_] = [n for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"]
+    [first, *_] = [n for n in env.store.incidents.notifications(incident) if n.channel.value == "sms"]
     assert first.state == "failed"
     assert "21211" in (first.error or "")
     assert env.fake.requests == requests_made + 1  # only the repeat's attempt
-    failures = [e.message for e in incidents.timeline(env.store, incident) if e.kind == "notification_failed"]
+    failures = [e.message for e in env.store.incidents.timeline(incident) if e.kind == "notification_failed"]
     assert any("Alice Chen by SMS" in m and "not a valid phone number" in m for m in failures)
 
 
@@ -263,7 +262,7 @@ def test_a_number_phonenumbers_rejects_is_never_sent_to(env: Paging) -> None:
     incident = env.open_incident()
     env.tick()
     assert env.fake.requests == 0
-    [sms] = [n for n in incidents.notifications(env.store, incident) if n.channel.value == "sms"]
+    [sms] = [n for n in env.store.incidents.notifications(incident) if n.channel.value == "sms"]
     assert sms.state == "failed"
     assert "not a valid phone number" in (sms.error or "")
 
@@ -281,7 +280,7 @@ def test_an_alert_storm_is_rate_limited_and_bundled(env: Paging) -> None:
     assert bodies[2].startswith("8 pages (rate limit reached, bundled): [P1] #3 Node 2 down (3a);")
     assert "and 5 more" in bodies[2]
     first = [
-        n for i in range(1, 11) for n in incidents.notifications(env.store, i) if n.channel.value == "sms"
+        n for i in range(1, 11) for n in env.store.incidents.notifications(i) if n.channel.value == "sms"
     ]
     assert {n.state for n in first} == {"sent"}
     assert {n.provider_id for n in first[2:]} == {env.fake.messages[2]["sid"]}
@@ -308,7 +307,7 @@ def test_twilio_set_up_while_the_station_runs_pages_the_next_incident_without_a_
     first = env.open_incident("Disk full", key="a")
     engine.tick(env.clock.now())
     assert env.fake.messages == []
-    notes = [e.message for e in incidents.timeline(env.store, first) if e.kind == "notified"]
+    notes = [e.message for e in env.store.incidents.timeline(first) if e.kind == "notified"]
     assert any("by SMS" in note and "timeline only (Twilio is not set up" in note for note in notes)
     env.store.save_settings(configured)  # Settings → Twilio, saved while the engine runs
     second = env.open_incident("API slow", key="b")

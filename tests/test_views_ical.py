@@ -137,4 +137,4 @@ def test_feeds_dialog_creates_copies_and_revokes(qtbot: QtBot, store: Store) -> 
     with qtbot.waitSignal(dialog.feeds_changed):
         dialog.revoke_button.click()
     assert dialog.model.rowCount() == 0
-    assert ical_feeds.feed_by_token(store, feed.token) is None
+    assert store.feeds.by_token(feed.token) is None

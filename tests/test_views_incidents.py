@@ -23,7 +23,6 @@ from oncall_desktop.domain import (
     Status,
     Target,
 )
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.engine.intake import IncomingAlert, IntakeResult
@@ -79,9 +78,9 @@ def open_incident(
         tags=tags,
         alerts=(IncomingAlert(title, "firing", dict(t.split(":", 1) for t in tags)),),
     )
-    outcome = incidents.ingest(store, "prod-am", result, at)
+    outcome = store.incidents.ingest("prod-am", result, at)
     assert outcome.incident_id is not None
-    return incidents.get(store, outcome.incident_id)
+    return store.incidents.get(outcome.incident_id)
 
 
 class FailingVoice:
@@ -147,7 +146,7 @@ def test_model_and_proxy_pass_the_model_tester_through_inserts_and_updates(
     model.set_summaries(load_summaries(store, config))
     open_incident(store, "API down", Severity.P0, T0 + timedelta(minutes=3))
     model.set_summaries(load_summaries(store, config))  # inserted at the top
-    incidents.acknowledge(store, first.id, T0 + timedelta(minutes=4), "alice")
+    store.incidents.acknowledge(first.id, T0 + timedelta(minutes=4), "alice")
     model.set_summaries(load_summaries(store, config))  # changed in place
     proxy.set_statuses({Status.OPEN})
     proxy.set_search("api")
@@ -165,7 +164,7 @@ def test_a_row_shows_severity_status_age_rule_who_was_paged_and_who_acknowledged
     engine = EscalationEngine(store, [FailingVoice()])
     for minutes in (0, 5, 10):
         engine.tick(T0 + timedelta(minutes=minutes))
-    incidents.acknowledge(store, incident.id, T0 + timedelta(minutes=12), "alice")
+    store.incidents.acknowledge(incident.id, T0 + timedelta(minutes=12), "alice")
     clock.set(T0 + timedelta(hours=2, minutes=3))
     page.refresh()
     assert page.proxy.rowCount() == 1
@@ -186,8 +185,8 @@ def test_status_and_severity_filters_and_the_search_narrow_the_list(
     open_incident(store, "Payments API 503", Severity.P0, T0, ("service:payments",))
     worked = open_incident(store, "Disk 85% full", Severity.P2, T0 + timedelta(minutes=1))
     done = open_incident(store, "Certificate expires", Severity.P3, T0 + timedelta(minutes=2))
-    incidents.acknowledge(store, worked.id, T0 + timedelta(minutes=3), "bob")
-    incidents.resolve(store, done.id, T0 + timedelta(minutes=4))
+    store.incidents.acknowledge(worked.id, T0 + timedelta(minutes=3), "bob")
+    store.incidents.resolve(done.id, T0 + timedelta(minutes=4))
     page.refresh()
     # Resolved incidents are hidden at first; newest first.
     assert titles(page) == ["Disk 85% full", "Payments API 503"]
@@ -230,7 +229,7 @@ def test_acknowledge_asks_as_whom_offering_me_and_stores_and_shows_it(
     with qtbot.waitSignal(page.incident_acted):
         qtbot.mouseClick(page.details.acknowledge_button, Qt.MouseButton.LeftButton)
     assert asked == [([("alice", "Alice Chen"), ("bob", "Bob Müller")], "bob")]
-    stored = incidents.get(store, incident.id)
+    stored = store.incidents.get(incident.id)
     assert (stored.status, stored.acknowledged_by) == (Status.WORKING, "bob")
     assert stored.acknowledged_at == T0 + timedelta(minutes=7)
     assert cell(page, 0, STATUS) == "acknowledged"
@@ -250,7 +249,7 @@ def test_cancelling_the_question_acknowledges_nothing(page: IncidentsPage, store
     page.select_incident(incident.id)
     page.ask_acknowledger = lambda *_: (None, False)
     page.details.acknowledge_button.click()
-    assert incidents.get(store, incident.id).status == Status.OPEN
+    assert store.incidents.get(incident.id).status == Status.OPEN
 
 
 def test_resolve_button_resolves_and_the_timeline_shows_it(
@@ -261,7 +260,7 @@ def test_resolve_button_resolves_and_the_timeline_shows_it(
     page.select_incident(incident.id)
     clock.set(T0 + timedelta(minutes=30))
     page.details.resolve_button.click()
-    stored = incidents.get(store, incident.id)
+    stored = store.incidents.get(incident.id)
     assert (stored.status, stored.resolved_at) == (Status.RESOLVED, T0 + timedelta(minutes=30))
     # Resolved incidents are filtered out by default; the detail pane empties with the selection.
     assert titles(page) == []
@@ -275,10 +274,10 @@ def test_acknowledging_what_someone_else_just_acknowledged_says_so(page: Inciden
     incident = open_incident(store, "Payments API 503", Severity.P0, T0)
     page.refresh()
     page.select_incident(incident.id)
-    incidents.acknowledge(store, incident.id, T0 + timedelta(minutes=1), "alice")  # from the CLI
+    store.incidents.acknowledge(incident.id, T0 + timedelta(minutes=1), "alice")  # from the CLI
     page.ask_acknowledger = lambda *_: ("bob", True)
     page.details.acknowledge_button.click()
-    assert incidents.get(store, incident.id).acknowledged_by == "alice"
+    assert store.incidents.get(incident.id).acknowledged_by == "alice"
     assert page.details.message.text() == f"incident {incident.id} is already acknowledged by alice"
     assert not page.details.message.isHidden()
     assert cell(page, 0, ACKNOWLEDGED) == "Alice Chen"
@@ -311,10 +310,10 @@ def test_the_reloading_loader_always_shows_what_a_fresh_load_shows(
     second = open_incident(store, "Payments API 503", Severity.P0, T0 + timedelta(minutes=1))
     steps = [
         lambda: engine.tick(T0 + timedelta(minutes=2)),
-        lambda: incidents.resolve(store, first.id, T0 + timedelta(minutes=3)),
+        lambda: store.incidents.resolve(first.id, T0 + timedelta(minutes=3)),
         lambda: engine.tick(T0 + timedelta(minutes=4)),
         lambda: engine.tick(T0 + timedelta(minutes=11)),  # Bob's call fails
-        lambda: incidents.acknowledge(store, second.id, T0 + timedelta(minutes=12), "bob"),
+        lambda: store.incidents.acknowledge(second.id, T0 + timedelta(minutes=12), "bob"),
         lambda: open_incident(store, "Certificate expires", Severity.P3, T0 + timedelta(minutes=13)),
     ]
     for step in steps:

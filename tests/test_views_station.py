@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop.domain import Severity, Status
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.store import Store
@@ -153,7 +152,7 @@ def test_a_p1_incident_sounds_the_alarm_until_acknowledged_in_the_app(
     assert changed.args == [False]
     assert not presence.alarm_active
     assert presence.open_count == 0
-    assert incidents.get(store, incident.id).status == Status.WORKING
+    assert store.incidents.get(incident.id).status == Status.WORKING
     assert presence.engine_thread is not None
     assert presence.engine_thread.isRunning()
 
@@ -167,7 +166,7 @@ def test_acknowledging_elsewhere_stops_the_alarm_while_the_window_is_hidden(
     qtbot.waitUntil(lambda: presence.alarm_active, timeout=10_000)
     window.close()
     assert window.isHidden()
-    incidents.acknowledge(store, incident.id, T0 + timedelta(minutes=1), "bob")  # `oncall-desktop ack`
+    store.incidents.acknowledge(incident.id, T0 + timedelta(minutes=1), "bob")  # `oncall-desktop ack`
     qtbot.waitUntil(lambda: not presence.alarm_active, timeout=10_000)
     assert presence.open_count == 0
 
@@ -289,7 +288,7 @@ def test_the_alarm_sound_plays_while_the_alarm_is_on(qtbot: QtBot, store: Store)
     presence.set_muted(True)
     presence.set_muted(False)
     assert sound.calls == ["play", "stop", "play"]
-    presence.update_incidents([incidents.acknowledge(store, urgent.id, T0, "alice")])
+    presence.update_incidents([store.incidents.acknowledge(urgent.id, T0, "alice")])
     assert sound.calls == ["play", "stop", "play", "stop"]
     assert not AlarmSound().available  # offscreen: no sound, yet the alarm's state is kept
 
@@ -313,7 +312,7 @@ def test_install_station_on_the_real_main_window_offers_me_when_acknowledging(
         page.select_incident(incident.id)
         page.details.acknowledge_button.click()
         assert offered == ["bob"]
-        assert incidents.get(store, incident.id).acknowledged_by == "bob"
+        assert store.incidents.get(incident.id).acknowledged_by == "bob"
     finally:
         presence.shutdown()
 

@@ -7,11 +7,9 @@ import sys
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
 from oncall_desktop import paths, timeutil
 from oncall_desktop.domain import Configuration, Severity
-from oncall_desktop.store import Store
+from oncall_desktop.store import Store, StoreOpenError
 
 
 class CliError(Exception):
@@ -30,9 +28,8 @@ class Context:
         if self._store is None:
             try:
                 self._store = Store.open(self.db_url)
-            except (ArgumentError, SQLAlchemyError, OSError, ValueError) as error:
-                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-                raise CliError(f"cannot open the database {_redacted(self.db_url)}: {reason}") from None
+            except StoreOpenError as error:
+                raise CliError(f"cannot open the database {_redacted(self.db_url)}: {error}") from None
         return self._store
 
     def configuration(self) -> Configuration:

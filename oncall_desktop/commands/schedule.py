@@ -8,10 +8,11 @@ from typing import Any
 
 from oncall_desktop import commands as cli
 from oncall_desktop.commands import CliError, Context
-from oncall_desktop.domain import Configuration, Status, StatusChange
+from oncall_desktop.domain import Configuration, PlannedNotification, Status, StatusChange
 from oncall_desktop.planner import DEFAULT_HORIZON, IncidentFacts, plan
 from oncall_desktop.routing import route
 from oncall_desktop.schedule import Schedules
+from oncall_desktop.sms_limit import SmsMessage, SmsRateLimit, apply_limit
 from oncall_desktop.timeutil import format_instant
 
 
@@ -83,11 +84,17 @@ def _known(config: Configuration, rule_id: str | None, person_id: str | None) ->
         raise CliError(f"--person: no person {person_id!r}")
 
 
+MAX_SCHEDULE_SPAN = timedelta(days=5 * 366)
+MAX_SIMULATION = timedelta(days=7)
+
+
 def _schedule(args: argparse.Namespace, context: Context) -> int:
     start = cli.instant(args.start, "--start")
     end = cli.instant(args.end, "--end")
     if end <= start:
         raise CliError("--end: must be after --start")
+    if end - start > MAX_SCHEDULE_SPAN:
+        raise CliError("--end: at most 5 years after --start (ask for the span in parts)")
     tz = cli.zone(args.tz)
     config = context.configuration()
     _known(config, args.rule, args.person)
@@ -138,6 +145,8 @@ def _simulate(args: argparse.Namespace, context: Context) -> int:
     until = cli.instant(args.until, "--until") if args.until else at + DEFAULT_HORIZON
     if until <= at:
         raise CliError("--until: must be after --at")
+    if until - at > MAX_SIMULATION:
+        raise CliError("--until: at most 7 days after --at")
     changes = []
     if args.ack_at:
         ack = cli.instant(args.ack_at, "--ack-at")
@@ -150,32 +159,40 @@ def _simulate(args: argparse.Namespace, context: Context) -> int:
             raise CliError("--resolve-at: must not be before --at")
         changes.append(StatusChange(resolved, Status.RESOLVED))
     config = context.configuration()
-    notes = plan(Schedules(config), IncidentFacts(at, severity, tags), changes, until)
+    limit = SmsRateLimit()
+    delivered = apply_limit(plan(Schedules(config), IncidentFacts(at, severity, tags), changes, until), limit)
     if args.json:
-        cli.print_json(
-            {
-                "notifications": [
-                    {
-                        "at": format_instant(n.at),
-                        "person": n.person,
-                        "channel": n.channel.value,
-                        "level": n.level,
-                        "rule": n.rule,
-                        "repeat": n.repeat,
-                        "handover": n.handover,
-                    }
-                    for n in notes
-                ]
-            }
-        )
+        cli.print_json({"notifications": [_delivered_json(item) for item in delivered]})
         return 0
-    if not notes:
+    if not delivered:
         print("nobody would be notified")
-    for note in notes:
-        elapsed = (note.at - at) // timedelta(minutes=1)
+    for item in delivered:
+        note = item.pages[-1] if isinstance(item, SmsMessage) else item
+        elapsed = (item.at - at) // timedelta(minutes=1)
         extra = " (handover)" if note.handover else f" (repeat {note.repeat})" if note.repeat else ""
+        if isinstance(item, SmsMessage):
+            held = ", ".join(f"T+{(p.at - at) // timedelta(minutes=1)}" for p in item.pages)
+            extra += f" — one SMS for the pages of {held} ({limit.describe()})"
         print(
-            f"T+{elapsed:<4} {cli.show_time(note.at, tz)}  {_names(config, [note.person]):<20} "
+            f"T+{elapsed:<4} {cli.show_time(item.at, tz)}  {_names(config, [note.person]):<20} "
             f"{note.channel.value:<5} level {note.level} [{note.rule}]{extra}"
         )
     return 0
+
+
+def _delivered_json(item: PlannedNotification | SmsMessage) -> dict[str, Any]:
+    """A notification as `simulate --json` lists it; an SMS that waited for the per-number limit
+    is listed when it goes out, with `"bundled"`: the instants of the pages it carries."""
+    note = item.pages[-1] if isinstance(item, SmsMessage) else item
+    entry: dict[str, Any] = {
+        "at": format_instant(item.at),
+        "person": note.person,
+        "channel": note.channel.value,
+        "level": note.level,
+        "rule": note.rule,
+        "repeat": note.repeat,
+        "handover": note.handover,
+    }
+    if isinstance(item, SmsMessage):
+        entry["bundled"] = [format_instant(p.at) for p in item.pages]
+    return entry

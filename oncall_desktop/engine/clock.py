@@ -12,10 +12,17 @@ class Clock(Protocol):
         """The current instant, aware UTC."""
         ...
 
+    def at_real(self, real: datetime) -> datetime:
+        """A real (wall-clock) instant, such as a provider's timestamp, on this clock."""
+        ...
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def at_real(self, real: datetime) -> datetime:
+        return real
 
 
 class FakeClock:
@@ -34,6 +41,9 @@ class FakeClock:
     def set(self, instant: datetime) -> None:
         self._now = instant.astimezone(UTC)
 
+    def at_real(self, real: datetime) -> datetime:
+        return real
+
 
 class ScaledClock:
     """Virtual time running `speed` times faster than real time, equal to `start` at Unix time
@@ -48,19 +58,32 @@ class ScaledClock:
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(time.time() - self.anchor) * self.speed)
 
+    def at_real(self, real: datetime) -> datetime:
+        return self.start + timedelta(seconds=(real.timestamp() - self.anchor) * self.speed)
+
+    def spec(self) -> str:
+        """`START,SPEED,ANCHOR`, as `parse` reads it (other processes can share this clock)."""
+        return f"{self.start.isoformat()},{self.speed},{self.anchor}"
+
     @classmethod
     def parse(cls, spec: str) -> ScaledClock:
-        """`START,SPEED,ANCHOR`: an ISO instant with offset, a factor, Unix seconds."""
+        """`START,SPEED[,ANCHOR]`: an ISO instant with offset, a factor, Unix seconds (default: now)."""
         parts = spec.split(",")
-        if len(parts) != 3:
-            raise ValueError("expected START,SPEED,ANCHOR")
+        if len(parts) not in (2, 3):
+            raise ValueError("expected START,SPEED[,ANCHOR]")
         start = datetime.fromisoformat(parts[0].strip().replace("z", "Z"))
         if start.tzinfo is None:
             raise ValueError(f"{parts[0]!r} has no UTC offset")
         speed = float(parts[1])
         if not speed > 0:
             raise ValueError("SPEED must be positive")
-        return cls(start, speed, float(parts[2]))
+        anchor = float(parts[2]) if len(parts) == 3 else time.time()
+        return cls(start, speed, anchor)
+
+
+def clock_spec(clock: Clock) -> str | None:
+    """What other processes need to follow `clock`: the spec of a virtual clock, else None."""
+    return clock.spec() if isinstance(clock, ScaledClock) else None
 
 
 def clock_speed(clock: Clock) -> float:

@@ -2,64 +2,53 @@
 
 Security `tls` (implicit TLS, usually port 465), `starttls` (usually 587) or `none`; the password
 comes from the OS keyring. With a public URL the mail carries an acknowledge link: an unguessable
-token per incident and person, served by `twilio_webhooks.add_routes` (`GET` shows, `POST` acts, so
-mail scanners that prefetch links acknowledge nothing).
+token per incident and person (made when the page is claimed), served by `twilio_webhooks.add_routes`
+(`GET` shows, `POST` acts, so mail scanners that prefetch links acknowledge nothing).
 """
 
 from __future__ import annotations
 
 import html
-import secrets as random_tokens
 import smtplib
 import ssl
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import select
-
 from oncall_desktop import secrets
-from oncall_desktop.domain import Channel, SmtpSettings
+from oncall_desktop.domain import Channel, Settings, SmtpSettings
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import ConfigurationSource, temporary_failure
-from oncall_desktop.engine.incidents import write_session
-from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal
-from oncall_desktop.store import Store
-from oncall_desktop.store.notify_models import AckLinkRow
+from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, ReconcileResult
+from oncall_desktop.incident import StaleClaim
 
 SecretLookup = Callable[[str], str | None]
 ACK_PATH = "/ack/"
-SMTP_TIMEOUT_SECONDS = 20.0
+SMTP_TIMEOUT_SECONDS = 5.0
+"""Per SMTP operation; below the engine lease (SPEC §10)."""
 
 
 class SmtpNotConfiguredError(Exception):
     pass
 
 
-def ack_link(store: Store, public_url: str, incident_id: int, person: str, now: datetime) -> str:
-    """The person's acknowledge link for the incident (created once, then reused)."""
-    with write_session(store) as session:
-        token = session.scalar(
-            select(AckLinkRow.token)
-            .where(AckLinkRow.incident_id == incident_id)
-            .where(AckLinkRow.person_id == person)
-        )
-        if token is None:
-            token = random_tokens.token_urlsafe(32)
-            session.add(AckLinkRow(token=token, incident_id=incident_id, person_id=person, created_at=now))
+class SmtpMaybeSentError(Exception):
+    """The connection failed while the message was being handed over: the server may have it."""
+
+
+def ack_url(public_url: str, token: str) -> str:
+    """Where an acknowledge link's token is served."""
     return f"{public_url.rstrip('/')}{ACK_PATH}{token}"
 
 
-def incident_for_ack_token(store: Store, token: str) -> tuple[int, str] | None:
-    """The (incident id, person id) an acknowledge link's token was made for; None if unknown."""
-    with store.session() as session:
-        row = session.scalar(select(AckLinkRow).where(AckLinkRow.token == token))
-        return (row.incident_id, row.person_id) if row is not None else None
-
-
-def compose(delivery: Delivery, sender: str, link: str | None, now: datetime) -> EmailMessage:
+def compose(delivery: Delivery, sender: str, now: datetime) -> EmailMessage:
+    """The page as an email; its Message-ID is the notification's own, so a repeat after a crash
+    is recognisable (and threads with the first)."""
+    link = delivery.ack_url
     lead = "Handover: you are now on call for this incident. " if delivery.handover else ""
+    if delivery.possibly_repeated:
+        lead = "(Possibly repeated: the station stopped while sending this page.) " + lead
     subject = f"[{delivery.severity.value}] #{delivery.incident_id} {delivery.incident_title}"
     rule = delivery.rule or "—"
     how = (
@@ -90,7 +79,7 @@ def compose(delivery: Delivery, sender: str, link: str | None, now: datetime) ->
     message["From"] = sender
     message["To"] = delivery.address or ""
     message["Date"] = formatdate(now.timestamp(), usegmt=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = delivery.message_id or make_msgid(domain=sender_domain(sender))
     message.set_content(text)
     message.add_alternative(body_html, subtype="html")
     return message
@@ -108,17 +97,22 @@ def sample_email(to: str, sender: str, now: datetime) -> EmailMessage:
     return message
 
 
+def sender_domain(sender: str) -> str | None:
+    return sender.rpartition("@")[2] or None
+
+
 class EmailNotifier:
+    """Sends email deliveries through SMTP; touches no store. At least once: after a crash a page
+    may go again, with the same Message-ID and marked as possibly repeated."""
+
     def __init__(
         self,
-        store: Store,
         clock: Clock,
         config: ConfigurationSource,
         secret: SecretLookup = secrets.get_secret,
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = SMTP_TIMEOUT_SECONDS,
     ) -> None:
-        self.store = store
         self.clock = clock
         self.config = config
         self._secret = secret
@@ -127,28 +121,35 @@ class EmailNotifier:
 
     @property
     def channels(self) -> frozenset[Channel]:
-        """Email while an SMTP host is set in the (live) settings; none before."""
-        return frozenset({Channel.EMAIL}) if self.config.settings().smtp.host else frozenset()
+        return frozenset({Channel.EMAIL})
 
     @property
     def in_transaction(self) -> bool:
         return False
 
-    def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
+    @property
+    def send_timeout(self) -> timedelta:
+        return timedelta(seconds=self._timeout * 2)
+
+    def ready(self, settings: Settings) -> bool:
+        return bool(settings.smtp.host)
+
+    def reconcile(self, stale: StaleClaim, settings: Settings, window: timedelta) -> ReconcileResult:
+        return "unknowable"  # an SMTP server cannot be asked what it received
+
+    def send(self, delivery: Delivery) -> DeliveryResult:
         now = self.clock.now()
-        settings = self.config.settings()
+        settings = delivery.settings
         if not delivery.address:
             return DeliveryResult.failed(f"{delivery.person_name} has no email address")
-        public = settings.station.public_url
         try:
             sender = self._sender(settings.smtp)
-            link = (
-                ack_link(self.store, public, delivery.incident_id, delivery.person, now) if public else None
-            )
-            message = compose(delivery, sender, link, now)
-            self.deliver(message)
+            message = compose(delivery, sender, now)
+            self.deliver(message, settings.smtp)
         except SmtpNotConfiguredError as error:
             return DeliveryResult.failed(str(error))
+        except SmtpMaybeSentError as error:
+            return DeliveryResult.unknown(f"SMTP server stopped answering while taking the message ({error})")
         except smtplib.SMTPAuthenticationError as error:
             return DeliveryResult.failed(
                 f"SMTP login refused ({error.smtp_code}); check username and password"
@@ -157,21 +158,21 @@ class EmailNotifier:
             codes = [code for code, _ in error.recipients.values()]
             reason = f"SMTP server refused {delivery.address} ({', '.join(map(str, codes))})"
             if all(400 <= code < 500 for code in codes):
-                return temporary_failure(self.store, delivery, reason, now)
+                return temporary_failure(delivery, reason, now)
             return DeliveryResult.failed(reason)
         except smtplib.SMTPResponseException as error:
             reason = f"SMTP error {error.smtp_code}: {_text(error.smtp_error)}"
             if 400 <= error.smtp_code < 500:
-                return temporary_failure(self.store, delivery, reason, now)
+                return temporary_failure(delivery, reason, now)
             return DeliveryResult.failed(reason)
         except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
             reason = f"SMTP server unreachable: {type(error).__name__}"
-            return temporary_failure(self.store, delivery, reason, now)
+            return temporary_failure(delivery, reason, now)
         except smtplib.SMTPException as error:  # e.g. the server offers no STARTTLS or AUTH
             return DeliveryResult.failed(f"SMTP failed: {type(error).__name__}: {error}")
         except OSError as error:  # refused, unreachable, TLS handshake: smtplib's errors are OSErrors too
             reason = f"SMTP server unreachable: {type(error).__name__}"
-            return temporary_failure(self.store, delivery, reason, now)
+            return temporary_failure(delivery, reason, now)
         return DeliveryResult.sent(str(message["Message-ID"]))
 
     def send_test(self, to: str) -> str:
@@ -188,9 +189,9 @@ class EmailNotifier:
             raise SmtpNotConfiguredError("email is not set up: no sender address in Settings")
         return sender
 
-    def deliver(self, message: EmailMessage) -> None:
-        """Send one message with the current SMTP settings (also the Settings dialog's test email)."""
-        smtp = self.config.settings().smtp
+    def deliver(self, message: EmailMessage, smtp: SmtpSettings | None = None) -> None:
+        """Send one message with `smtp` (default: the current settings; also the test email)."""
+        smtp = smtp or self.config.settings().smtp
         if not smtp.host:
             raise SmtpNotConfiguredError("email is not set up: no SMTP host in Settings")
         password: str | None = None
@@ -215,7 +216,10 @@ class EmailNotifier:
                 client.starttls(context=context)
             if smtp.username and password:
                 client.login(smtp.username, password)
-            client.send_message(message)
+            try:
+                client.send_message(message)
+            except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError) as error:
+                raise SmtpMaybeSentError(type(error).__name__) from error
 
 
 def _text(value: bytes | str) -> str:

@@ -1,56 +1,65 @@
-"""The escalation engine: the planner (SPEC §3) run in real time against the store.
+"""The escalation engine: the planner (SPEC §3) run in real time against the store (SPEC §9, §10).
 
 Each `tick(now)`:
-1. takes or renews the engine lease (only one engine per database runs, SPEC §7);
+1. says this station is alive, and takes or renews the engine lease (one engine per store; a new
+   holder gets a new fencing epoch);
 2. reloads the configuration when the store's revision moved, and then re-plans every incident;
-3. plans each incident whose next due instant has come, with `planner.plan()` — escalation is
-   written once, there — and puts every planned notification after the incident's
-   `planned_until` and at or before `now` into the outbox (unique on incident, person, channel,
-   instant), in the same transaction that moves `planned_until` to `now` and remembers the next due
-   instant, so later ticks skip the incident until then and a crash repeats or loses nothing;
-4. dispatches due outbox rows through the notifiers, marking late those sent more than `late_after`
-   after their instant (after downtime).
-The engine knows no Qt and no threads; `station` and `qt_worker` call `tick` on their loops.
+3. plans each incident whose next due instant has come, each on its own (`planning`): an incident
+   that cannot be planned with its rules is paged through the default rule meanwhile, says so on
+   its timeline and in `status`, and never stops the others; the plans go to the outbox in one
+   transaction, or one by one if that fails;
+4. settles sends a dead station (or a provider that never answered) left claimed, by asking the
+   provider (`reconcile`) before anything is sent again;
+5. hands due notifications to the per-channel senders (`dispatch`), applying the SMS limit.
+The engine knows no Qt and no threads of its own but the senders'; `station` and `qt_worker` call
+`tick` on their loops, at least every `MAX_IDLE`, so the lease is renewed while sends are in flight.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.orm import Session
-
-from oncall_desktop import timeutil
 from oncall_desktop.domain import Channel, Configuration, Status
-from oncall_desktop.engine import incidents
-from oncall_desktop.engine.incidents import Incident, NotificationRecord, write_session
-from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Notifier, TimelineNotifier, describe
-from oncall_desktop.planner import IncidentFacts, plan
+from oncall_desktop.engine.clock import Clock, SystemClock, clock_spec
+from oncall_desktop.engine.dispatch import CLAIM_MARGIN, Senders, build_delivery, describe_group
+from oncall_desktop.engine.notifiers import Notifier, TimelineNotifier, sent_line
+from oncall_desktop.engine.planning import fallback_schedules, plan_incident
+from oncall_desktop.incident import (
+    Claim,
+    DueIncident,
+    DueNotification,
+    Incident,
+    IncidentPlan,
+    NewEvent,
+    NotificationRecord,
+)
 from oncall_desktop.schedule import Schedules
-from oncall_desktop.store import Store
-from oncall_desktop.store.models import IncidentEventRow, IncidentRow, NotificationRow
-from oncall_desktop.store.station_models import EscalationStateRow, NotificationDispatchRow
+from oncall_desktop.sms_limit import SmsRateLimit
+from oncall_desktop.store import Store, StoreError
+from oncall_desktop.store.lease import Tenure
+from oncall_desktop.store.outbox import Fence
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL = timedelta(seconds=30)
 LATE_AFTER = timedelta(seconds=60)
 PLAN_HORIZON = timedelta(hours=1)
 BATCH = 500
-EPSILON = timedelta(microseconds=1)
-UNKNOWN_DELIVERY = "the station stopped while sending; delivery unknown, not retried"
+PROBLEM_RETRY = timedelta(minutes=1)
+STATION_HEARTBEAT = timedelta(seconds=2)
+MAX_IDLE = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
 class TickReport:
     """What one tick did. `next_due` is when the engine next has work (None: nothing scheduled);
-    `more` says a batch limit was hit and another tick should follow at once."""
+    `more` says a batch limit was hit and another tick should follow at once. `sent` and `failed`
+    are the sends that finished since the last tick (a failed one is `pending` when it is retried)."""
 
     now: datetime
     holds_lease: bool
@@ -60,13 +69,11 @@ class TickReport:
     planned: int = 0
     next_due: datetime | None = None
     more: bool = False
+    problems: tuple[tuple[int, str], ...] = ()
 
     @property
     def changed(self) -> bool:
         return bool(self.opened or self.sent or self.failed or self.planned)
-
-
-MAX_IDLE = timedelta(seconds=1)
 
 
 def next_delay(
@@ -82,8 +89,14 @@ def next_delay(
     return max(timedelta(0), min(max_idle, (report.next_due - now) / speed))
 
 
-def default_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def new_station_id() -> str:
+    """Host name, process id and a random part: unique even for two containers that share a host
+    name and both run as process 1."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def real_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class EscalationEngine:
@@ -96,53 +109,105 @@ class EscalationEngine:
         notifiers: Sequence[Notifier] = (),
         *,
         holder: str | None = None,
-        lease_ttl: timedelta = LEASE_TTL,
+        clock: Clock | None = None,
+        real_clock: Callable[[], datetime] = real_now,
+        lease_ttl: timedelta | None = None,
         late_after: timedelta = LATE_AFTER,
         horizon: timedelta = PLAN_HORIZON,
+        sms_limit: SmsRateLimit | None = None,
+        on_progress: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
-        self.notifiers: tuple[Notifier, ...] = (*notifiers, TimelineNotifier())
-        self.holder = holder or default_holder()
+        self.clock = clock or SystemClock()
+        self.real_clock = real_clock
+        self.notifiers: tuple[Notifier, ...] = (*notifiers, TimelineNotifier(unset_services=bool(notifiers)))
+        self.holder = holder or new_station_id()
         self.lease_ttl = lease_ttl
         self.late_after = late_after
         self.horizon = horizon
-        self._holds_lease = False
+        self.sms_limit = sms_limit or SmsRateLimit()
+        self.senders = Senders(store, self.clock, real_clock, on_progress)
+        self.started_at = real_clock()
+        self._tenure: Tenure | None = None
         self._revision: int | None = None
         self._config = Configuration()
         self._schedules = Schedules(self._config)
+        self._fallback = fallback_schedules(self._config)
+        self._last_seen: datetime | None = None
+        self._problems_logged: set[tuple[int, str]] = set()
+        self._problems: tuple[tuple[int, str], ...] = ()
 
     @property
     def holds_lease(self) -> bool:
-        return self._holds_lease
+        return self._tenure is not None
 
-    def release(self) -> None:
-        """Give the lease up (on shutdown) so another station can take over at once."""
-        if self._holds_lease:
-            self.store.release_engine_lease(self.holder)
-            self._holds_lease = False
+    @property
+    def epoch(self) -> int | None:
+        return self._tenure.epoch if self._tenure is not None else None
+
+    @property
+    def configuration(self) -> Configuration:
+        return self._config
+
+    def ttl(self) -> timedelta:
+        return self.lease_ttl or timedelta(seconds=self._config.settings.station.lease_seconds)
+
+    def release(self, timeout: float = 30.0) -> None:
+        """Stop: let sends in flight finish (each has a time-out), then give the lease up so another
+        station can take over at once, and say this station is gone."""
+        self.senders.shutdown(timeout)
+        if self._tenure is not None:
+            self.store.lease.release(self.holder, self._tenure.epoch)
+            self._tenure = None
+        try:
+            self.store.lease.gone(self.holder)
+        except StoreError as error:
+            log.warning("could not say this station stopped: %s", error)
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait for the sends in flight to finish (tests, shutdown)."""
+        return self.senders.wait(timeout)
+
+    # -- one tick -------------------------------------------------------------------------------
 
     def tick(self, now: datetime) -> TickReport:
-        if not self.store.acquire_engine_lease(self.holder, now, self.lease_ttl):
-            if self._holds_lease:
-                log.warning("engine lease lost to another station")
-            self._holds_lease = False
-            return TickReport(now, holds_lease=False)
-        if not self._holds_lease:
-            self._holds_lease = True
-            self._recover_interrupted(now)
+        real = self.real_clock()
+        self._say_alive(real)
         self._refresh_configuration(now)
-        opened, planned, more_planning = self._plan_due(now)
-        sent, failed, more_sending = self._dispatch(now)
+        tenure = self.store.lease.acquire(self.holder, self.epoch, real, self.ttl())
+        if tenure is None:
+            if self._tenure is not None:
+                log.warning("engine lease lost to another station (epoch %d)", self._tenure.epoch)
+            self._tenure = None
+            return TickReport(now, holds_lease=False)
+        if tenure.new:
+            log.info("this station (%s) runs the engine now, lease epoch %d", self.holder, tenure.epoch)
+            self.store.outbox.reconfigured(self._revision or 0, now)
+        self._tenure = tenure
+        fence = Fence(self.holder, tenure.epoch, real)
+        opened, planned, more_planning, planned_any = self._plan_due(now)
+        if planned_any or tenure.new:
+            self._problems = tuple(self.store.outbox.problems())
+        self._recover(fence, real)
+        more_sending = self._dispatch(fence, now)
+        finished = self.senders.take_finished()
         return TickReport(
             now=now,
             holds_lease=True,
             opened=opened,
-            sent=sent,
-            failed=failed,
+            sent=tuple(f.record for f in finished if f.outcome.state == "sent"),
+            failed=tuple(f.record for f in finished if f.outcome.state != "sent"),
             planned=planned,
-            next_due=self._next_due(),
+            next_due=self.store.outbox.next_due(),
             more=more_planning or more_sending,
+            problems=self._problems,
         )
+
+    def _say_alive(self, real: datetime) -> None:
+        if self._last_seen is not None and real - self._last_seen < STATION_HEARTBEAT:
+            return
+        self.store.lease.seen(self.holder, real, self.started_at, clock_spec(self.clock))
+        self._last_seen = real
 
     # -- configuration --------------------------------------------------------------------------
 
@@ -152,358 +217,174 @@ class EscalationEngine:
             return
         self._config = self.store.load_configuration()
         self._schedules = Schedules(self._config)
+        self._fallback = fallback_schedules(self._config)
         self._revision = revision
-        with write_session(self.store) as session:
-            session.execute(
-                update(EscalationStateRow)
-                .where(EscalationStateRow.revision != revision)
-                .where(EscalationStateRow.next_due_at > now)
-                .values(next_due_at=now)
-            )
+        if self._tenure is not None:
+            self.store.outbox.reconfigured(revision, now)
 
     # -- planning -------------------------------------------------------------------------------
 
-    def _plan_due(self, now: datetime) -> tuple[tuple[Incident, ...], int, bool]:
-        """Plan every incident whose next due instant has come; one transaction, bulk writes."""
-        opened: list[Incident] = []
-        with write_session(self.store) as session:
-            rows = session.execute(
-                select(IncidentRow, EscalationStateRow.planned_until, EscalationStateRow.revision)
-                .join(EscalationStateRow, EscalationStateRow.incident_id == IncidentRow.id)
-                .where(EscalationStateRow.next_due_at <= now)
-                .order_by(EscalationStateRow.next_due_at)
-                .limit(BATCH)
-            ).all()
-            if not rows:
-                return (), 0, False
-            have = self._outbox_keys(session, [(row, since) for row, since, _ in rows])
-            new_notes: list[dict[str, Any]] = []
-            states: list[dict[str, Any]] = []
-            finished: list[int] = []
-            for incident_row, since, revision in rows:
-                incident = incidents.incident_from_row(incident_row)
-                if revision == -1:
-                    opened.append(incident)
-                next_due = self._plan_incident(incident, since, now, have, new_notes)
-                if next_due is None:
-                    finished.append(incident.id)
-                else:
-                    states.append(
-                        {
-                            "b_id": incident.id,
-                            "b_next": next_due,
-                            "b_until": now,
-                            "b_revision": self._revision or 0,
-                        }
-                    )
-            if new_notes:
-                ids = session.scalars(
-                    insert(NotificationRow).returning(NotificationRow.id, sort_by_parameter_order=True),
-                    new_notes,
-                ).all()
-                session.execute(
-                    insert(NotificationDispatchRow),
-                    [{"notification_id": i, "late": False, "attempts": 0} for i in ids],
-                )
-            if states:
-                session.connection().execute(
-                    update(EscalationStateRow)
-                    .where(EscalationStateRow.incident_id == bindparam("b_id"))
-                    .values(
-                        next_due_at=bindparam("b_next"),
-                        planned_until=bindparam("b_until"),
-                        revision=bindparam("b_revision"),
-                    ),
-                    states,
-                )
-            if finished:
-                session.execute(
-                    delete(EscalationStateRow).where(EscalationStateRow.incident_id.in_(finished))
-                )
-        return tuple(opened), len(new_notes), len(rows) == BATCH
+    def _plan_due(self, now: datetime) -> tuple[tuple[Incident, ...], int, bool, bool]:
+        """(incidents opened, pages planned, whether more are due, whether anything was planned)."""
+        due = self.store.outbox.due_for_planning(now, BATCH)
+        if not due:
+            return (), 0, False, False
+        have = self.store.outbox.planned_keys(due)
+        plans = [self._plan_one(d, now, have) for d in due]
+        saved = self._save(plans, due, now)
+        opened = tuple(d.incident for d, ok in zip(due, saved, strict=True) if ok and d.is_new)
+        pages = sum(len(p.pages) for p, ok in zip(plans, saved, strict=True) if ok)
+        return opened, pages, len(due) == BATCH, True
 
-    def _outbox_keys(
-        self, session: Session, due: list[tuple[IncidentRow, datetime | None]]
-    ) -> set[tuple[int, str, str, datetime]]:
-        """Keys already in the outbox after each incident's `planned_until` (a guard: planning from
-        `planned_until` on never repeats one, but the unique key must never be hit)."""
-        earliest = min(since or row.created_at - EPSILON for row, since in due)
-        return {
-            (incident_id, person, channel, at)
-            for incident_id, person, channel, at in session.execute(
-                select(
-                    NotificationRow.incident_id,
-                    NotificationRow.person_id,
-                    NotificationRow.channel,
-                    NotificationRow.scheduled_at,
-                )
-                .where(NotificationRow.incident_id.in_([row.id for row, _ in due]))
-                .where(NotificationRow.scheduled_at > earliest)
+    def _plan_one(
+        self, due: DueIncident, now: datetime, have: set[tuple[int, str, Channel, datetime]]
+    ) -> IncidentPlan:
+        revision = self._revision or 0
+        try:
+            return plan_incident(due, self._schedules, now, self.horizon, revision, have)
+        except Exception as error:
+            reason = f"cannot plan with its rules ({type(error).__name__}: {error})"
+            self._log_problem(due.incident.id, reason)
+        try:
+            fallback = plan_incident(replace(due, problem=None), self._fallback, now, self.horizon, revision, have)
+            note = f"{reason}; paging through the default rule meanwhile"
+        except Exception as error:
+            note = f"{reason}, nor with the default rule ({type(error).__name__}: {error}); nobody is paged"
+            self._log_problem(due.incident.id, note)
+            fallback = IncidentPlan(
+                due.incident.id, (), due.planned_until or now, now + PROBLEM_RETRY, revision, paged=False
             )
-        }
+        events = fallback.events
+        if due.problem != note:
+            events = (*events, NewEvent(due.incident.id, now, "planning", note))
+        retry = now + PROBLEM_RETRY  # try its own rules again soon
+        next_due = min(fallback.next_due, retry) if fallback.next_due is not None else None
+        return replace(fallback, events=events, problem=note, next_due=next_due)
 
-    def _plan_incident(
-        self,
-        incident: Incident,
-        since: datetime | None,
-        now: datetime,
-        have: set[tuple[int, str, str, datetime]],
-        new_notes: list[dict[str, Any]],
-    ) -> datetime | None:
-        """Queue the incident's notifications in (since, now]; its next due instant, or None when
-        escalation is over for good."""
-        facts = IncidentFacts(incident.created_at, incident.severity, incident.tags)
-        horizon_end = max(now, incident.created_at) + self.horizon
-        notes = plan(self._schedules, facts, incident.status_changes(), until=horizon_end, since=since)
-        for note in notes:
-            if note.at > now:
-                break
-            if (incident.id, note.person, note.channel.value, note.at) in have:
-                continue
-            new_notes.append(
-                {
-                    "incident_id": incident.id,
-                    "person_id": note.person,
-                    "channel": note.channel.value,
-                    "address": self._address(note.person, note.channel),
-                    "rule_id": note.rule,
-                    "level": note.level,
-                    "repeat": note.repeat,
-                    "handover": note.handover,
-                    "scheduled_at": note.at,
-                    "state": "pending",
-                }
-            )
-        if incident.status == Status.RESOLVED:
-            return None
-        return next((n.at for n in notes if n.at > now), horizon_end)
+    def _save(self, plans: Sequence[IncidentPlan], due: Sequence[DueIncident], now: datetime) -> list[bool]:
+        """Save every plan in one transaction; if that fails, each alone, so one incident's failure
+        is that incident's alone (it is marked, and tried again in a minute)."""
+        try:
+            self.store.outbox.save_plans(plans)
+            return [True] * len(plans)
+        except StoreError as error:
+            if len(plans) == 1:
+                return [self._save_problem(plans[0], due[0], now, error)]
+        saved = []
+        for plan, one in zip(plans, due, strict=True):
+            try:
+                self.store.outbox.save_plans([plan])
+                saved.append(True)
+            except StoreError as error:
+                saved.append(self._save_problem(plan, one, now, error))
+        return saved
 
-    def _address(self, person_id: str, channel: Channel) -> str | None:
-        person = self._config.person(person_id)
-        if person is None:
-            return None
-        return person.paging_email if channel == Channel.EMAIL else person.paging_phone
+    def _save_problem(self, plan: IncidentPlan, due: DueIncident, now: datetime, error: StoreError) -> bool:
+        reason = f"its notifications could not be stored: {error}"
+        self._log_problem(plan.incident_id, reason)
+        marked = IncidentPlan(
+            plan.incident_id,
+            (),
+            due.planned_until or due.incident.created_at,
+            now + PROBLEM_RETRY,
+            due.revision,
+            events=(NewEvent(plan.incident_id, now, "planning", reason),) if due.problem != reason else (),
+            problem=reason,
+        )
+        try:
+            self.store.outbox.save_plans([marked])
+        except StoreError:
+            log.warning("incident %s: %s (not even the problem could be stored)", plan.incident_id, reason)
+        return False
+
+    def _log_problem(self, incident_id: int, reason: str) -> None:
+        key = (incident_id, reason)
+        if key not in self._problems_logged:
+            self._problems_logged.add(key)
+            log.error("incident %s %s", incident_id, reason)
+
+    # -- after a station died mid-send ------------------------------------------------------------
+
+    def _recover(self, fence: Fence, real: datetime) -> None:
+        """Ask the providers about sends claimed under an older epoch (or that got no answer)."""
+        for stale in self.store.outbox.stale_claims(fence.epoch):
+            notifier = self._notifier(stale.channel)
+            window = notifier.send_timeout + CLAIM_MARGIN
+            if stale.claimed_at is not None and stale.claimed_at + window > real:
+                continue  # its sender may still be waiting for the provider's answer
+            self.senders.submit_reconcile(fence, notifier, stale, self._config.settings, window)
 
     # -- dispatching ----------------------------------------------------------------------------
 
-    def _recover_interrupted(self, now: datetime) -> None:
-        """Rows left `sending` by a station that died mid-send: never send them again."""
-        with write_session(self.store) as session:
-            stuck = session.scalars(select(NotificationRow).where(NotificationRow.state == "sending")).all()
-            for row in stuck:
-                row.state = "failed"
-                row.error = UNKNOWN_DELIVERY
-                incidents.add_event(
-                    session,
-                    row.incident_id,
-                    now,
-                    "notification_failed",
-                    f"{row.person_id}: {UNKNOWN_DELIVERY}",
+    def _notifier(self, channel: Channel) -> Notifier:
+        settings = self._config.settings
+        return next(n for n in self.notifiers if channel in n.channels and n.ready(settings))
+
+    def _dispatch(self, fence: Fence, now: datetime) -> bool:
+        due = self.store.outbox.due(now, BATCH, skip=self.senders.in_flight())
+        resolved = [d.notification.id for d in due if d.incident.status == Status.RESOLVED]
+        self.store.outbox.cancel(resolved, "the incident was resolved before it was sent")
+        waiting = [d for d in due if d.incident.status != Status.RESOLVED]
+        sms: dict[str, list[DueNotification]] = {}
+        for item in waiting:
+            note = item.notification
+            notifier = self._notifier(note.channel)
+            if notifier.in_transaction:
+                self._send_inline(fence, notifier, item, now)
+            elif note.channel == Channel.SMS and note.address:
+                sms.setdefault(note.address, []).append(item)
+            else:
+                self.senders.submit_send(fence, notifier, [item], self._config, self._late(note, now))
+        self._dispatch_sms(fence, sms, now)
+        return len(due) == BATCH
+
+    def _dispatch_sms(self, fence: Fence, by_number: dict[str, list[DueNotification]], now: datetime) -> None:
+        """Each number's due SMS as the limit lets them out: one message each while there is room,
+        the last one carrying all still waiting; the rest wait until room opens."""
+        if not by_number:
+            return
+        notifier = self._notifier(Channel.SMS)
+        limit = self.sms_limit
+        recent = self.store.outbox.recent_sms(by_number, now - limit.window)
+        for number, items in by_number.items():
+            if self.senders.busy_address(Channel.SMS, number):
+                continue  # its last message is still going out: decide once it is recorded
+            sent = recent.get(number, [])
+            groups = limit.split(items, limit.room(sent, now))
+            for group in groups:
+                self.senders.submit_send(
+                    fence, notifier, group, self._config, self._late(group[0].notification, now)
+                )
+            held = items[sum(len(g) for g in groups) :]
+            if held:
+                until = limit.next_room([*sent, *([now] * len(groups))], now)
+                self.store.outbox.defer(
+                    [d.notification.id for d in held],
+                    until,
+                    f"held back: {limit.describe()}; goes out bundled when room opens",
                 )
 
-    def _due_outbox(self, session: Session, now: datetime) -> list[tuple[NotificationRow, IncidentRow]]:
-        rows = session.execute(
-            select(NotificationRow, IncidentRow)
-            .join(IncidentRow, IncidentRow.id == NotificationRow.incident_id)
-            .join(NotificationDispatchRow, NotificationDispatchRow.notification_id == NotificationRow.id)
-            .where(NotificationRow.state == "pending")
-            .where(NotificationRow.scheduled_at <= now)
-            .where(
-                (NotificationDispatchRow.next_attempt_at.is_(None))
-                | (NotificationDispatchRow.next_attempt_at <= now)
-            )
-            .order_by(NotificationRow.scheduled_at, NotificationRow.id)
-            .limit(BATCH)
-        ).all()
-        return [(n, i) for n, i in rows]
+    def _late(self, note: NotificationRecord, now: datetime) -> bool:
+        return now - note.scheduled_at > self.late_after
 
-    def _notifier(self, channel: Channel) -> Notifier:
-        return next(n for n in self.notifiers if channel in n.channels)
-
-    def _delivery(self, row: NotificationRow, incident: IncidentRow, now: datetime) -> Delivery:
-        person = self._config.person(row.person_id)
-        return Delivery(
-            notification_id=row.id,
-            incident_id=incident.id,
-            incident_title=incident.title,
-            severity=incidents.incident_from_row(incident).severity,
-            rule=row.rule_id,
-            person=row.person_id,
-            person_name=person.name if person else row.person_id,
-            channel=Channel(row.channel),
-            address=row.address,
-            level=row.level,
-            repeat=row.repeat,
-            handover=row.handover,
-            scheduled_at=row.scheduled_at,
-            late=now - row.scheduled_at > self.late_after,
+    def _send_inline(self, fence: Fence, notifier: Notifier, item: DueNotification, now: datetime) -> None:
+        """A notifier that only writes the timeline: sent and recorded in one transaction."""
+        note = item.notification
+        late = self._late(note, now)
+        claim = Claim((note.id,), fence.epoch, fence.real_now)
+        delivery = build_delivery([item], self._config, claim, late, self._config.settings)
+        result = notifier.send(delivery)
+        text = sent_line(delivery, now, None, item.incident.id)
+        if result.notices:
+            text += ": " + "; ".join(result.notices)
+        event = NewEvent(
+            item.incident.id,
+            now,
+            "notified",
+            text,
+            person=note.person,
+            channel=note.channel,
+            level=note.level,
         )
-
-    def _dispatch(
-        self, now: datetime
-    ) -> tuple[tuple[NotificationRecord, ...], tuple[NotificationRecord, ...], bool]:
-        sent: list[NotificationRecord] = []
-        failed: list[NotificationRecord] = []
-        external: list[Delivery] = []
-        with write_session(self.store) as session:
-            due = self._due_outbox(session, now)
-            done = _Recorded(now)
-            for row, incident in due:
-                delivery = self._delivery(row, incident, now)
-                if incident.status == Status.RESOLVED.value:
-                    done.cancel(row)
-                    continue
-                notifier = self._notifier(delivery.channel)
-                if not notifier.in_transaction:
-                    done.claim(row, delivery)
-                    external.append(delivery)
-                    continue
-                result = notifier.send(delivery, done.journal(delivery.incident_id))
-                record = done.record(row, delivery, result)
-                (sent if record.state == "sent" else failed).append(record)
-            done.write(session)
-        for delivery in external:
-            outcome = self._send_external(delivery, now)
-            if outcome is not None:
-                (sent if outcome.state == "sent" else failed).append(outcome)
-        return tuple(sent), tuple(failed), len(due) == BATCH
-
-    def _send_external(self, delivery: Delivery, now: datetime) -> NotificationRecord | None:
-        """Send a claimed notification outside any transaction, then record how it went."""
-        done = _Recorded(now)
-        try:
-            result = self._notifier(delivery.channel).send(delivery, done.journal(delivery.incident_id))
-        except Exception as error:  # a notifier bug must not stop the escalation of other incidents
-            log.exception("notifier failed")
-            result = DeliveryResult.failed(f"{type(error).__name__}: {error}")
-        with write_session(self.store) as session:
-            row = session.get(NotificationRow, delivery.notification_id)
-            if row is None:
-                return None
-            record = done.record(row, delivery, result)
-            done.write(session)
-            return record
-
-    def _next_due(self) -> datetime | None:
-        with self.store.session() as session:
-            due = session.scalar(select(func.min(EscalationStateRow.next_due_at)))
-            retry = session.scalar(
-                select(func.min(NotificationDispatchRow.next_attempt_at))
-                .join(NotificationRow, NotificationRow.id == NotificationDispatchRow.notification_id)
-                .where(NotificationRow.state == "pending")
-            )
-        candidates = [t for t in (due, retry) if t is not None]
-        return min(candidates) if candidates else None
-
-
-class _Recorded:
-    """The outcome of one dispatch transaction, written with a few multi-row statements."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self.notifications: list[dict[str, Any]] = []
-        self.dispatches: list[dict[str, Any]] = []
-        self.events: list[dict[str, Any]] = []
-
-    def journal(self, incident_id: int) -> Callable[[str, str], None]:
-        def append(kind: str, message: str) -> None:
-            self._event(incident_id, kind, message)
-
-        return append
-
-    def _event(self, incident_id: int, kind: str, message: str) -> None:
-        self.events.append(
-            {
-                "incident_id": incident_id,
-                "at": self.now,
-                "kind": kind,
-                "actor": None,
-                "message": message,
-                "data": {},
-            }
-        )
-
-    def _set(self, row: NotificationRow, state: str, **values: Any) -> None:
-        self.notifications.append(
-            {
-                "b_id": row.id,
-                "state": state,
-                "sent_at": values.get("sent_at", row.sent_at),
-                "provider_id": values.get("provider_id", row.provider_id),
-                "error": values.get("error", row.error),
-            }
-        )
-
-    def cancel(self, row: NotificationRow) -> None:
-        self._set(row, "cancelled", error="the incident was resolved before it was sent")
-
-    def claim(self, row: NotificationRow, delivery: Delivery) -> None:
-        self._set(row, "sending")
-        self.dispatches.append(
-            {"b_id": row.id, "late": delivery.late, "attempts": 1, "next_attempt_at": None}
-        )
-
-    def record(self, row: NotificationRow, delivery: Delivery, result: DeliveryResult) -> NotificationRecord:
-        retry_at: datetime | None = None
-        if result.state == "sent":
-            values: dict[str, Any] = {"sent_at": self.now, "provider_id": result.provider_id, "error": None}
-            state = "sent"
-            log.info(
-                "incident %s: %s at %s",
-                delivery.incident_id,
-                describe(delivery),
-                timeutil.format_instant(row.scheduled_at),
-            )
-        elif result.state == "retry":
-            values = {"error": result.error}
-            state = "pending"
-            retry_at = self.now + (result.retry_after or timedelta(seconds=30))
-        else:
-            values = {"error": result.error}
-            state = "failed"
-            self._event(
-                delivery.incident_id,
-                "notification_failed",
-                f"{describe(delivery)}: {result.error or 'failed'}",
-            )
-            log.warning("incident %s: %s failed: %s", delivery.incident_id, describe(delivery), result.error)
-        self._set(row, state, **values)
-        self.dispatches.append(
-            {"b_id": row.id, "late": delivery.late, "attempts": 0, "next_attempt_at": retry_at}
-        )
-        record = incidents.notification_record(row, delivery.late)
-        return replace(
-            record,
-            state=state,
-            sent_at=values.get("sent_at", record.sent_at),
-            provider_id=values.get("provider_id", record.provider_id),
-            error=values.get("error", record.error),
-        )
-
-    def write(self, session: Session) -> None:
-        connection = session.connection()
-        if self.notifications:
-            connection.execute(
-                update(NotificationRow)
-                .where(NotificationRow.id == bindparam("b_id"))
-                .values(
-                    state=bindparam("state"),
-                    sent_at=bindparam("sent_at"),
-                    provider_id=bindparam("provider_id"),
-                    error=bindparam("error"),
-                ),
-                self.notifications,
-            )
-        if self.dispatches:
-            connection.execute(
-                update(NotificationDispatchRow)
-                .where(NotificationDispatchRow.notification_id == bindparam("b_id"))
-                .values(
-                    late=bindparam("late"),
-                    attempts=NotificationDispatchRow.attempts + bindparam("attempts"),
-                    next_attempt_at=bindparam("next_attempt_at"),
-                ),
-                self.dispatches,
-            )
-        if self.events:
-            session.execute(insert(IncidentEventRow), self.events)
+        if not self.store.outbox.record_inline(fence, note.id, now, late, [event]):
+            log.warning("%s was not recorded: the lease moved on", describe_group([item]))

@@ -11,7 +11,7 @@ import asyncio
 from aiohttp import web
 
 from oncall_desktop.engine.clock import Clock, SystemClock
-from oncall_desktop.ical_feeds import feed_by_token, feed_calendar
+from oncall_desktop.ical_feeds import feed_calendar
 from oncall_desktop.store import Store
 
 ROUTE = "/ical/{token}.ics"
@@ -22,7 +22,7 @@ def add_ical_routes(app: web.Application, store: Store, clock: Clock | None = No
     time_source: Clock = clock or SystemClock()
 
     def render(token: str) -> bytes | None:
-        feed = feed_by_token(store, token)
+        feed = store.feeds.by_token(token)
         if feed is None:
             return None
         return feed_calendar(feed, store.load_configuration(), time_source.now())

@@ -12,12 +12,10 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from oncall_desktop.domain import Integration, IntegrationKind, Severity
-
-AlertState = Literal["firing", "resolved"]
+from oncall_desktop.incident import IncomingAlert, IntakeResult
 
 DEFAULT_SEVERITY_MAPPING: Mapping[str, Severity] = {
     "critical": Severity.P0,
@@ -35,35 +33,6 @@ class IntakeError(ValueError):
     """The payload is malformed; the message names the field (answered with 400)."""
 
 
-@dataclass(frozen=True, slots=True)
-class IncomingAlert:
-    fingerprint: str
-    state: AlertState
-    labels: Mapping[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeResult:
-    """One payload: the alerts of group `group_key`, and the incident they would open.
-
-    `opens` says whether the payload may open an incident (it carries a firing alert); a payload of
-    resolved alerts only acts on an incident that is already open.
-    """
-
-    group_key: str
-    title: str
-    description: str
-    severity: Severity
-    tags: tuple[str, ...]
-    alerts: tuple[IncomingAlert, ...]
-    link: str | None = None
-    image_url: str | None = None
-
-    @property
-    def opens(self) -> bool:
-        return any(alert.state == "firing" for alert in self.alerts)
-
-
 def parse(integration: Integration, body: bytes) -> IntakeResult:
     """Parse a request body for `integration`; raises IntakeError naming the offending field."""
     try:
@@ -72,6 +41,8 @@ def parse(integration: Integration, body: bytes) -> IntakeResult:
         raise IntakeError(f"body: not JSON ({error})") from None
     except RecursionError:
         raise IntakeError("body: JSON nested too deeply") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise IntakeError(f"body: a value cannot be read ({str(error).split(';')[0]})") from None
     if not isinstance(document, dict):
         raise IntakeError("body: expected a JSON object")
     return parse_document(integration.kind, integration.severity_mapping, document)
@@ -100,7 +71,7 @@ def _alertmanager(mapping: Mapping[str, Severity], doc: Mapping[str, Any]) -> In
     group_key = doc.get("groupKey")
     if not isinstance(group_key, str) or not group_key:
         raise IntakeError("groupKey: missing or not a non-empty string")
-    _no_nul(group_key, "groupKey")
+    _storable(group_key, "groupKey")
     raw_alerts = doc.get("alerts")
     if not isinstance(raw_alerts, list) or not raw_alerts:
         raise IntakeError("alerts: missing or not a non-empty list")
@@ -122,7 +93,7 @@ def _alertmanager(mapping: Mapping[str, Severity], doc: Mapping[str, Any]) -> In
             fingerprint = _fingerprint(labels)
         if not isinstance(fingerprint, str) or not fingerprint:
             raise IntakeError(f"{path}.fingerprint: not a non-empty string")
-        _no_nul(fingerprint, f"{path}.fingerprint")
+        _storable(fingerprint, f"{path}.fingerprint")
         alerts.append(IncomingAlert(fingerprint[:500], status, labels))
     common = _string_map(doc.get("commonLabels", {}), "commonLabels")
     group_labels = _string_map(doc.get("groupLabels", {}), "groupLabels")
@@ -138,7 +109,7 @@ def _alertmanager(mapping: Mapping[str, Severity], doc: Mapping[str, Any]) -> In
     description = common_annotations.get("description") or first_annotations.get("description") or ""
     link = doc.get("externalURL")
     if isinstance(link, str):
-        _no_nul(link, "externalURL")
+        _storable(link, "externalURL")
     return IntakeResult(
         group_key=group_key[:1000],
         title=title[:MAX_TITLE],
@@ -194,7 +165,7 @@ def _generic_tags(value: Any) -> tuple[str, ...]:
         for index, item in enumerate(value):
             if not isinstance(item, str) or ":" not in item:
                 raise IntakeError(f"tags[{index}]: expected a 'key:value' string")
-            _no_nul(item, f"tags[{index}]")
+            _storable(item, f"tags[{index}]")
             key, _, val = item.partition(":")
             tags.append(f"{key.strip()}:{val.strip()}")
         return tuple(tags)
@@ -212,8 +183,8 @@ def _string_map(value: Any, path: str) -> dict[str, str]:
     for key, item in value.items():
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise IntakeError(f"{path}.{key}: expected a string")
-        _no_nul(key, f"{path} (a key)")
-        result[key] = _no_nul(str(item), f"{path}.{key}")
+        _storable(key, f"{path} (a key)")
+        result[key] = _storable(str(item), f"{path}.{key}")
     return result
 
 
@@ -223,13 +194,21 @@ def _optional_string(doc: Mapping[str, Any], field: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise IntakeError(f"{field}: expected a string")
-    return _no_nul(str(value), field) or None
+    return _storable(str(value), field) or None
 
 
-def _no_nul(value: str, path: str) -> str:
-    """The text, unless it holds a NUL character (which PostgreSQL refuses to store)."""
+def _storable(value: str, path: str) -> str:
+    """The text, unless it cannot be stored: a NUL character (PostgreSQL refuses it) or a lone
+    surrogate (`\\ud800` — JSON allows the escape, but it is no character and UTF-8 cannot hold it)."""
     if "\x00" in value:
         raise IntakeError(f"{path}: contains a NUL character (\\u0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = value[error.start]
+        raise IntakeError(
+            f"{path}: contains a lone surrogate (\\u{ord(bad):04x}), which is not a character"
+        ) from None
     return value
 
 

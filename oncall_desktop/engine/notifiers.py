@@ -1,32 +1,30 @@
-"""How a due notification reaches a person: the `Notifier` interface and the timeline notifier.
+"""How a due notification reaches a person: the `Notifier` interface, the timeline notifier, and the
+words every timeline line and log uses.
 
-The engine hands a notifier a frozen `Delivery` and gets a `DeliveryResult` back. A notifier that
-only writes to the store (`in_transaction = True`, like `TimelineNotifier`) runs inside the
-transaction that records the notification as sent, so a crash can neither lose nor repeat it. A
-notifier that talks to the outside world (Twilio, SMTP) runs between two transactions: the engine
-claims the notification first (pending → sending) and records the result after, so a crash in
-between leaves it `sending`, which the engine later marks failed instead of sending it again —
-at most once, because a second page is worse than an unknown one.
+The engine hands a notifier a frozen `Delivery` holding everything the send needs (the store was
+asked once, when the notification was claimed) and gets a `DeliveryResult` back; the notifier never
+touches the store. A notifier that only writes the timeline (`in_transaction`) is recorded in the
+same transaction that marks the notification sent, so it is exactly once without a claim. One that
+talks to the outside world (Twilio, SMTP) runs between the claim and the record; if the station dies
+in between, the next engine asks the notifier's `reconcile` whether the provider has it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from oncall_desktop.domain import Channel, Severity
-
-Journal = Callable[[str, str], None]
-"""Appends (kind, message) to the incident's timeline, in the recording transaction."""
+from oncall_desktop.domain import Channel, Settings, Severity
+from oncall_desktop.incident import SmsPage, StaleClaim
+from oncall_desktop.timeutil import format_instant
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """Everything a notifier needs to page one person once."""
+    """Everything a notifier needs to page one person once (an SMS bundle: several `pages`)."""
 
-    notification_id: int
+    notification_ids: tuple[int, ...]
     incident_id: int
     incident_title: str
     severity: Severity
@@ -40,20 +38,38 @@ class Delivery:
     handover: bool
     scheduled_at: datetime
     late: bool
+    attempt: int = 1
+    settings: Settings = field(default_factory=Settings)
+    pages: tuple[SmsPage, ...] = ()
+    ack_url: str | None = None
+    message_id: str | None = None
+    possibly_repeated: bool = False
+
+    @property
+    def notification_id(self) -> int:
+        return self.notification_ids[0]
+
+    @property
+    def bundled(self) -> bool:
+        return len(self.pages) > 1
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
-    """`sent`, `retry` (a temporary failure: try again after `retry_after`) or `failed` (for good)."""
+    """`sent`, `retry` (a temporary failure: try again after `retry_after`), `failed` (for good) or
+    `unknown` (the provider may have it: it took the request but never answered; the engine asks
+    it before sending again). `notices` are timeline lines the send adds (e.g. a call without a
+    keypress acknowledgement)."""
 
-    state: Literal["sent", "retry", "failed"]
+    state: Literal["sent", "retry", "failed", "unknown"]
     provider_id: str | None = None
     error: str | None = None
     retry_after: timedelta | None = None
+    notices: tuple[str, ...] = ()
 
     @classmethod
-    def sent(cls, provider_id: str | None = None) -> DeliveryResult:
-        return cls("sent", provider_id=provider_id)
+    def sent(cls, provider_id: str | None = None, notices: tuple[str, ...] = ()) -> DeliveryResult:
+        return cls("sent", provider_id=provider_id, notices=notices)
 
     @classmethod
     def retry(cls, error: str, after: timedelta) -> DeliveryResult:
@@ -63,27 +79,59 @@ class DeliveryResult:
     def failed(cls, error: str) -> DeliveryResult:
         return cls("failed", error=error)
 
+    @classmethod
+    def unknown(cls, error: str) -> DeliveryResult:
+        return cls("unknown", error=error)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The provider has the message or call a dead station claimed: sent at `at` as `provider_id`."""
+
+    provider_id: str
+    at: datetime
+
+
+ReconcileResult = list[Found] | Literal["unknowable"]
+"""What the provider holds that the claim may have sent, oldest first (the engine skips those other
+notifications already recorded; none left: it is sent again), or `unknowable` when the provider
+cannot be asked (email): it is sent again marked as possibly repeated."""
+
 
 class Notifier(Protocol):
-    """Sends deliveries on some channels, and says what it did through `journal` (the timeline
-    entry people read: "notified Alice Chen by SMS (+1…)"); failures are journalled by the engine."""
+    """Sends deliveries on some channels while its service is set up in the settings."""
 
     @property
     def channels(self) -> frozenset[Channel]: ...
 
     @property
     def in_transaction(self) -> bool:
-        """True if `send` only writes through `journal` (so it may run inside a transaction)."""
+        """True if `send` only writes the timeline (so it may run inside the recording transaction)."""
         ...
 
-    def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult: ...
+    @property
+    def send_timeout(self) -> timedelta:
+        """The longest one send can take; the engine claims only with more lease time left than this."""
+        ...
+
+    def ready(self, settings: Settings) -> bool:
+        """Whether `settings` set this notifier's service up (else the timeline notifier takes over)."""
+        ...
+
+    def send(self, delivery: Delivery) -> DeliveryResult: ...
+
+    def reconcile(self, stale: StaleClaim, settings: Settings, window: timedelta) -> ReconcileResult:
+        """Whether the provider received the send `stale` claimed (within `window` of its claim);
+        raises when the provider cannot be reached now (the engine asks again later)."""
+        ...
 
 
 CHANNEL_WORDS = {Channel.SMS: "SMS", Channel.VOICE: "phone call", Channel.EMAIL: "email"}
+SERVICES = {Channel.SMS: "Twilio", Channel.VOICE: "Twilio", Channel.EMAIL: "SMTP"}
 
 
 def describe(delivery: Delivery) -> str:
-    """'notified Alice Chen by SMS (+14155550101), level 1' and so on, for timelines and logs."""
+    """'notified Alice Chen by SMS (+14155550101), level 1' and so on, for logs."""
     what = "handover notice to" if delivery.handover else "notified"
     address = f" ({delivery.address})" if delivery.address else ""
     repeat = f", repeat {delivery.repeat}" if delivery.repeat else ""
@@ -94,13 +142,56 @@ def describe(delivery: Delivery) -> str:
     )
 
 
-SERVICES = {Channel.SMS: "Twilio", Channel.VOICE: "Twilio", Channel.EMAIL: "SMTP"}
+def sent_line(delivery: Delivery, at: datetime, provider_id: str | None, incident_id: int) -> str:
+    """The timeline line of a page that went out: who, how, when (the attempt's own time), and
+    the provider's id; a bundle names the other incidents it carried."""
+    what = "handover notice to" if delivery.handover else "notified"
+    address = f" ({delivery.address})" if delivery.address else ""
+    repeat = f", repeat {delivery.repeat}" if delivery.repeat else ""
+    late = f", late (due {format_instant(delivery.scheduled_at)})" if delivery.late else ""
+    provider = f" [{SERVICES[delivery.channel]} {provider_id}]" if provider_id else ""
+    others = [f"#{p.incident_id}" for p in delivery.pages if p.incident_id != incident_id]
+    bundle = f", in one SMS with {', '.join(others)} (SMS limit reached)" if others else ""
+    repeated = (
+        ", possibly repeated (the station stopped while sending it before)"
+        if delivery.possibly_repeated
+        else ""
+    )
+    how = f"by {CHANNEL_WORDS[delivery.channel]}{address} at {format_instant(at)}, level {delivery.level}"
+    return f"{what} {delivery.person_name} {how}{repeat}{late}{bundle}{repeated}{provider}"
+
+
+def failed_line(delivery: Delivery, error: str) -> str:
+    address = f" ({delivery.address})" if delivery.address else ""
+    return (
+        f"{CHANNEL_WORDS[delivery.channel]} to {delivery.person_name}{address} failed: {error}; "
+        f"level {delivery.level}, not sent"
+    )
+
+
+def unknown_line(delivery: Delivery, error: str) -> str:
+    address = f" ({delivery.address})" if delivery.address else ""
+    service = SERVICES[delivery.channel]
+    return (
+        f"{CHANNEL_WORDS[delivery.channel]} to {delivery.person_name}{address}: {error}; checking with "
+        f"{service} whether it went out before sending it again"
+    )
+
+
+def retry_line(delivery: Delivery, error: str, after: timedelta) -> str:
+    address = f" ({delivery.address})" if delivery.address else ""
+    seconds = int(after.total_seconds())
+    wait = f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
+    return (
+        f"{CHANNEL_WORDS[delivery.channel]} to {delivery.person_name}{address} not sent yet: {error}; "
+        f"retrying in {wait}"
+    )
 
 
 class TimelineNotifier:
     """Writes each notification to the incident's timeline; the station's notifier of last resort.
 
-    With `unset_services`, each entry says the channel's service is not set up (the paging station
+    With `unset_services`, each line says the channel's service is not set up (the paging station
     puts one after its real notifiers, which take a channel only while their service is set up)."""
 
     def __init__(
@@ -117,10 +208,20 @@ class TimelineNotifier:
     def in_transaction(self) -> bool:
         return True
 
-    def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
-        what = describe(delivery)
+    @property
+    def send_timeout(self) -> timedelta:
+        return timedelta(0)
+
+    def ready(self, settings: Settings) -> bool:
+        return True
+
+    def send(self, delivery: Delivery) -> DeliveryResult:
         if self._unset_services:
             service = SERVICES[delivery.channel]
-            what += f": written to the incident timeline only ({service} is not set up in Settings)"
-        journal("notified", what)
+            return DeliveryResult.sent(
+                notices=(f"written to the incident timeline only ({service} is not set up in Settings)",)
+            )
         return DeliveryResult.sent()
+
+    def reconcile(self, stale: StaleClaim, settings: Settings, window: timedelta) -> ReconcileResult:
+        return []

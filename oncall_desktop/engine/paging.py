@@ -18,8 +18,9 @@ from twilio.base.exceptions import TwilioRestException
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import LiveConfiguration
 from oncall_desktop.engine.email_notifier import EmailNotifier
-from oncall_desktop.engine.notifiers import Notifier, TimelineNotifier
+from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.engine.sms_replies import ReplyPoller
+from oncall_desktop.engine.troubles import Trouble
 from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError, explain
 from oncall_desktop.engine.twilio_notifier import TwilioNotifier
 from oncall_desktop.engine.twilio_webhooks import add_routes
@@ -31,9 +32,9 @@ POLL_INTERVAL_SECONDS = 15.0
 
 
 def build_notifiers(store: Store, clock: Clock, access: TwilioAccess | None = None) -> list[Notifier]:
-    """Twilio (SMS, voice) and SMTP email, each taking its channels while the live settings set its
-    service up: set one up while the station runs and the next page goes out through it. Until then
-    a channel's notifications are written to the incident timeline only, in the recording
+    """Twilio (SMS, voice) and SMTP email, each taking its channels while the engine's settings set
+    its service up: set one up while the station runs and the next page goes out through it. Until
+    then the engine writes a channel's notifications to the incident timeline only, in the recording
     transaction, and each entry says so; a set-up service missing its secret fails each notification
     with the reason."""
     access = access or TwilioAccess(LiveConfiguration(store))
@@ -47,31 +48,29 @@ def build_notifiers(store: Store, clock: Clock, access: TwilioAccess | None = No
         log.warning("Twilio is not set up: SMS and calls are written to the incident timeline only")
     if not settings.smtp.host:
         log.warning("SMTP is not set up: email notifications are written to the incident timeline only")
-    return [
-        TwilioNotifier(store, clock, access),
-        EmailNotifier(store, clock, access.config),
-        TimelineNotifier(unset_services=True),
-    ]
+    return [TwilioNotifier(clock, access), EmailNotifier(clock, access.config)]
 
 
 async def poll_replies(poller: ReplyPoller, clock: Clock, interval: float = POLL_INTERVAL_SECONDS) -> None:
     """Poll Twilio for SMS replies every `interval` seconds, for ever."""
     loop = asyncio.get_running_loop()
-    warned = False
+    trouble = Trouble(log, "polling Twilio for SMS replies")
+    not_set_up = False
     while True:
         try:
             applied = await loop.run_in_executor(None, poller.poll_once, clock.now())
             if applied:
                 log.info("applied %d SMS replies", applied)
-            warned = False
+            trouble.ok()
+            not_set_up = False
         except TwilioNotConfiguredError as error:
-            if not warned:
+            if not not_set_up:
                 log.info("not polling for SMS replies: %s", error)
-                warned = True
+                not_set_up = True
         except (TwilioRestException, requests.RequestException) as error:  # try again next round
-            log.warning("polling for SMS replies failed: %s", explain(error))
-        except Exception:  # a bug: keep polling, but with the traceback
-            log.exception("polling for SMS replies failed")
+            trouble.failed(explain(error))
+        except Exception as error:  # a bug: keep polling, with the traceback once
+            trouble.failed(f"{type(error).__name__}: {error}", traceback=True)
         await asyncio.sleep(interval)
 
 

@@ -17,7 +17,8 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Sl
 from oncall_desktop.engine.clock import Clock, clock_speed
 from oncall_desktop.engine.engine import MAX_IDLE, EscalationEngine, TickReport, next_delay
 from oncall_desktop.engine.notifiers import Notifier
-from oncall_desktop.store import Store
+from oncall_desktop.engine.troubles import Trouble
+from oncall_desktop.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class EngineWorker(QObject):
         notification_failed(NotificationRecord): a notification failed for good, or will be retried.
         incidents_changed(): incidents or their notifications changed; views should refresh.
         lease_changed(bool): this app now runs (True) or no longer runs (False) the engine.
+        problems_changed(tuple): incidents the engine cannot plan with their rules, (id, reason) each.
     """
 
     incident_opened = Signal(object)
@@ -38,6 +40,7 @@ class EngineWorker(QObject):
     notification_failed = Signal(object)
     incidents_changed = Signal()
     lease_changed = Signal(bool)
+    problems_changed = Signal(object)
 
     def __init__(
         self,
@@ -49,9 +52,15 @@ class EngineWorker(QObject):
         super().__init__()
         self.clock = clock
         self.max_idle = max_idle
-        self.engine = EscalationEngine(store, notifiers)
+        self.engine = EscalationEngine(store, notifiers, clock=clock, on_progress=self._send_finished)
         self._timer: QTimer | None = None
         self._holds_lease = False
+        self._problems: tuple[tuple[int, str], ...] = ()
+        self._trouble = Trouble(log, "engine ticks fail")
+
+    def _send_finished(self) -> None:
+        """Called on a sender's thread: tick on ours to record and report it."""
+        QMetaObject.invokeMethod(self, "wake", Qt.ConnectionType.QueuedConnection)
 
     @Slot()
     def start(self) -> None:
@@ -82,8 +91,11 @@ class EngineWorker(QObject):
         report: TickReport | None = None
         try:
             report = self.engine.tick(self.clock.now())
-        except Exception:
-            log.exception("engine tick failed; retrying")
+            self._trouble.ok()
+        except StoreError as error:  # the database: locked, unreachable, full — said once
+            self._trouble.failed(f"{error}; retrying every second")
+        except Exception as error:  # a bug: with its traceback, once
+            self._trouble.failed(f"{type(error).__name__}: {error}; retrying every second", traceback=True)
         if report is not None:
             self._publish(report)
         delay = next_delay(report, self.clock.now(), clock_speed(self.clock), self.max_idle)
@@ -99,6 +111,9 @@ class EngineWorker(QObject):
             self.notification_sent.emit(sent)
         for failed in report.failed:
             self.notification_failed.emit(failed)
+        if report.holds_lease and report.problems != self._problems:
+            self._problems = report.problems
+            self.problems_changed.emit(report.problems)
         if report.changed:
             self.incidents_changed.emit()
 

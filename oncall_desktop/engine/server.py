@@ -1,9 +1,14 @@
 """The intake HTTP server (SPEC §4): Grafana OnCall-compatible integration URLs on aiohttp.
 
 `POST /integrations/v1/{alertmanager,grafana_alerting,webhook}/<token>/` (with or without the final
-slash). Unknown token → 403 and nothing stored; malformed body → 400 `{"error": reason}`; body over
-1 MiB → 413; 2xx only after the transaction holding the alert committed. Requests are written by
-one writer thread in batches (group commit), so many concurrent alerts share one commit.
+slash). Unknown token → 403 and nothing stored; malformed body (not JSON, text that cannot be
+stored, an integer too long to read, a bad `Content-Encoding`) → 400 `{"error": reason}` naming the
+field; a `Content-Length` over 1 MiB → 413 before the body is read; a body that does not arrive
+within `BODY_TIMEOUT` → 408; a full writer queue → 503 with `Retry-After`; 2xx only after the
+transaction holding the alert committed (SQLite: `synchronous=FULL`). Requests are written by one
+writer thread in batches (group commit), so many concurrent alerts share one commit; a batch that
+fails is stored item by item, so one alert that cannot be stored fails alone.
+`GET /healthz`: 200 with the station status when an engine ticked within 10 s, else 503.
 The access log is off: integration URLs carry their tokens.
 """
 
@@ -14,23 +19,29 @@ import contextlib
 import hmac
 import logging
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from oncall_desktop.domain import INTEGRATION_KINDS, Integration
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import Clock
-from oncall_desktop.engine.incidents import IntakeOutcome
-from oncall_desktop.engine.intake import IntakeError, IntakeResult, parse
-from oncall_desktop.store import Store
+from oncall_desktop.engine.intake import IntakeError, parse
+from oncall_desktop.incident import IntakeOutcome, IntakeResult
+from oncall_desktop.store import Store, StoreError, UnavailableError
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 MAX_BATCH = 256
+MAX_QUEUE = 4096
+RETRY_AFTER_SECONDS = 5
+BODY_TIMEOUT = 10.0
+KEEPALIVE_TIMEOUT = 15.0
+"""Idle and half-sent connections are closed after this (aiohttp's own default is an hour)."""
 INTEGRATIONS_REFRESH_SECONDS = 0.5
 
 IngestListener = Callable[[Sequence[IntakeOutcome]], None]
@@ -40,7 +51,7 @@ IngestListener = Callable[[Sequence[IntakeOutcome]], None]
 class _Pending:
     integration: Integration
     result: IntakeResult
-    future: asyncio.Future[IntakeOutcome] = field(repr=False)
+    future: asyncio.Future[IntakeOutcome | StoreError] = field(repr=False)
 
 
 class IntakeServer:
@@ -91,7 +102,7 @@ class IntakeServer:
     # -- the writer -----------------------------------------------------------------------------
 
     async def start(self, _app: web.Application) -> None:
-        self._queue = asyncio.Queue()
+        self._queue = asyncio.Queue(maxsize=MAX_QUEUE)
         self._batcher = asyncio.create_task(self._run_batches())
 
     async def stop(self, _app: web.Application) -> None:
@@ -101,10 +112,12 @@ class IntakeServer:
                 await self._batcher
         self._writer.shutdown(wait=True)
 
-    async def store_alert(self, integration: Integration, result: IntakeResult) -> IntakeOutcome:
+    async def store_alert(self, integration: Integration, result: IntakeResult) -> IntakeOutcome | StoreError:
+        """The alert's outcome once committed, or why it could not be stored. `asyncio.QueueFull`
+        when the writer is that far behind (the sender is told to retry)."""
         assert self._queue is not None
-        future: asyncio.Future[IntakeOutcome] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(integration, result, future))
+        future: asyncio.Future[IntakeOutcome | StoreError] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(integration, result, future))
         return await future
 
     async def _run_batches(self) -> None:
@@ -126,10 +139,15 @@ class IntakeServer:
                 if not item.future.done():
                     item.future.set_result(outcome)
 
-    def _write(self, batch: list[_Pending]) -> list[IntakeOutcome]:
+    def _write(self, batch: list[_Pending]) -> list[IntakeOutcome | StoreError]:
         now = self.clock.now()
-        outcomes = incidents.ingest_batch(self.store, [(p.integration.id, p.result) for p in batch], now)
+        outcomes = self.store.incidents.ingest_batch([(p.integration.id, p.result) for p in batch], now)
+        stored: list[IntakeOutcome] = []
         for pending, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, StoreError):
+                log.warning("an alert from %s could not be stored: %s", pending.integration.id, outcome)
+                continue
+            stored.append(outcome)
             if outcome.opened:
                 log.info(
                     "incident %s opened: %s [%s] via %s",
@@ -140,8 +158,8 @@ class IntakeServer:
                 )
             if outcome.resolved:
                 log.info("incident %s resolved by %s", outcome.incident_id, pending.integration.id)
-        if self.on_ingested is not None:
-            self.on_ingested(outcomes)
+        if self.on_ingested is not None and stored:
+            self.on_ingested(stored)
         return outcomes
 
     # -- the route ------------------------------------------------------------------------------
@@ -150,10 +168,21 @@ class IntakeServer:
         kind = request.match_info["kind"]
         if kind not in INTEGRATION_KINDS:
             return _error(404, f"no integration kind {kind!r}; use one of {', '.join(INTEGRATION_KINDS)}")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return _error(
+                413, f"body: larger than {MAX_BODY} bytes (Content-Length {request.content_length})"
+            )
         try:
-            body = await request.read()
+            body = await asyncio.wait_for(request.read(), BODY_TIMEOUT)
         except web.HTTPRequestEntityTooLarge:
             return _error(413, f"body: larger than {MAX_BODY} bytes")
+        except TimeoutError:
+            return _error(408, f"body: not received within {BODY_TIMEOUT:g} s")
+        except (HttpProcessingError, zlib.error, ValueError, web.HTTPBadRequest) as error:
+            encoding = request.headers.get("Content-Encoding", "")
+            return _error(
+                400, f"body: cannot be decoded as Content-Encoding {encoding!r} ({type(error).__name__})"
+            )
         integration = await self.integration_for(request.match_info["token"])
         if integration is None:
             return _error(403, "unknown integration token")
@@ -165,8 +194,15 @@ class IntakeServer:
             return _error(400, str(error))
         try:
             outcome = await self.store_alert(integration, result)
+        except asyncio.QueueFull:
+            return _busy(f"the station is {MAX_QUEUE} alerts behind; retry")
         except Exception:
-            return _error(503, "the alert could not be stored; retry")
+            log.exception("storing an alert failed")
+            return _busy("the alert could not be stored; retry")
+        if isinstance(outcome, UnavailableError):
+            return _busy(f"the alert could not be stored: {outcome}; retry")
+        if isinstance(outcome, StoreError):
+            return _error(400, f"the alert could not be stored: {outcome}")
         return web.json_response(
             {"incident": outcome.incident_id, "opened": outcome.opened, "resolved": outcome.resolved},
             status=201 if outcome.opened else 200,
@@ -175,6 +211,10 @@ class IntakeServer:
 
 def _error(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
+
+
+def _busy(reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def create_app(store: Store, clock: Clock, on_ingested: IngestListener | None = None) -> web.Application:

@@ -15,17 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-
-from oncall_desktop.domain import Configuration, Status
-from oncall_desktop.engine import incidents
-from oncall_desktop.engine.incidents import write_session
+from oncall_desktop.domain import Configuration
 from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError
 from oncall_desktop.station_address import InvalidNumberError, e164
 from oncall_desktop.store import Store, StoreError
-from oncall_desktop.store.models import IncidentRow
-from oncall_desktop.store.notify_models import SmsReplyCodeRow, SmsReplyRow
 
 log = logging.getLogger(__name__)
 
@@ -53,43 +46,6 @@ def parse_reply(body: str) -> tuple[int | None, Action] | None:
     return code, action
 
 
-def reply_code(store: Store, phone: str, incident_id: int, now: datetime) -> int:
-    """The number's code for the incident: kept once given, else the smallest not held by another
-    unresolved incident on that number."""
-    with write_session(store) as session:
-        existing = session.scalar(
-            select(SmsReplyCodeRow.code)
-            .where(SmsReplyCodeRow.phone == phone)
-            .where(SmsReplyCodeRow.incident_id == incident_id)
-        )
-        if existing is not None:
-            return existing
-        taken = set(
-            session.scalars(
-                select(SmsReplyCodeRow.code)
-                .join(IncidentRow, IncidentRow.id == SmsReplyCodeRow.incident_id)
-                .where(SmsReplyCodeRow.phone == phone)
-                .where(IncidentRow.status != Status.RESOLVED.value)
-            )
-        )
-        code = next(n for n in range(1, len(taken) + 2) if n not in taken)
-        session.add(SmsReplyCodeRow(phone=phone, code=code, incident_id=incident_id, created_at=now))
-        return code
-
-
-def _incident_for(store: Store, phone: str, code: int | None) -> int | None:
-    with store.session() as session:
-        query = (
-            select(SmsReplyCodeRow.incident_id)
-            .join(IncidentRow, IncidentRow.id == SmsReplyCodeRow.incident_id)
-            .where(SmsReplyCodeRow.phone == phone)
-            .where(IncidentRow.status != Status.RESOLVED.value)
-        )
-        if code is not None:
-            query = query.where(SmsReplyCodeRow.code == code)
-        return session.scalar(query.order_by(SmsReplyCodeRow.created_at.desc(), SmsReplyCodeRow.id.desc()))
-
-
 def person_for_phone(config: Configuration, phone: str) -> str | None:
     """The id of the person paged at (or owning) this number."""
     for person in config.people:
@@ -115,50 +71,29 @@ class SmsReplies:
             phone = e164(message.from_number)
         except InvalidNumberError:
             phone = message.from_number
-        if not self._claim(message, phone, now):
+        if not self.store.paging.claim_reply(message.sid, phone, message.sent_at, now):
             return None
         outcome = self._apply(phone, message.body, now)
-        with write_session(self.store) as session:
-            row = session.get(SmsReplyRow, message.sid)
-            if row is not None:
-                row.outcome = outcome[:500]
+        self.store.paging.reply_handled(message.sid, outcome)
         self._confirm(phone, outcome)
         return outcome
-
-    def _claim(self, message: InboundSms, phone: str, now: datetime) -> bool:
-        try:
-            with write_session(self.store) as session:
-                if session.get(SmsReplyRow, message.sid) is not None:
-                    return False
-                session.add(
-                    SmsReplyRow(
-                        sid=message.sid,
-                        from_number=phone,
-                        sent_at=message.sent_at,
-                        processed_at=now,
-                        outcome="received",
-                    )
-                )
-        except IntegrityError:  # the other path (poll or webhook) claimed it at the same moment
-            return False
-        return True
 
     def _apply(self, phone: str, body: str, now: datetime) -> str:
         parsed = parse_reply(body)
         if parsed is None:
             return "Not understood. Reply with the code from the page: 1a to acknowledge, 1r to resolve."
         code, action = parsed
-        incident_id = _incident_for(self.store, phone, code)
+        incident_id = self.store.paging.incident_for_reply(phone, code)
         if incident_id is None:
             which = f"with code {code} " if code is not None else ""
             return f"No open incident {which}was paged to this number."
         by = person_for_phone(self.access.config.get(), phone)
         try:
             if action == "acknowledge":
-                incident = incidents.acknowledge(self.store, incident_id, now, by)
+                incident = self.store.incidents.acknowledge(incident_id, now, by)
                 verb = "Acknowledged"
             else:
-                incident = incidents.resolve(self.store, incident_id, now, by)
+                incident = self.store.incidents.resolve(incident_id, now, by)
                 verb = "Resolved"
         except StoreError as error:
             return f"#{incident_id}: {error}."
@@ -184,8 +119,7 @@ class ReplyPoller:
         self.replies = replies or SmsReplies(store, access)
 
     def _since(self, now: datetime) -> datetime:
-        with self.store.session() as session:
-            latest = session.scalar(select(func.max(SmsReplyRow.sent_at)))
+        latest = self.store.paging.latest_reply_sent_at()
         return latest - POLL_OVERLAP if latest is not None else now - FIRST_POLL_LOOKBACK
 
     def poll_once(self, now: datetime) -> int:

@@ -20,7 +20,8 @@ from oncall_desktop.station_address import InvalidNumberError, e164
 log = logging.getLogger(__name__)
 
 SecretLookup = Callable[[str], str | None]
-HTTP_TIMEOUT_SECONDS = 15.0
+HTTP_TIMEOUT_SECONDS = 5.0
+"""Below the engine lease (SPEC §10: a send never outlives it); Twilio answers in well under a second."""
 
 
 def explain(error: Exception) -> str:
@@ -70,9 +71,9 @@ class TwilioAccess:
         self._keyring_warned = False
         return token
 
-    def client(self) -> tuple[Client, TwilioSettings]:
-        """A REST client and the settings with `from_number` in E.164."""
-        settings = self.settings()
+    def client(self, settings: TwilioSettings | None = None) -> tuple[Client, TwilioSettings]:
+        """A REST client for `settings` (default: the live ones) and them with `from_number` in E.164."""
+        settings = settings or self.settings()
         missing = [
             label
             for label, value in (

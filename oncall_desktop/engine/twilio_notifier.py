@@ -1,33 +1,34 @@
 """SMS and voice calls through Twilio (issue 6), to a person's `oncall_phone`, else `phone`.
 
-An SMS says severity, title, rule and the reply code; a call reads the incident and gathers one key
-(TwiML fetched from the station when it has a public URL, else inline and telling how to acknowledge
-in the app). Failures follow `delivery`'s policy: temporary ones retry with backoff, permanent ones
-fail onto the incident's timeline; SMS over the per-number rate limit wait and go out bundled.
+An SMS says severity, title, rule and the reply code (a bundle names each incident once with its
+code); a call reads the incident and gathers one key (TwiML fetched from the station when it has a
+public URL, else inline and telling how to acknowledge in the app). Failures follow `delivery`'s
+policy. After a station died between claiming and recording a send, `reconcile` looks for it in
+Twilio's own message or call list (by recipient and time) before the engine sends it again.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, timedelta
 from urllib.parse import urlencode
 
 import requests
-from sqlalchemy import Select, select
 from twilio.base.exceptions import TwilioRestException
 
-from oncall_desktop.domain import Channel
+from oncall_desktop.domain import Channel, Settings
 from oncall_desktop.engine import twiml
 from oncall_desktop.engine.clock import Clock
-from oncall_desktop.engine.delivery import SmsRateLimit, is_temporary_http, temporary_failure
-from oncall_desktop.engine.incidents import write_session
-from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe
-from oncall_desktop.engine.sms_replies import reply_code
-from oncall_desktop.engine.twilio_account import TwilioAccess, TwilioNotConfiguredError, explain
+from oncall_desktop.engine.delivery import is_temporary_http, temporary_failure
+from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Found, ReconcileResult
+from oncall_desktop.engine.twilio_account import (
+    HTTP_TIMEOUT_SECONDS,
+    TwilioAccess,
+    TwilioNotConfiguredError,
+    explain,
+)
+from oncall_desktop.incident import SmsPage, StaleClaim
 from oncall_desktop.station_address import InvalidNumberError, e164
-from oncall_desktop.store import Store
-from oncall_desktop.store.models import IncidentRow, NotificationRow
-from oncall_desktop.store.notify_models import SmsBundleRow
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ TITLE_CHARS = 90
 BUNDLE_LISTED = 3
 VOICE_PATH = "/twilio/voice"
 GATHER_PATH = "/twilio/voice/gather"
+CLOCK_SKEW = timedelta(seconds=30)
+"""How far Twilio's clock and ours may disagree when matching a claimed send to Twilio's records."""
 
 
 def call_query(incident_id: int, person: str | None, rule: str | None) -> str:
@@ -54,14 +57,14 @@ def sms_text(delivery: Delivery, code: int) -> str:
     )
 
 
-def bundle_text(pages: list[tuple[int, str, str, int]]) -> str:
-    """One SMS for several held-back pages: (incident id, severity, title, code) each."""
+def bundle_text(pages: tuple[SmsPage, ...]) -> str:
+    """One SMS for several held-back pages, naming each incident once with its reply code."""
     listed = "; ".join(
-        f"[{sev}] #{iid} {title[:40]} ({code}a)" for iid, sev, title, code in pages[:BUNDLE_LISTED]
+        f"[{p.severity.value}] #{p.incident_id} {p.title[:40]} ({p.code}a)" for p in pages[:BUNDLE_LISTED]
     )
     more = f"; and {len(pages) - BUNDLE_LISTED} more" if len(pages) > BUNDLE_LISTED else ""
     return (
-        f"{len(pages)} pages (rate limit reached, bundled): {listed}{more}. "
+        f"{len(pages)} incidents (SMS limit reached, bundled): {listed}{more}. "
         f"Reply <code>a to acknowledge, <code>r to resolve; a bare a acts on the latest."
     )
 
@@ -84,30 +87,28 @@ def place_test_call(access: TwilioAccess, to: str) -> str:
 
 
 class TwilioNotifier:
-    """Sends SMS and voice deliveries through the `twilio` client."""
+    """Sends SMS and voice deliveries through the `twilio` client; touches no store."""
 
-    def __init__(
-        self,
-        store: Store,
-        clock: Clock,
-        access: TwilioAccess,
-        rate_limit: SmsRateLimit | None = None,
-    ) -> None:
-        self.store = store
+    def __init__(self, clock: Clock, access: TwilioAccess) -> None:
         self.clock = clock
         self.access = access
-        self.rate_limit = rate_limit or SmsRateLimit()
 
     @property
     def channels(self) -> frozenset[Channel]:
-        """SMS and voice while an account is set in the (live) settings; none before."""
-        return frozenset({Channel.SMS, Channel.VOICE}) if self.access.settings().account_sid else frozenset()
+        return frozenset({Channel.SMS, Channel.VOICE})
 
     @property
     def in_transaction(self) -> bool:
         return False
 
-    def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
+    @property
+    def send_timeout(self) -> timedelta:
+        return timedelta(seconds=HTTP_TIMEOUT_SECONDS * 2)  # connect, then read
+
+    def ready(self, settings: Settings) -> bool:
+        return bool(settings.twilio.account_sid)
+
+    def send(self, delivery: Delivery) -> DeliveryResult:
         now = self.clock.now()
         try:
             number = e164(delivery.address)
@@ -115,95 +116,73 @@ class TwilioNotifier:
             return DeliveryResult.failed(f"{delivery.person_name}: {error}")
         try:
             if delivery.channel == Channel.SMS:
-                return self._sms(delivery, number, journal, now)
-            return self._call(delivery, number, journal)
+                return self._sms(delivery, number)
+            return self._call(delivery, number)
         except TwilioNotConfiguredError as error:
             return DeliveryResult.failed(str(error))
         except TwilioRestException as error:
             reason = explain(error)
             if is_temporary_http(error.status):
-                return temporary_failure(self.store, delivery, reason, now)
+                return temporary_failure(delivery, reason, now)
             return DeliveryResult.failed(reason)
-        except requests.RequestException as error:
-            return temporary_failure(self.store, delivery, explain(error), now)
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as error:
+            return temporary_failure(delivery, explain(error), now)  # the request never reached Twilio
+        except requests.ConnectionError as error:
+            if "NewConnectionError" in repr(error) or "Connection refused" in str(error):
+                return temporary_failure(delivery, explain(error), now)
+            return DeliveryResult.unknown(f"{explain(error)} after sending the request")
+        except requests.RequestException as error:  # a read time-out: Twilio may have it
+            return DeliveryResult.unknown(f"{explain(error)} (no answer within {HTTP_TIMEOUT_SECONDS:g} s)")
 
-    # -- SMS ------------------------------------------------------------------------------------
-
-    def _sms(self, delivery: Delivery, number: str, journal: Journal, now: datetime) -> DeliveryResult:
-        bundled = self._bundled_in(delivery.notification_id)
-        if bundled is not None:
-            journal("notified", f"{describe(delivery)}: included in a bundled SMS")
-            return DeliveryResult.sent(bundled)
-        address = delivery.address or number
-        room, wait = self.rate_limit.room(self.store, address, now)
-        if room == 0:
-            minutes = int(self.rate_limit.window.total_seconds() // 60)
-            return DeliveryResult.retry(
-                f"held back: at most {self.rate_limit.max_messages} SMS per {minutes} minutes to {number}; "
-                "will go out bundled",
-                wait,
-            )
-        client, settings = self.access.client()
-        others = self._held_back(delivery, address, now) if room == 1 else []
-        if others:
-            pages = [(delivery.incident_id, delivery.severity.value, delivery.incident_title, 0), *others]
-            pages = [
-                (iid, sev, title, reply_code(self.store, number, iid, now)) for iid, sev, title, _ in pages
-            ]
-            body = bundle_text(pages)
+    def _sms(self, delivery: Delivery, number: str) -> DeliveryResult:
+        client, settings = self.access.client(delivery.settings.twilio)
+        if delivery.bundled:
+            body = bundle_text(delivery.pages)
         else:
-            body = sms_text(delivery, reply_code(self.store, number, delivery.incident_id, now))
+            code = delivery.pages[0].code if delivery.pages else 0
+            body = sms_text(delivery, code)
         message = client.messages.create(to=number, from_=settings.from_number, body=body)
-        sid = message.sid or ""
-        if others:
-            self._mark_bundled(delivery, address, now, sid)
-            journal("notified", f"{describe(delivery)}: bundled SMS with {len(others)} more pages")
-        return DeliveryResult.sent(sid)
+        return DeliveryResult.sent(message.sid or None)
 
-    def _bundled_in(self, notification_id: int) -> str | None:
-        with self.store.session() as session:
-            return session.scalar(
-                select(SmsBundleRow.provider_id).where(SmsBundleRow.notification_id == notification_id)
-            )
-
-    def _others_query(self, delivery: Delivery, address: str, now: datetime) -> Select[int, int, str, str]:
-        covered = select(SmsBundleRow.notification_id)
-        return (
-            select(NotificationRow.id, IncidentRow.id, IncidentRow.severity, IncidentRow.title)
-            .join(IncidentRow, IncidentRow.id == NotificationRow.incident_id)
-            .where(NotificationRow.channel == Channel.SMS.value)
-            .where(NotificationRow.address == address)
-            .where(NotificationRow.state.in_(("pending", "sending")))
-            .where(NotificationRow.scheduled_at <= now)
-            .where(NotificationRow.id != delivery.notification_id)
-            .where(NotificationRow.id.not_in(covered))
-            .order_by(NotificationRow.scheduled_at, NotificationRow.id)
-        )
-
-    def _held_back(self, delivery: Delivery, address: str, now: datetime) -> list[tuple[int, str, str, int]]:
-        with self.store.session() as session:
-            rows = session.execute(self._others_query(delivery, address, now)).all()
-        return [(iid, severity, title, 0) for _nid, iid, severity, title in rows]
-
-    def _mark_bundled(self, delivery: Delivery, address: str, now: datetime, sid: str) -> None:
-        with write_session(self.store) as session:
-            ids = [nid for nid, *_ in session.execute(self._others_query(delivery, address, now)).all()]
-            session.add_all(SmsBundleRow(notification_id=nid, provider_id=sid, bundled_at=now) for nid in ids)
-
-    # -- voice ----------------------------------------------------------------------------------
-
-    def _call(self, delivery: Delivery, number: str, journal: Journal) -> DeliveryResult:
-        client, settings = self.access.client()
-        public = self.access.public_url()
-        if public is not None:
+    def _call(self, delivery: Delivery, number: str) -> DeliveryResult:
+        client, settings = self.access.client(delivery.settings.twilio)
+        public = delivery.settings.station.public_url
+        if public:
             query = call_query(delivery.incident_id, delivery.person, delivery.rule)
             call = client.calls.create(
-                to=number, from_=settings.from_number, url=f"{public}{VOICE_PATH}?{query}"
+                to=number, from_=settings.from_number, url=f"{public.rstrip('/')}{VOICE_PATH}?{query}"
             )
+            return DeliveryResult.sent(call.sid)
+        response = twiml.call(
+            delivery.incident_id, delivery.severity.value, delivery.incident_title, delivery.rule, None
+        )
+        call = client.calls.create(to=number, from_=settings.from_number, twiml=str(response))
+        return DeliveryResult.sent(
+            call.sid, notices=("no public URL set: the call cannot take a keypress acknowledgement",)
+        )
+
+    def reconcile(self, stale: StaleClaim, settings: Settings, window: timedelta) -> ReconcileResult:
+        """What Twilio's lists hold that the claim may have sent: messages (or calls) to the same
+        number from ours, created within `window` after the claim (allowing for clock skew)."""
+        if stale.claimed_at is None or not stale.address:
+            return []
+        number = e164(stale.address)
+        client, twilio_settings = self.access.client(settings.twilio)
+        earliest = stale.claimed_at - CLOCK_SKEW
+        latest = stale.claimed_at + window + CLOCK_SKEW
+        if stale.channel == Channel.SMS:
+            found = client.messages.list(
+                to=number, from_=twilio_settings.from_number, date_sent_after=earliest, limit=50
+            )
+            candidates = [(m.sid, m.date_created or m.date_sent) for m in found]
         else:
-            response = twiml.call(
-                delivery.incident_id, delivery.severity.value, delivery.incident_title, delivery.rule, None
+            calls = client.calls.list(
+                to=number, from_=twilio_settings.from_number, start_time_after=earliest, limit=50
             )
-            call = client.calls.create(to=number, from_=settings.from_number, twiml=str(response))
-            journal("notice", "no public URL set: the call cannot take a keypress acknowledgement")
-        return DeliveryResult.sent(call.sid)
+            candidates = [(c.sid, c.date_created or c.start_time) for c in calls]
+        matches = sorted(
+            (at.astimezone(UTC), sid)
+            for sid, at in candidates
+            if sid and at is not None and earliest <= at.astimezone(UTC) <= latest
+        )
+        return [Found(sid, self.clock.at_real(at)) for at, sid in matches]

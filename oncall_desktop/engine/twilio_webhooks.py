@@ -23,10 +23,10 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from oncall_desktop.domain import Status
-from oncall_desktop.engine import incidents, twiml
+from oncall_desktop.engine import twiml
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import LiveConfiguration
-from oncall_desktop.engine.email_notifier import ACK_PATH, incident_for_ack_token
+from oncall_desktop.engine.email_notifier import ACK_PATH
 from oncall_desktop.engine.sms_replies import InboundSms, SmsReplies
 from oncall_desktop.engine.twilio_account import TwilioAccess
 from oncall_desktop.engine.twilio_notifier import GATHER_PATH, VOICE_PATH, call_query
@@ -69,7 +69,7 @@ class TwilioWebhooks:
     # -- voice ----------------------------------------------------------------------------------
 
     def _call_twiml(self, incident_id: int, person: str | None, rule: str | None) -> VoiceResponse:
-        incident = incidents.get(self.store, incident_id)
+        incident = self.store.incidents.get(incident_id)
         public = self.access.public_url()
         gather = f"{public}{GATHER_PATH}?{call_query(incident_id, person, rule)}" if public else None
         return twiml.call(incident.id, incident.severity.value, incident.title, rule, gather)
@@ -90,11 +90,11 @@ class TwilioWebhooks:
         now = self.clock.now()
         try:
             if digits == "1":
-                incidents.acknowledge(self.store, incident_id, now, person)
+                self.store.incidents.acknowledge(incident_id, now, person)
                 log.info("incident %s acknowledged by phone keypress (%s)", incident_id, person)
                 return twiml.done(f"Incident {incident_id} acknowledged. Goodbye.")
             if digits == "2":
-                incidents.resolve(self.store, incident_id, now, person)
+                self.store.incidents.resolve(incident_id, now, person)
                 log.info("incident %s resolved by phone keypress (%s)", incident_id, person)
                 return twiml.done(f"Incident {incident_id} resolved. Goodbye.")
         except StoreError as error:
@@ -128,10 +128,10 @@ class TwilioWebhooks:
     # -- acknowledge links ----------------------------------------------------------------------
 
     async def ack_page(self, request: web.Request) -> web.Response:
-        link = await self._blocking(partial(incident_for_ack_token, self.store, request.match_info["token"]))
+        link = await self._blocking(partial(self.store.paging.ack_link_target, request.match_info["token"]))
         if link is None:
             return _page(404, "Unknown link", "<p>This acknowledge link is not known to the station.</p>")
-        incident = await self._blocking(partial(incidents.get, self.store, link[0]))
+        incident = await self._blocking(partial(self.store.incidents.get, link[0]))
         title = f"[{incident.severity.value}] #{incident.id} {html.escape(incident.title)}"
         if incident.status != Status.OPEN:
             return _page(200, title, f"<p>This incident is {incident.status.value}.</p>")
@@ -139,11 +139,11 @@ class TwilioWebhooks:
         return _page(200, title, form)
 
     def _ack(self, token: str) -> str | None:
-        link = incident_for_ack_token(self.store, token)
+        link = self.store.paging.ack_link_target(token)
         if link is None:
             return None
         try:
-            incident = incidents.acknowledge(self.store, link[0], self.clock.now(), link[1])
+            incident = self.store.incidents.acknowledge(link[0], self.clock.now(), link[1])
         except StoreError as error:
             return str(error)
         log.info("incident %s acknowledged by email link (%s)", incident.id, link[1])

@@ -30,6 +30,8 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -232,17 +234,32 @@ class SettingsRow(Base):
     smtp_security: Mapped[str] = mapped_column(String(16))
     smtp_username: Mapped[str | None] = mapped_column(String(320))
     smtp_sender: Mapped[str | None] = mapped_column(String(320))
+    station_lease_seconds: Mapped[int] = mapped_column(Integer, server_default="15")
 
 
 # Incidents and what hangs off them are history: they name integrations, people and rules by id
 # without foreign keys, so replacing the configuration never rewrites or blocks on past incidents.
 
 
+OPEN_GROUP = text("status <> 'resolved'")
+
+
 class IncidentRow(Base):
+    """An incident; at most one unresolved incident per (integration, group key) — a unique index
+    in the database, so two stations receiving one alert group at once open one incident."""
+
     __tablename__ = "incidents"
     __table_args__ = (
         Index("ix_incidents_status_created_at", "status", "created_at"),
         Index("ix_incidents_integration_id_dedup_key", "integration_id", "dedup_key"),
+        Index(
+            "uq_incidents_open_group",
+            "integration_id",
+            "dedup_key",
+            unique=True,
+            sqlite_where=OPEN_GROUP,
+            postgresql_where=OPEN_GROUP,
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(500))
@@ -258,6 +275,7 @@ class IncidentRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     link: Mapped[str | None] = mapped_column(String(2000))
     image_url: Mapped[str | None] = mapped_column(String(2000))
+    paged: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class IncidentAlertRow(Base):
@@ -295,7 +313,12 @@ class IncidentEventRow(Base):
 
 
 class NotificationRow(Base):
-    """One notification to send or sent; (incident, person, channel, instant) is the dedup key."""
+    """One notification to send or sent; (incident, person, channel, instant) is the dedup key.
+
+    A station claims it (pending → sending) under its lease epoch just before the send, and records
+    the outcome under the same epoch; `claim_group` ties the notifications one bundled SMS carries.
+    `claimed_at` is real (wall-clock) time, for reconciling with the provider's own records.
+    """
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -316,15 +339,27 @@ class NotificationRow(Base):
     provider_id: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+    claim_epoch: Mapped[int | None] = mapped_column(Integer)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claim_group: Mapped[int | None] = mapped_column(Integer)
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    possibly_repeated: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class EngineLeaseRow(Base):
-    """Which station runs the escalation engine, until when (SPEC §7); one row per lease name."""
+    """Which station runs the escalation engine, until when, under which fencing epoch (SPEC §10).
+
+    The row stays when the lease is released (holder and expiry cleared), so the epoch only grows.
+    Times are real time, whatever clock the engine runs on.
+    """
 
     __tablename__ = "engine_lease"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(200))
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    epoch: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_tick: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 # The paging station's, the calendar feeds' and real notifications' tables live in their own modules;

@@ -1,5 +1,5 @@
 """Tables real notifications add (issue 6): SMS reply codes, processed inbound SMS, acknowledge
-links and SMS bundled under the per-number rate limit.
+links. (Which notifications one bundled SMS carried is their shared `claim_group`.)
 
 No secret is stored here: a Twilio auth token or SMTP password lives only in the OS keyring.
 """
@@ -52,14 +52,3 @@ class AckLinkRow(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     person_id: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class SmsBundleRow(Base):
-    """A notification that went out inside one bundled SMS (the per-number rate limit was reached)."""
-
-    __tablename__ = "sms_bundled"
-    notification_id: Mapped[int] = mapped_column(
-        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
-    provider_id: Mapped[str] = mapped_column(String(200))
-    bundled_at: Mapped[datetime] = mapped_column(UtcDateTime)

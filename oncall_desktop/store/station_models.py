@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oncall_desktop.store.models import Base, UtcDateTime
@@ -29,6 +29,7 @@ class EscalationStateRow(Base):
     next_due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     planned_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revision: Mapped[int] = mapped_column(Integer)
+    problem: Mapped[str | None] = mapped_column(Text)
 
 
 class NotificationDispatchRow(Base):
@@ -41,3 +42,17 @@ class NotificationDispatchRow(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StationRow(Base):
+    """A station (the app or `serve`) sharing this store, seen at `last_seen` (real time).
+
+    `clock` is the virtual clock a drill station runs on (`serve --clock`), so `ack` and `resolve`
+    on the command line follow the station's time.
+    """
+
+    __tablename__ = "stations"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    clock: Mapped[str | None] = mapped_column(String(200))

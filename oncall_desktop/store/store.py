@@ -28,8 +28,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, StatementError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
 
 from oncall_desktop import timeutil
 from oncall_desktop.domain import (
@@ -56,11 +56,15 @@ from oncall_desktop.domain import (
     TwilioSettings,
     Window,
 )
+from oncall_desktop.store.db import Database, one_line
+from oncall_desktop.store.errors import InUseError, NotFoundError, StoreError, StoreOpenError
+from oncall_desktop.store.feeds import CalendarFeeds
+from oncall_desktop.store.incidents import IncidentStore
+from oncall_desktop.store.lease import EngineLease
 from oncall_desktop.store.migrate import upgrade_to_head
 from oncall_desktop.store.models import (
     ConditionRow,
     ConfigState,
-    EngineLeaseRow,
     IntegrationRow,
     LevelRow,
     OverrideRow,
@@ -73,23 +77,13 @@ from oncall_desktop.store.models import (
     TeamRow,
     WindowRow,
 )
+from oncall_desktop.store.outbox import Outbox
+from oncall_desktop.store.paging import PagingState
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 DEFAULT_RULE_NAME = "Default"
 ENGINE_LEASE = "engine"
 MIGRATION_LOCK_KEY = 0x0C411D35  # any constant this app alone uses
-
-
-class StoreError(ValueError):
-    """A write the store refused; nothing was changed. The message says why."""
-
-
-class NotFoundError(StoreError):
-    """The thing to change or delete does not exist."""
-
-
-class InUseError(StoreError):
-    """The thing to delete is still referred to; the message names where."""
 
 
 class Store:
@@ -102,22 +96,41 @@ class Store:
     def __init__(self, url: str, engine: Engine) -> None:
         self.url = url
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.db = Database(engine)
+        self.incidents = IncidentStore(self.db)
+        self.outbox = Outbox(self.db)
+        self.paging = PagingState(self.db)
+        self.lease = EngineLease(self.db)
+        self.feeds = CalendarFeeds(self.db)
 
     @classmethod
     def open(cls, url: str) -> Store:
-        """Connect to `url` (any SQLAlchemy URL) and run the migrations up to head."""
-        engine = _create_engine(url)
+        """Connect to `url` (any SQLAlchemy URL) and run the migrations up to head.
+
+        A SQLite file that fails its quick integrity check opens for reading only: every write is
+        refused with a one-line reason (`StoreError`), so a damaged file is never made worse.
+        """
         try:
+            engine = _create_engine(url)
+        except (SQLAlchemyError, OSError, ValueError) as error:
+            raise StoreOpenError(one_line(error)) from error
+        try:
+            store = cls(url, engine)
             with engine.begin() as connection:
+                store.db.check_integrity(connection)
+                if store.db.damaged is not None:
+                    return store
                 if connection.dialect.name == "postgresql":
                     # Stations starting together against one fresh database migrate one at a time.
                     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
                 upgrade_to_head(connection)
+        except (SQLAlchemyError, OSError) as error:
+            engine.dispose()
+            raise StoreOpenError(one_line(getattr(error, "orig", None) or error)) from error
         except BaseException:
             engine.dispose()
             raise
-        return cls(url, engine)
+        return store
 
     def close(self) -> None:
         self.engine.dispose()
@@ -128,27 +141,34 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def damaged(self) -> str | None:
+        """Why writes are refused (a damaged SQLite file), or None."""
+        return self.db.damaged
+
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session for one unit of work: committed when the block ends, rolled back if it raises."""
-        with self._sessions.begin() as session:
+        """A session for one unit of work: committed when the block ends, rolled back if it raises.
+
+        For the store's own modules and for tests that inspect the database; nothing else in the
+        program sees a session or a row.
+        """
+        with self.db.read() as session:
             yield session
 
     @contextmanager
     def _config_write(self) -> Iterator[Session]:
         """A configuration write: bumps the revision first, turns constraint failures into StoreError."""
         try:
-            with self.session() as session:
+            with self.db.write() as session:
                 session.execute(
                     update(ConfigState).where(ConfigState.id == 1).values(revision=ConfigState.revision + 1)
                 )
                 yield session
-        except IntegrityError as exc:
-            raise StoreError(f"the configuration is inconsistent: {exc.orig}") from None
-        except StatementError as exc:
-            # A value the column types refuse (e.g. a naive datetime for an instant).
-            if isinstance(exc.orig, ValueError):
-                raise StoreError(str(exc.orig)) from None
+        except StoreError as error:
+            cause = error.__cause__
+            if isinstance(cause, IntegrityError):
+                raise StoreError(f"the configuration is inconsistent: {cause.orig}") from None
             raise
 
     # -- reading --------------------------------------------------------------------------------
@@ -341,49 +361,6 @@ class Store:
         with self._config_write() as session:
             _save_settings(session, settings)
 
-    # -- the engine lease (SPEC §7) -------------------------------------------------------------
-
-    def acquire_engine_lease(self, holder: str, now: datetime, ttl: timedelta) -> bool:
-        """Take or renew the engine lease for `holder` until `now + ttl`; False if another holds it.
-
-        The lease is free when nobody holds it or its holder let it lapse; the conditional update
-        makes two stations racing for it agree on one winner.
-        """
-        expires = now + ttl
-        try:
-            with self.session() as session:
-                result = session.execute(
-                    update(EngineLeaseRow)
-                    .where(EngineLeaseRow.name == ENGINE_LEASE)
-                    .where((EngineLeaseRow.holder == holder) | (EngineLeaseRow.expires_at <= now))
-                    .values(holder=holder, expires_at=expires)
-                )
-                if _rowcount(result) == 1:
-                    return True
-                if session.get(EngineLeaseRow, ENGINE_LEASE) is not None:
-                    return False
-                session.execute(
-                    insert(EngineLeaseRow), [{"name": ENGINE_LEASE, "holder": holder, "expires_at": expires}]
-                )
-                return True
-        except IntegrityError:
-            return False
-
-    def release_engine_lease(self, holder: str) -> None:
-        """Give up the lease if `holder` holds it, so another station can take over at once."""
-        with self.session() as session:
-            session.execute(
-                delete(EngineLeaseRow)
-                .where(EngineLeaseRow.name == ENGINE_LEASE)
-                .where(EngineLeaseRow.holder == holder)
-            )
-
-    def engine_lease(self) -> tuple[str, datetime] | None:
-        """(holder, expires_at) of the engine lease, or None if nobody ever took it or it was released."""
-        with self.session() as session:
-            row = session.get(EngineLeaseRow, ENGINE_LEASE)
-            return (row.holder, row.expires_at) if row else None
-
 
 def new_token() -> str:
     """A fresh integration token: 192 random bits, URL-safe."""
@@ -423,7 +400,9 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: object) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before it returns, so an alert answered 2xx survives a power cut
+        # (NORMAL in WAL mode can lose the last commits); group commits keep intake fast all the same.
+        cursor.execute("PRAGMA synchronous=FULL")
     finally:
         cursor.close()
 
@@ -540,7 +519,11 @@ def _settings(row: SettingsRow | None) -> Settings:
         return Settings()
     security = row.smtp_security if row.smtp_security in ("tls", "starttls", "none") else "starttls"
     return Settings(
-        station=StationSettings(listen=row.station_listen, public_url=row.station_public_url),
+        station=StationSettings(
+            listen=row.station_listen,
+            public_url=row.station_public_url,
+            lease_seconds=row.station_lease_seconds,
+        ),
         twilio=TwilioSettings(
             account_sid=row.twilio_account_sid,
             from_number=row.twilio_from_number,
@@ -722,6 +705,7 @@ def _save_settings(session: Session, settings: Settings) -> None:
     values = {
         "station_listen": settings.station.listen,
         "station_public_url": settings.station.public_url,
+        "station_lease_seconds": settings.station.lease_seconds,
         "twilio_account_sid": settings.twilio.account_sid,
         "twilio_from_number": settings.twilio.from_number,
         "twilio_api_base_url": settings.twilio.api_base_url,

@@ -543,7 +543,7 @@ class FeedsDialog(QDialog):
         self.resize(900, 380)
 
     def reload(self) -> None:
-        self.feeds = ical_feeds.list_feeds(self.store)
+        self.feeds = self.store.feeds.listed()
         rows = [self._row(feed) for feed in self.feeds]
         self.model.set_rows(rows)
         self._selection_changed()
@@ -569,8 +569,10 @@ class FeedsDialog(QDialog):
 
     def create_feed(self) -> ical_feeds.CalendarFeed:
         kind, _sep, target = str(self.target.currentData()).partition(":")
-        feed = ical_feeds.create_feed(
-            self.store, person=target if kind == "person" else None, rule=target if kind == "rule" else None
+        feed = self.store.feeds.create(
+            datetime.now(UTC),
+            person=target if kind == "person" else None,
+            rule=target if kind == "rule" else None,
         )
         self.reload()
         self.table.selectRow(len(self.feeds) - 1)
@@ -593,7 +595,7 @@ class FeedsDialog(QDialog):
         name = self._row(feed)[1]
         if not self.confirm(f"Revoke the calendar feed of {name}? Calendars subscribed to it stop updating."):
             return
-        ical_feeds.revoke_feed(self.store, feed.id)
+        self.store.feeds.revoke(feed.id, datetime.now(UTC))
         self.reload()
         self.status.setText(f"Revoked the feed of {name}.")
         self.feeds_changed.emit()

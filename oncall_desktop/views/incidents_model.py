@@ -24,9 +24,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from oncall_desktop.domain import Configuration, Severity, Status
-from oncall_desktop.engine import incidents
-from oncall_desktop.engine.incidents import Incident, NotificationRecord
 from oncall_desktop.engine.notifiers import CHANNEL_WORDS
+from oncall_desktop.incident import Incident, NotificationRecord
 from oncall_desktop.routing import route
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store
@@ -136,15 +135,15 @@ class SummaryLoader:
         self._routed_with: Schedules | None = None
 
     def load(self, config: Configuration, schedules: Schedules) -> list[IncidentSummary]:
-        listed = incidents.list_incidents(self.store, limit=self.limit)
+        listed = self.store.incidents.newest(limit=self.limit)
         stale = [i.id for i in listed if i.id not in self._settled]
         if len(stale) > self.BULK:
             grouped: dict[int, list[NotificationRecord]] = {}
-            for note in incidents.notifications(self.store):
+            for note in self.store.incidents.notifications():
                 grouped.setdefault(note.incident_id, []).append(note)
             fresh = {incident_id: tuple(grouped.get(incident_id, ())) for incident_id in stale}
         else:
-            fresh = {i: tuple(incidents.notifications(self.store, i)) for i in stale}
+            fresh = {i: tuple(self.store.incidents.notifications(i)) for i in stale}
         self._notes = {i.id: fresh[i.id] if i.id in fresh else self._notes.get(i.id, ()) for i in listed}
         self._settled = {
             i.id

@@ -40,9 +40,8 @@ from PySide6.QtWidgets import (
 
 from oncall_desktop import timeutil
 from oncall_desktop.domain import Configuration, Severity, Status
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import Clock, SystemClock
-from oncall_desktop.engine.incidents import Incident, TimelineEvent
+from oncall_desktop.incident import Incident, TimelineEvent
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store, StoreError
 from oncall_desktop.views.colours import STATUS_COLOURS
@@ -440,7 +439,7 @@ class IncidentsPage(QWidget):
         if incident_id is None or row < 0:
             self.details.show_incident(None, [])
             return
-        self.details.show_incident(self.model.summary_at(row), incidents.timeline(self.store, incident_id))
+        self.details.show_incident(self.model.summary_at(row), self.store.incidents.timeline(incident_id))
 
     # -- filters --------------------------------------------------------------------------------
 
@@ -468,14 +467,14 @@ class IncidentsPage(QWidget):
             by, accepted = self.ask_acknowledger(self, people, self.me)
             if not accepted:
                 return
-        self._act(incident_id, lambda: incidents.acknowledge(self.store, incident_id, self.clock.now(), by))
+        self._act(incident_id, lambda: self.store.incidents.acknowledge(incident_id, self.clock.now(), by))
 
     def resolve_selected(self) -> None:
         incident_id = self.selected_id()
         if incident_id is None:
             return
         by = self.me if self.me and self._config.person(self.me) else None
-        self._act(incident_id, lambda: incidents.resolve(self.store, incident_id, self.clock.now(), by))
+        self._act(incident_id, lambda: self.store.incidents.resolve(incident_id, self.clock.now(), by))
 
     def _act(self, incident_id: int, action: Callable[[], Incident]) -> None:
         try:

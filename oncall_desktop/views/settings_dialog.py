@@ -354,7 +354,7 @@ class SettingsDialog(QDialog):
 
     def send_test_email(self) -> None:
         config = FixedConfiguration(Configuration(settings=self.current_settings()))
-        notifier = EmailNotifier(self.store, SystemClock(), config, secret=self._secret(self.smtp_password))
+        notifier = EmailNotifier(SystemClock(), config, secret=self._secret(self.smtp_password))
         to = self.test_email.text().strip()
         self._run(lambda: notifier.send_test(to), lambda _id: f"Test email sent to {to}.")
 

@@ -13,12 +13,11 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QStackedWidget
 
 from oncall_desktop.domain import Status
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import Clock, SystemClock
-from oncall_desktop.engine.incidents import Incident, NotificationRecord
 from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.engine.qt_worker import EngineThread, EngineWorker
 from oncall_desktop.engine.station import BackgroundIntake
+from oncall_desktop.incident import Incident, NotificationRecord
 from oncall_desktop.store import Store
 from oncall_desktop.views.incidents_view import IncidentsPage
 from oncall_desktop.views.main_window import MainWindow
@@ -100,7 +99,7 @@ class StationWiring(QObject):
 
     def poll_store(self) -> None:
         """Reload the page if the open incidents changed behind the engine's back."""
-        current = frozenset((i.id, i.status) for i in incidents.list_incidents(self.page.store, Status.OPEN))
+        current = frozenset((i.id, i.status) for i in self.page.store.incidents.newest(Status.OPEN))
         if current != self._open_seen:
             self.page.refresh()
 

@@ -28,8 +28,8 @@ from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPaint
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from oncall_desktop.domain import Severity, Status
-from oncall_desktop.engine.incidents import Incident, NotificationRecord
 from oncall_desktop.engine.notifiers import CHANNEL_WORDS
+from oncall_desktop.incident import Incident, NotificationRecord
 from oncall_desktop.views.colours import STATUS_COLOURS
 from oncall_desktop.views.incidents_model import SEVERITY_ORDER
 

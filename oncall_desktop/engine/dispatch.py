@@ -1,0 +1,401 @@
+"""Sending claimed notifications, each channel on its own threads (SPEC §10).
+
+A send is one job: claim the notification (compare-and-set under the lease epoch, just before the
+send — never a batch claimed ahead), call the provider, record the outcome under the same epoch.
+Each channel has its own pool, so a hung provider delays only its own channel; every provider call
+has a time-out below the lease, and the engine renews the lease on its own thread meanwhile.
+Reconciling a dead station's claims with the provider runs on the same pools.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from oncall_desktop.domain import Channel, Configuration, Settings
+from oncall_desktop.engine.clock import Clock
+from oncall_desktop.engine.email_notifier import ack_url, sender_domain
+from oncall_desktop.engine.notifiers import (
+    CHANNEL_WORDS,
+    Delivery,
+    DeliveryResult,
+    Notifier,
+    failed_line,
+    retry_line,
+    sent_line,
+    unknown_line,
+)
+from oncall_desktop.incident import (
+    Claim,
+    DueNotification,
+    NewEvent,
+    NotificationRecord,
+    NotificationState,
+    SendOutcome,
+    StaleClaim,
+)
+from oncall_desktop.store import Store
+from oncall_desktop.store.outbox import Fence
+
+log = logging.getLogger(__name__)
+
+WORKERS_PER_CHANNEL = 4
+CLAIM_MARGIN = timedelta(seconds=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A finished send as the engine reports it (for the app's tray and desktop notifications)."""
+
+    record: NotificationRecord
+    outcome: SendOutcome
+
+
+class Senders:
+    """The per-channel pools and the jobs running on them."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        real_clock: Callable[[], datetime],
+        on_done: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.real_clock = real_clock
+        self.on_done = on_done
+        self._pools: dict[Channel, ThreadPoolExecutor] = {}
+        self._lock = threading.Lock()
+        self._in_flight: dict[int, Future[None]] = {}
+        self._addresses: dict[tuple[Channel, str], int] = {}
+        self._reconciling: set[int] = set()
+        self._reconcile_jobs: set[Future[None]] = set()
+        self._finished: list[Sent] = []
+
+    # -- what is going on ---------------------------------------------------------------------
+
+    def in_flight(self) -> set[int]:
+        with self._lock:
+            return set(self._in_flight)
+
+    def busy_address(self, channel: Channel, address: str | None) -> bool:
+        with self._lock:
+            return address is not None and self._addresses.get((channel, address), 0) > 0
+
+    def take_finished(self) -> list[Sent]:
+        with self._lock:
+            finished, self._finished = self._finished, []
+        return finished
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._in_flight
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every job has finished; False if `timeout` (seconds) ran out first."""
+        with self._lock:
+            futures = list(self._in_flight.values()) + list(self._reconcile_jobs)
+        _done, pending = wait_futures(futures, timeout=timeout)
+        return not pending
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        self.wait(timeout)
+        for pool in self._pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def submit_send(
+        self,
+        fence: Fence,
+        notifier: Notifier,
+        group: Sequence[DueNotification],
+        config: Configuration,
+        late: bool,
+    ) -> None:
+        """Claim, send and record one message for `group` (one notification, or an SMS bundle)."""
+        first = group[0].notification
+        key = (first.channel, first.address or "")
+        ids = [due.notification.id for due in group]
+        with self._lock:
+            if any(i in self._in_flight for i in ids):
+                return
+            self._addresses[key] = self._addresses.get(key, 0) + 1
+            future = self._pool(first.channel).submit(
+                self._send_job, fence, notifier, list(group), config, late
+            )
+            for notification_id in ids:
+                self._in_flight[notification_id] = future
+        future.add_done_callback(lambda _f: self._done(ids, key))
+
+    def _done(self, ids: Sequence[int], key: tuple[Channel, str]) -> None:
+        with self._lock:
+            for notification_id in ids:
+                self._in_flight.pop(notification_id, None)
+            left = self._addresses.get(key, 1) - 1
+            if left > 0:
+                self._addresses[key] = left
+            else:
+                self._addresses.pop(key, None)
+        if self.on_done is not None:
+            self.on_done()
+
+    def _pool(self, channel: Channel) -> ThreadPoolExecutor:
+        pool = self._pools.get(channel)
+        if pool is None:
+            pool = ThreadPoolExecutor(WORKERS_PER_CHANNEL, thread_name_prefix=f"send-{channel.value}")
+            self._pools[channel] = pool
+        return pool
+
+    def _send_job(
+        self,
+        fence: Fence,
+        notifier: Notifier,
+        group: list[DueNotification],
+        config: Configuration,
+        late: bool,
+    ) -> None:
+        try:
+            self._send(fence, notifier, group, config, late)
+        except Exception:
+            log.exception("sending %s failed", ", ".join(f"#{d.notification.id}" for d in group))
+
+    def _send(
+        self,
+        fence: Fence,
+        notifier: Notifier,
+        group: list[DueNotification],
+        config: Configuration,
+        late: bool,
+    ) -> None:
+        first = group[0].notification
+        settings = config.settings
+        public = settings.station.public_url
+        sender = settings.smtp.sender or settings.smtp.username
+        claim = self.store.outbox.claim(
+            Fence(fence.holder, fence.epoch, self.real_clock()),
+            [d.notification.id for d in group],
+            engine_now=self.clock.now(),
+            lease_margin=notifier.send_timeout + CLAIM_MARGIN,
+            late=late,
+            sms_phone=first.address if first.channel == Channel.SMS and first.address else None,
+            ack_link=first.channel == Channel.EMAIL and bool(public),
+            message_domain=sender_domain(sender) if first.channel == Channel.EMAIL and sender else None,
+        )
+        if claim is None:
+            return  # sent meanwhile by another job, or the lease is not ours (with time to spare)
+        delivery = build_delivery(group, config, claim, late, settings)
+        attempt_at = self.clock.now()
+        try:
+            result = notifier.send(delivery)
+        except Exception as error:  # a notifier bug must not leave the page claimed for ever
+            log.exception("notifier failed")
+            result = DeliveryResult.failed(f"{type(error).__name__}: {error}")
+        outcome = to_outcome(delivery, group, result, attempt_at)
+        if not self.store.outbox.record(fence, claim, outcome):
+            log.warning(
+                "the outcome of %s (%s) was not recorded: the lease moved to another station, "
+                "which checks with the provider",
+                describe_group(group),
+                outcome.state,
+            )
+            return
+        with self._lock:
+            for due in group:
+                self._finished.append(Sent(_with_outcome(due.notification, outcome), outcome))
+
+    # -- reconciling ----------------------------------------------------------------------------
+
+    def submit_reconcile(
+        self, fence: Fence, notifier: Notifier, stale: StaleClaim, settings: Settings, window: timedelta
+    ) -> None:
+        lead = stale.notification_ids[0]
+        with self._lock:
+            if lead in self._reconciling:
+                return
+            self._reconciling.add(lead)
+            future = self._pool(stale.channel).submit(
+                self._reconcile_job, fence, notifier, stale, settings, window
+            )
+            self._reconcile_jobs.add(future)
+        future.add_done_callback(lambda f: self._reconciled(lead, f))
+
+    def _reconciled(self, lead: int, future: Future[None]) -> None:
+        with self._lock:
+            self._reconciling.discard(lead)
+            self._reconcile_jobs.discard(future)
+        if self.on_done is not None:
+            self.on_done()
+
+    def _reconcile_job(
+        self, fence: Fence, notifier: Notifier, stale: StaleClaim, settings: Settings, window: timedelta
+    ) -> None:
+        try:
+            self._reconcile(fence, notifier, stale, settings, window)
+        except Exception as error:  # the provider cannot be asked now: the next tick asks again
+            log.warning("checking an interrupted %s with the provider failed: %s", stale.channel.value, error)
+
+    def _reconcile(
+        self, fence: Fence, notifier: Notifier, stale: StaleClaim, settings: Settings, window: timedelta
+    ) -> None:
+        now = self.clock.now()
+        what = f"{CHANNEL_WORDS[stale.channel]} to {stale.person}" + (
+            f" ({stale.address})" if stale.address else ""
+        )
+        answer = notifier.reconcile(stale, settings, window)
+        if answer == "unknowable":
+            events = [
+                NewEvent(
+                    i,
+                    now,
+                    "retrying",
+                    f"{what}: the station stopped while sending it; sending it again, possibly repeated",
+                    person=stale.person,
+                    channel=stale.channel,
+                    level=stale.level,
+                )
+                for i in stale.incident_ids
+            ]
+            self.store.outbox.settle_stale(fence, stale, found=None, events=events, possibly_repeated=True)
+            return
+        known = self.store.outbox.recorded_provider_ids([f.provider_id for f in answer])
+        found = next((f for f in answer if f.provider_id not in known), None)
+        if found is None:
+            events = [
+                NewEvent(
+                    i,
+                    now,
+                    "retrying",
+                    f"{what}: the station stopped while sending it and the provider "
+                    "has no record of it; sending it again",
+                    person=stale.person,
+                    channel=stale.channel,
+                    level=stale.level,
+                )
+                for i in stale.incident_ids
+            ]
+            self.store.outbox.settle_stale(fence, stale, found=None, events=events)
+            return
+        outcome = SendOutcome("sent", found.at, provider_id=found.provider_id)
+        events = [
+            NewEvent(
+                i,
+                found.at,
+                "notified",
+                f"notified {stale.person} by {CHANNEL_WORDS[stale.channel]}"
+                f"{f' ({stale.address})' if stale.address else ''} at {found.at:%Y-%m-%dT%H:%M:%SZ}, level "
+                f"{stale.level} (the station stopped before recording it; found at the provider) "
+                f"[{found.provider_id}]",
+                person=stale.person,
+                channel=stale.channel,
+                level=stale.level,
+            )
+            for i in stale.incident_ids
+        ]
+        self.store.outbox.settle_stale(fence, stale, found=outcome, events=events)
+
+
+def build_delivery(
+    group: Sequence[DueNotification], config: Configuration, claim: Claim, late: bool, settings: Settings
+) -> Delivery:
+    first = group[0]
+    note, incident = first.notification, first.incident
+    person = config.person(note.person)
+    public = settings.station.public_url
+    return Delivery(
+        notification_ids=claim.notification_ids,
+        incident_id=incident.id,
+        incident_title=incident.title,
+        severity=incident.severity,
+        rule=note.rule,
+        person=note.person,
+        person_name=person.name if person else note.person,
+        channel=note.channel,
+        address=note.address,
+        level=note.level,
+        repeat=note.repeat,
+        handover=note.handover,
+        scheduled_at=note.scheduled_at,
+        late=late,
+        attempt=note.attempts + 1,
+        settings=settings,
+        pages=claim.pages,
+        ack_url=ack_url(public, claim.ack_token) if public and claim.ack_token else None,
+        message_id=claim.message_id,
+        possibly_repeated=claim.possibly_repeated,
+    )
+
+
+def to_outcome(
+    delivery: Delivery, group: Sequence[DueNotification], result: DeliveryResult, at: datetime
+) -> SendOutcome:
+    """The outcome to record, with a timeline line on each incident the message carried."""
+    events: list[NewEvent] = []
+    incidents = list(dict.fromkeys(d.incident.id for d in group))
+    for incident_id in incidents:
+        if result.state == "sent":
+            text = sent_line(delivery, at, result.provider_id, incident_id)
+            if result.notices:
+                text += ": " + "; ".join(result.notices)
+            kind = "notified"
+        elif result.state == "retry":
+            text = retry_line(
+                delivery, result.error or "temporary failure", result.retry_after or timedelta(0)
+            )
+            kind = "retrying"
+        elif result.state == "unknown":
+            text = unknown_line(delivery, result.error or "no answer")
+            kind = "retrying"
+        else:
+            text = failed_line(delivery, result.error or "failed")
+            kind = "failed"
+        events.append(
+            NewEvent(
+                incident_id,
+                at,
+                kind,
+                text,
+                person=delivery.person,
+                channel=delivery.channel,
+                level=delivery.level,
+            )
+        )
+    retry_at = at + (result.retry_after or timedelta(seconds=30)) if result.state == "retry" else None
+    return SendOutcome(
+        result.state,
+        at,
+        provider_id=result.provider_id,
+        error=result.error,
+        retry_at=retry_at,
+        events=tuple(events),
+    )
+
+
+def describe_group(group: Sequence[DueNotification]) -> str:
+    first = group[0].notification
+    return (
+        f"{CHANNEL_WORDS[first.channel]} to {first.person} ({', '.join(f'#{d.incident.id}' for d in group)})"
+    )
+
+
+def _with_outcome(record: NotificationRecord, outcome: SendOutcome) -> NotificationRecord:
+    states: dict[str, NotificationState] = {
+        "sent": "sent",
+        "retry": "pending",
+        "unknown": "sending",
+        "failed": "failed",
+    }
+    state = states[outcome.state]
+    return replace(
+        record,
+        state=state,
+        sent_at=outcome.at if outcome.state == "sent" else record.sent_at,
+        provider_id=outcome.provider_id or record.provider_id,
+        error=outcome.error,
+    )

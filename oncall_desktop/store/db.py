@@ -1,0 +1,84 @@
+"""The database connection every part of the store shares: sessions, write sessions, damage.
+
+A unit of work is one session; a write on SQLite takes the write lock with its first statement
+(`write`), so writers in several threads and processes queue on the busy timeout instead of failing
+on a stale read snapshot. A SQLite file that fails its quick integrity check when opened is
+`damaged`: reads still work (to rescue data), every write is refused with a one-line reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from oncall_desktop.store.errors import StoreError, UnavailableError
+
+_TAKE_WRITE_LOCK = text("UPDATE config_state SET revision = revision WHERE 0")
+
+
+class Database:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.damaged: str | None = None
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only reads; database failures come out as in `write`."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except DBAPIError as error:
+            raise _store_error(error) from error
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work that writes: committed when the block ends, rolled back if it raises.
+
+        Refused on a damaged file; on SQLite it holds the write lock from its first statement.
+        Database failures come out as `StoreError` (bad data) or `UnavailableError` (the database
+        could not do it now: locked, gone, disk full), each with a one-line reason.
+        """
+        if self.damaged is not None:
+            raise StoreError(self.damaged)
+        try:
+            with self._sessions.begin() as session:
+                if self.dialect == "sqlite":
+                    session.execute(_TAKE_WRITE_LOCK)
+                yield session
+        except DBAPIError as error:
+            raise _store_error(error) from error
+        except StatementError as error:
+            if isinstance(error.orig, ValueError | TypeError | DBAPIError):
+                raise StoreError(f"the database refused it: {one_line(error.orig)}") from error
+            raise
+
+    def check_integrity(self, connection: Connection) -> None:
+        """SQLite's quick check: a file with damaged pages is marked `damaged` (writes refused)."""
+        if self.dialect != "sqlite":
+            return
+        rows = [str(row[0]) for row in connection.exec_driver_sql("PRAGMA quick_check").fetchall()]
+        if rows != ["ok"]:
+            detail = rows[0] if rows else "no answer"
+            self.damaged = (
+                f"the database file is damaged ({detail}); nothing is written to it — "
+                "restore it from a backup, or start with another file (--db)"
+            )
+
+
+def _store_error(error: DBAPIError) -> StoreError:
+    if isinstance(error, OperationalError | InterfaceError):
+        return UnavailableError(f"the database is unavailable: {one_line(error.orig)}")
+    return StoreError(f"the database refused it: {one_line(error.orig)}")
+
+
+def one_line(error: Any) -> str:
+    """A database error as one line for people (drivers add context lines and SQL)."""
+    text_ = str(error).strip()
+    return text_.splitlines()[0] if text_ else type(error).__name__
