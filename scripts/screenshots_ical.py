@@ -31,11 +31,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication, QDialog
 
-from oncall_desktop import ical_feeds
-from oncall_desktop.store import feeds as store_feeds
 from oncall_desktop.demo import demo_configuration
 from oncall_desktop.domain import Configuration, Person
 from oncall_desktop.store import Store
+from oncall_desktop.store import feeds as store_feeds
 from oncall_desktop.views.ical_dialogs import ExportDialog, FeedsDialog, ImportDialog
 
 ROOT = Path(__file__).resolve().parent.parent

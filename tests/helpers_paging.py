@@ -48,14 +48,17 @@ class Paging:
     def open_incident(self, title: str = "Checkout down", key: str = "k", severity: str = "P1") -> int:
         hook = integration(self.store, "hook")
         body = {"title": title, "severity": severity, "alert_uid": key}
-        outcome = self.store.incidents.ingest(hook.id, parse(hook, json.dumps(body).encode()), self.clock.now()
+        outcome = self.store.incidents.ingest(
+            hook.id, parse(hook, json.dumps(body).encode()), self.clock.now()
         )
         assert outcome.incident_id is not None
         return outcome.incident_id
 
     def tick(self, advance: timedelta = timedelta(0)) -> None:
+        """Advance the clock, tick, and wait for the sends the tick started."""
         self.clock.advance(advance)
         self.engine.tick(self.clock.now())
+        assert self.engine.settle(20)
 
     def set_public_url(self, url: str | None) -> None:
         settings = self.store.load_configuration().settings
@@ -88,13 +91,14 @@ def paging(
             smtp=smtp or SmtpSettings(),
         )
     )
-    notifiers: list[Notifier] = [TwilioNotifier(store, clock, access)]
+    notifiers: list[Notifier] = [TwilioNotifier(clock, access)]
     if smtp is not None:
-        notifiers.append(EmailNotifier(store, clock, access.config, lookup, ssl_context, timeout=5))
-    engine = EscalationEngine(store, notifiers)
+        notifiers.append(EmailNotifier(clock, access.config, lookup, ssl_context, timeout=5))
+    engine = EscalationEngine(store, notifiers, clock=clock)
     try:
         yield Paging(store, clock, fake, station, access, engine)
     finally:
+        engine.release(10)
         station.stop()
         fake.stop()
         store.close()

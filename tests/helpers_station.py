@@ -11,10 +11,15 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from oncall_desktop import configfile
-from oncall_desktop.domain import Integration
+from oncall_desktop.domain import Channel, Integration, Settings
+from oncall_desktop.engine.clock import FakeClock
+from oncall_desktop.engine.engine import EscalationEngine
+from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, ReconcileResult
+from oncall_desktop.incident import StaleClaim
 from oncall_desktop.store import Store
 
 STATION_YAML = """
@@ -141,3 +146,27 @@ def serving(db_url: str, log_path: Path, extra: Sequence[str] = ()) -> Iterator[
         yield station
     finally:
         stop_serve(station)
+
+
+class FailingVoice:
+    """Phone calls fail for good, as when the carrier rejects the number (an outside provider)."""
+
+    channels = frozenset({Channel.VOICE})
+    in_transaction = False
+    send_timeout = timedelta(seconds=5)
+
+    def ready(self, settings: Settings) -> bool:
+        return True
+
+    def send(self, delivery: Delivery) -> DeliveryResult:
+        return DeliveryResult.failed("carrier rejected the number")
+
+    def reconcile(self, stale: StaleClaim, settings: Settings, window: timedelta) -> ReconcileResult:
+        return []
+
+
+def tick_at(engine: EscalationEngine, clock: FakeClock, at: datetime) -> None:
+    """Tick the engine (running on `clock`) at `at` and wait for the sends it started."""
+    clock.set(at)
+    engine.tick(at)
+    assert engine.settle(20)

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from oncall_desktop.domain import Channel, SmtpSettings
+from oncall_desktop.domain import SmtpSettings
 from oncall_desktop.engine.delivery import LiveConfiguration
 from oncall_desktop.engine.email_notifier import EmailNotifier
 from tests.helpers_paging import MINUTE, SMTP_PASSWORD, Paging, paging
@@ -227,8 +227,10 @@ def test_a_refused_mailbox_fails_for_good_and_a_busy_one_is_retried(env: Paging,
     state, error = email_state(env, incident)
     assert state == "failed"
     assert "refused nobody@example.com (550)" in (error or "")
-    timeline = [e.message for e in env.store.incidents.timeline(incident) if e.kind == "notification_failed"]
-    assert any("Alice Chen by email" in m for m in timeline)
+    timeline = [e.message for e in env.store.incidents.timeline(incident) if e.kind == "failed"]
+    assert any(
+        m.startswith("email to Alice Chen (nobody@example.com) failed: SMTP server refused") for m in timeline
+    )
 
     set_email(env, "alice", oncall_email="busy@example.com")
     busy = env.open_incident(key="b")
@@ -282,7 +284,7 @@ def test_an_unreachable_server_is_retried(tmp_path: Path, mailbox: Mailbox, cert
 def test_smtp_set_up_while_the_station_runs_takes_email_from_the_timeline(env: Paging) -> None:
     configured = env.store.load_configuration().settings
     env.store.save_settings(replace(configured, smtp=SmtpSettings()))
-    notifier = EmailNotifier(env.store, env.clock, LiveConfiguration(env.store))
-    assert Channel.EMAIL not in notifier.channels  # until then the timeline takes email, saying so
+    notifier = EmailNotifier(env.clock, LiveConfiguration(env.store))
+    assert not notifier.ready(env.store.load_configuration().settings)  # until then the timeline takes email
     env.store.save_settings(configured)
-    assert notifier.channels == {Channel.EMAIL}
+    assert notifier.ready(env.store.load_configuration().settings)

@@ -117,7 +117,9 @@ def recorded(store: Store, incident_id: int) -> list[tuple[datetime, str, Channe
     return [key(n) for n in store.incidents.notifications(incident_id)]
 
 
-def engine_on(store: Store, clock: FakeClock, lease: LeaseClock, *notifiers: Phone, holder: str = "a") -> EscalationEngine:
+def engine_on(
+    store: Store, clock: FakeClock, lease: LeaseClock, *notifiers: Phone, holder: str = "a"
+) -> EscalationEngine:
     return EscalationEngine(store, notifiers, holder=holder, clock=clock, real_clock=lease)
 
 
@@ -156,7 +158,9 @@ def test_outbox_equals_the_planner_and_every_page_is_on_the_timeline_at_its_atte
     )
     assert (carol[0].at, carol[0].channel, carol[0].level) == (T + 30 * MINUTE, Channel.VOICE, 1)
     escalated = [e.message for e in store.incidents.timeline(incident_id) if e.kind == "level"]
-    assert escalated == ["escalated to level 1 of Default: notifying Alice Chen (SMS, email), Carol Diaz (call)"]
+    assert escalated == [
+        "escalated to level 1 of Default: notifying Alice Chen (SMS, email), Carol Diaz (call)"
+    ]
 
 
 def test_restart_after_downtime_sends_the_missed_ones_late_and_none_twice(store: Store) -> None:
@@ -257,7 +261,8 @@ def test_a_temporary_failure_shows_at_once_and_the_retry_follows_after_its_delay
     tick(engine, clock)
     retrying = [e for e in store.incidents.timeline(incident_id) if e.kind == "retrying"]
     assert [e.message for e in retrying] == [
-        "SMS to Alice Chen (+14155550101) not sent yet: Twilio refused (500, code 20500): fake; retrying in 30 s"
+        "SMS to Alice Chen (+14155550101) not sent yet: Twilio refused (500, code 20500): fake; "
+        "retrying in 30 s"
     ]
     clock.advance(20 * SECOND)
     report = tick(engine, clock)
@@ -266,7 +271,9 @@ def test_a_temporary_failure_shows_at_once_and_the_retry_follows_after_its_delay
     report = tick(engine, clock)
     report = tick(engine, clock)  # the finished send is reported by the next tick
     sms = [n for n in store.incidents.notifications(incident_id) if n.channel == Channel.SMS]
-    assert [(n.state, n.provider_id, n.sent_at, n.error) for n in sms] == [("sent", "SM1", T + 30 * SECOND, None)]
+    assert [(n.state, n.provider_id, n.sent_at, n.error) for n in sms] == [
+        ("sent", "SM1", T + 30 * SECOND, None)
+    ]
     notified = [e for e in store.incidents.timeline(incident_id) if e.channel == Channel.SMS]
     assert [e.kind for e in notified] == ["retrying", "notified"]
     assert notified[1].message.endswith("at 2026-03-02T10:00:30Z, level 0 [Twilio SM1]")
@@ -423,7 +430,9 @@ def test_one_incident_that_cannot_be_planned_is_paged_by_the_default_rule_and_th
     healthy = open_incident(store, T, key="fine")
     real_plan = planning.plan
 
-    def plan_or_raise(schedules: Schedules, incident: IncidentFacts, *args: object, **kwargs: object) -> object:
+    def plan_or_raise(
+        schedules: Schedules, incident: IncidentFacts, *args: object, **kwargs: object
+    ) -> object:
         if "service:payments" in incident.tags and any(r.id == "payments" for r in schedules.config.rules):
             raise OverflowError("date value out of range")
         return real_plan(schedules, incident, *args, **kwargs)  # type: ignore[arg-type]
@@ -447,7 +456,9 @@ def test_one_incident_that_cannot_be_planned_is_paged_by_the_default_rule_and_th
     assert station_status(store, "a", clock.now(), lease())["problems"] == []
 
 
-def test_an_incident_whose_ladder_takes_no_such_severity_is_stored_as_unpaged_and_says_why(store: Store) -> None:
+def test_an_incident_whose_ladder_takes_no_such_severity_is_stored_as_unpaged_and_says_why(
+    store: Store,
+) -> None:
     config = store.load_configuration()
     payments = config.rule("payments")
     assert payments is not None

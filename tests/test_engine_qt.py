@@ -14,9 +14,9 @@ from pytestqt.qtbot import QtBot
 
 from oncall_desktop.domain import Channel
 from oncall_desktop.engine.clock import FakeClock
-from oncall_desktop.incident import Incident, NotificationRecord
 from oncall_desktop.engine.intake import parse
 from oncall_desktop.engine.qt_worker import EngineThread, EngineWorker
+from oncall_desktop.incident import Incident, NotificationRecord
 from oncall_desktop.store import Store
 from tests.helpers_station import configured_store, integration
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop import ical_feeds
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.station import BackgroundIntake
 from oncall_desktop.schedule import utc

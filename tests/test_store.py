@@ -35,8 +35,8 @@ from oncall_desktop.domain import (
     TwilioSettings,
     Window,
 )
-from oncall_desktop.store.lease import LeaseState
 from oncall_desktop.store import InUseError, NotFoundError, Store, StoreError
+from oncall_desktop.store.lease import LeaseState
 from oncall_desktop.store.models import Base
 
 OPEN_WORKING = frozenset({Status.OPEN, Status.WORKING})
@@ -410,14 +410,22 @@ def test_engine_lease_has_one_holder_and_a_new_epoch_for_every_new_holder(store:
     ttl = timedelta(seconds=30)
     lease = store.lease
     first = lease.acquire("station-a", None, now, ttl)
-    assert first is not None and first.new and first.epoch == 1
+    assert first is not None
+    assert first.new
+    assert first.epoch == 1
     assert lease.acquire("station-b", None, now + timedelta(seconds=10), ttl) is None
     renewed = lease.acquire("station-a", 1, now + timedelta(seconds=20), ttl)
-    assert renewed is not None and not renewed.new and renewed.epoch == 1
+    assert renewed is not None
+    assert not renewed.new
+    assert renewed.epoch == 1
     assert lease.acquire("station-b", None, now + timedelta(seconds=49), ttl) is None
     taken = lease.acquire("station-b", None, now + timedelta(seconds=50), ttl)
-    assert taken is not None and taken.new and taken.epoch == 2
-    assert lease.state() == LeaseState("station-b", 2, now + timedelta(seconds=80), now + timedelta(seconds=50))
+    assert taken is not None
+    assert taken.new
+    assert taken.epoch == 2
+    assert lease.state() == LeaseState(
+        "station-b", 2, now + timedelta(seconds=80), now + timedelta(seconds=50)
+    )
     # a's renewal under its old epoch is refused although it asks in time for its own old lease
     assert lease.acquire("station-a", 1, now + timedelta(seconds=51), ttl) is None
     # a release by someone else, or under an old epoch, changes nothing
@@ -425,9 +433,12 @@ def test_engine_lease_has_one_holder_and_a_new_epoch_for_every_new_holder(store:
     assert not lease.release("station-b", 1)
     assert lease.release("station-b", 2)
     state = lease.state()
-    assert state is not None and state.holder is None and state.epoch == 2
+    assert state is not None
+    assert state.holder is None
+    assert state.epoch == 2
     again = lease.acquire("station-b", None, now + timedelta(seconds=52), ttl)
-    assert again is not None and again.epoch == 3  # released and taken again: a new epoch, same station
+    assert again is not None
+    assert again.epoch == 3  # released and taken again: a new epoch, same station
 
 
 def test_a_lapsed_lease_taken_back_by_its_own_holder_gets_a_new_epoch(store: Store) -> None:
@@ -435,7 +446,9 @@ def test_a_lapsed_lease_taken_back_by_its_own_holder_gets_a_new_epoch(store: Sto
     ttl = timedelta(seconds=15)
     assert store.lease.acquire("a", None, now, ttl) is not None
     back = store.lease.acquire("a", 1, now + timedelta(seconds=16), ttl)
-    assert back is not None and back.new and back.epoch == 2
+    assert back is not None
+    assert back.new
+    assert back.epoch == 2
 
 
 def test_migrations_produce_exactly_the_orm_schema(store: Store) -> None:

@@ -16,12 +16,11 @@ from keyring.backends.fail import Keyring as FailKeyring
 
 from oncall_desktop import secrets
 from oncall_desktop.domain import TwilioSettings
-from oncall_desktop.engine.delivery import SmsRateLimit
 from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.engine.paging import build_notifiers, poll_replies
 from oncall_desktop.engine.sms_replies import ReplyPoller, parse_reply
 from oncall_desktop.engine.twilio_account import TwilioAccess
-from oncall_desktop.engine.twilio_notifier import TwilioNotifier
+from oncall_desktop.sms_limit import SmsRateLimit
 from oncall_desktop.station_address import InvalidNumberError, e164
 from oncall_desktop.validation import phone_problem
 from tests.helpers_paging import ALICE, AUTH_TOKEN, CAROL, MINUTE, STATION_NUMBER, Paging, paging
@@ -166,8 +165,34 @@ def test_a_failed_reply_poll_is_logged_with_a_traceback_only_when_it_is_a_bug(
 
     with pytest.raises(_Stop):
         asyncio.run(poll_replies(Failing(env.store, env.access), env.clock, interval=0))
-    [record] = [r for r in caplog.records if r.getMessage().startswith("polling for SMS replies failed")]
+    [record] = [r for r in caplog.records if r.getMessage().startswith("polling Twilio for SMS replies: ")]
     assert (record.exc_info is not None) == traceback
+
+
+def test_a_refusing_twilio_is_logged_once_when_it_starts_and_once_when_it_ends(
+    env: Paging, caplog: pytest.LogCaptureFixture
+) -> None:
+    from twilio.base.exceptions import TwilioRestException
+
+    refused = TwilioRestException(401, "https://api.twilio.com/Messages.json", "Authenticate", 20003)
+    outcomes: list[BaseException | int] = [refused, refused, refused, 0, 0, _Stop()]
+
+    class Polling(ReplyPoller):
+        def poll_once(self, now: datetime) -> int:
+            outcome = outcomes.pop(0)
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+
+    with pytest.raises(_Stop):
+        asyncio.run(poll_replies(Polling(env.store, env.access), env.clock, interval=0))
+    lines = [r.getMessage() for r in caplog.records if "SMS replies" in r.getMessage()]
+    assert lines == [
+        "polling Twilio for SMS replies: Twilio refused (401, code 20003): Authenticate",
+        "polling Twilio for SMS replies works again (after 0 min): it had failed with Twilio refused "
+        "(401, code 20003): Authenticate",
+    ]
+    assert all(r.exc_info is None for r in caplog.records)
 
 
 @pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/voice/gather?incident=1&person=alice"])
@@ -251,8 +276,8 @@ def test_an_invalid_number_fails_for_good_on_the_timeline(env: Paging) -> None:
     assert first.state == "failed"
     assert "21211" in (first.error or "")
     assert env.fake.requests == requests_made + 1  # only the repeat's attempt
-    failures = [e.message for e in env.store.incidents.timeline(incident) if e.kind == "notification_failed"]
-    assert any("Alice Chen by SMS" in m and "not a valid phone number" in m for m in failures)
+    failures = [e.message for e in env.store.incidents.timeline(incident) if e.kind == "failed"]
+    assert any(m.startswith("SMS to Alice Chen") and "not a valid phone number" in m for m in failures)
 
 
 def test_a_number_phonenumbers_rejects_is_never_sent_to(env: Paging) -> None:
@@ -267,29 +292,33 @@ def test_a_number_phonenumbers_rejects_is_never_sent_to(env: Paging) -> None:
     assert "not a valid phone number" in (sms.error or "")
 
 
-def test_an_alert_storm_is_rate_limited_and_bundled(env: Paging) -> None:
-    env.engine.notifiers = (
-        TwilioNotifier(env.store, env.clock, env.access, SmsRateLimit(max_messages=3)),
-        *env.engine.notifiers[1:],
-    )
+def test_an_alert_storm_is_rate_limited_and_bundled_naming_each_incident_once(env: Paging) -> None:
+    env.engine.sms_limit = SmsRateLimit(max_messages=3)
     for n in range(10):
         env.open_incident(f"Node {n} down", key=f"node{n}")
     env.tick()
     bodies = sms_to(env, ALICE)
     assert len(bodies) == 3  # two pages, then the last one the window allows carries the other eight
-    assert bodies[2].startswith("8 pages (rate limit reached, bundled): [P1] #3 Node 2 down (3a);")
-    assert "and 5 more" in bodies[2]
+    [bundle] = [b for b in bodies if "bundled" in b]
+    assert bundle.startswith("8 incidents (SMS limit reached, bundled): [P1] #3 Node 2 down (")
+    codes = [int(b.split("Reply ")[1].split("a ")[0]) for b in bodies if "bundled" not in b]
+    codes += [int(part.rsplit("(", 1)[1].rstrip("a)")) for part in bundle.split(". Reply")[0].split("; ")[:3]]
+    assert len(set(codes)) == len(codes)  # every incident paged to this number has its own reply code
+    assert "and 5 more" in bundle
     first = [
         n for i in range(1, 11) for n in env.store.incidents.notifications(i) if n.channel.value == "sms"
     ]
     assert {n.state for n in first} == {"sent"}
-    assert {n.provider_id for n in first[2:]} == {env.fake.messages[2]["sid"]}
+    bundle_sid = next(m["sid"] for m in env.fake.messages if "bundled" in m["body"])
+    assert sum(n.provider_id == bundle_sid for n in first) == 8
     env.tick(5 * MINUTE)  # ten repeats are due, but the number had its three texts this window
     assert len(sms_to(env, ALICE)) == 3
     env.tick(5 * MINUTE)  # room again at T+10 (ten more repeats due): two texts, then one bundle
     bodies = sms_to(env, ALICE)
     assert len(bodies) == 6
-    assert bodies[5].startswith("18 pages (rate limit reached, bundled)")
+    [second_bundle] = [b for b in bodies[3:] if "bundled" in b]
+    # 18 pages for the same incidents, twice each: the bundle names each incident once
+    assert second_bundle.startswith("10 incidents (SMS limit reached, bundled)")
 
 
 def test_the_station_says_at_start_what_is_missing(env: Paging, caplog: pytest.LogCaptureFixture) -> None:
@@ -303,9 +332,10 @@ def test_the_station_says_at_start_what_is_missing(env: Paging, caplog: pytest.L
 def test_twilio_set_up_while_the_station_runs_pages_the_next_incident_without_a_restart(env: Paging) -> None:
     configured = env.store.load_configuration().settings
     env.store.save_settings(replace(configured, twilio=TwilioSettings()))
-    engine = EscalationEngine(env.store, build_notifiers(env.store, env.clock, env.access))
+    engine = EscalationEngine(env.store, build_notifiers(env.store, env.clock, env.access), clock=env.clock)
     first = env.open_incident("Disk full", key="a")
     engine.tick(env.clock.now())
+    engine.settle()
     assert env.fake.messages == []
     notes = [e.message for e in env.store.incidents.timeline(first) if e.kind == "notified"]
     assert any("by SMS" in note and "timeline only (Twilio is not set up" in note for note in notes)
@@ -313,6 +343,8 @@ def test_twilio_set_up_while_the_station_runs_pages_the_next_incident_without_a_
     second = env.open_incident("API slow", key="b")
     env.clock.advance(MINUTE)
     engine.tick(env.clock.now())
+    engine.settle()
+    engine.release()
     [page] = sms_to(env, ALICE)
     assert page.startswith(f"[P1] #{second} API slow (default). Reply")
 

@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from oncall_desktop import ical_feeds
 from oncall_desktop.domain import OnCallRule
 from oncall_desktop.schedule import utc
 from oncall_desktop.store import Store

@@ -25,8 +25,7 @@ from oncall_desktop.domain import (
 )
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.engine import EscalationEngine
-from oncall_desktop.engine.intake import IncomingAlert, IntakeResult
-from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal
+from oncall_desktop.incident import Incident, IncomingAlert, IntakeResult
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store
 from oncall_desktop.views.incidents_model import (
@@ -43,6 +42,7 @@ from oncall_desktop.views.incidents_model import (
     load_summaries,
 )
 from oncall_desktop.views.incidents_view import IncidentsPage
+from tests.helpers_station import FailingVoice, tick_at
 
 pytestmark = pytest.mark.qt
 
@@ -68,7 +68,7 @@ def station_configuration() -> Configuration:
 
 def open_incident(
     store: Store, title: str, severity: Severity, at: datetime, tags: tuple[str, ...] = ()
-) -> incidents.Incident:
+) -> Incident:
     """Open an incident the way intake does."""
     result = IntakeResult(
         group_key=title,
@@ -81,16 +81,6 @@ def open_incident(
     outcome = store.incidents.ingest("prod-am", result, at)
     assert outcome.incident_id is not None
     return store.incidents.get(outcome.incident_id)
-
-
-class FailingVoice:
-    """Phone calls fail for good, as when the carrier rejects the number."""
-
-    channels = frozenset({VOICE})
-    in_transaction = True
-
-    def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
-        return DeliveryResult.failed("carrier rejected the number")
 
 
 @pytest.fixture
@@ -161,9 +151,10 @@ def test_a_row_shows_severity_status_age_rule_who_was_paged_and_who_acknowledged
     page: IncidentsPage, store: Store, clock: FakeClock
 ) -> None:
     incident = open_incident(store, "Checkout latency p99 above 2 s", Severity.P1, T0)
-    engine = EscalationEngine(store, [FailingVoice()])
+    engine_clock = FakeClock(T0)
+    engine = EscalationEngine(store, [FailingVoice()], clock=engine_clock)
     for minutes in (0, 5, 10):
-        engine.tick(T0 + timedelta(minutes=minutes))
+        tick_at(engine, engine_clock, T0 + timedelta(minutes=minutes))
     store.incidents.acknowledge(incident.id, T0 + timedelta(minutes=12), "alice")
     clock.set(T0 + timedelta(hours=2, minutes=3))
     page.refresh()
@@ -213,7 +204,8 @@ def test_acknowledge_asks_as_whom_offering_me_and_stores_and_shows_it(
     qtbot: QtBot, page: IncidentsPage, store: Store, clock: FakeClock, settings: QSettings
 ) -> None:
     incident = open_incident(store, "Payments API 503", Severity.P0, T0)
-    EscalationEngine(store).tick(T0)
+    engine_clock = FakeClock(T0)
+    tick_at(EscalationEngine(store, clock=engine_clock), engine_clock, T0)
     settings.setValue("me", "bob")
     page.refresh()
     assert page.select_incident(incident.id)
@@ -236,7 +228,7 @@ def test_acknowledge_asks_as_whom_offering_me_and_stores_and_shows_it(
     assert cell(page, 0, ACKNOWLEDGED) == "Bob Müller"
     texts = timeline_texts(page)
     assert texts[0] == "opened: Payments API 503"
-    assert texts[1].startswith("notified Alice Chen by SMS (+14155550101), level 0")
+    assert texts[1] == "notified Alice Chen by SMS (+14155550101) at 2026-03-02T09:00:00Z, level 0"
     assert texts[-1] == "acknowledged by bob"
     assert page.details.timeline.topLevelItem(len(texts) - 1).text(1) == "+7 min"
     assert not page.details.acknowledge_button.isEnabled()
@@ -285,14 +277,15 @@ def test_acknowledging_what_someone_else_just_acknowledged_says_so(page: Inciden
 
 def test_a_failed_notification_shows_on_the_incident(page: IncidentsPage, store: Store) -> None:
     incident = open_incident(store, "Payments API 503", Severity.P0, T0)
-    engine = EscalationEngine(store, [FailingVoice()])
-    engine.tick(T0 + timedelta(minutes=10))
+    engine_clock = FakeClock(T0)
+    engine = EscalationEngine(store, [FailingVoice()], clock=engine_clock)
+    tick_at(engine, engine_clock, T0 + timedelta(minutes=10))
     engine.release()
     page.refresh()
     page.select_incident(incident.id)
     failed = [t for t in timeline_texts(page) if "carrier rejected" in t]
     assert failed == [
-        "notified Bob Müller by phone call (+4915112345678), level 1: carrier rejected the number"
+        "phone call to Bob Müller (+4915112345678) failed: carrier rejected the number; level 1, not sent"
     ]
     assert "Bob Müller: phone call <b style='color:#c62828'>⚠ failed</b>" in page.details.facts.text()
 
@@ -305,14 +298,15 @@ def test_the_reloading_loader_always_shows_what_a_fresh_load_shows(
     config = store.load_configuration()
     schedules = Schedules(config)
     loader = SummaryLoader(store)
-    engine = EscalationEngine(store, [FailingVoice()])
+    engine_clock = FakeClock(T0)
+    engine = EscalationEngine(store, [FailingVoice()], clock=engine_clock)
     first = open_incident(store, "Disk 85% full", Severity.P2, T0)
     second = open_incident(store, "Payments API 503", Severity.P0, T0 + timedelta(minutes=1))
     steps = [
-        lambda: engine.tick(T0 + timedelta(minutes=2)),
+        lambda: tick_at(engine, engine_clock, T0 + timedelta(minutes=2)),
         lambda: store.incidents.resolve(first.id, T0 + timedelta(minutes=3)),
-        lambda: engine.tick(T0 + timedelta(minutes=4)),
-        lambda: engine.tick(T0 + timedelta(minutes=11)),  # Bob's call fails
+        lambda: tick_at(engine, engine_clock, T0 + timedelta(minutes=4)),
+        lambda: tick_at(engine, engine_clock, T0 + timedelta(minutes=11)),  # Bob's call fails
         lambda: store.incidents.acknowledge(second.id, T0 + timedelta(minutes=12), "bob"),
         lambda: open_incident(store, "Certificate expires", Severity.P3, T0 + timedelta(minutes=13)),
     ]

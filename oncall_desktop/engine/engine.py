@@ -27,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 
 from oncall_desktop.domain import Channel, Configuration, Status
 from oncall_desktop.engine.clock import Clock, SystemClock, clock_spec
-from oncall_desktop.engine.dispatch import CLAIM_MARGIN, Senders, build_delivery, describe_group
-from oncall_desktop.engine.notifiers import Notifier, TimelineNotifier, sent_line
+from oncall_desktop.engine.dispatch import CLAIM_MARGIN, Senders, build_delivery, describe_group, to_outcome
+from oncall_desktop.engine.notifiers import DeliveryResult, Notifier, TimelineNotifier
 from oncall_desktop.engine.planning import fallback_schedules, plan_incident
 from oncall_desktop.incident import (
     Claim,
@@ -246,7 +246,9 @@ class EscalationEngine:
             reason = f"cannot plan with its rules ({type(error).__name__}: {error})"
             self._log_problem(due.incident.id, reason)
         try:
-            fallback = plan_incident(replace(due, problem=None), self._fallback, now, self.horizon, revision, have)
+            fallback = plan_incident(
+                replace(due, problem=None), self._fallback, now, self.horizon, revision, have
+            )
             note = f"{reason}; paging through the default rule meanwhile"
         except Exception as error:
             note = f"{reason}, nor with the default rule ({type(error).__name__}: {error}); nobody is paged"
@@ -374,17 +376,7 @@ class EscalationEngine:
         claim = Claim((note.id,), fence.epoch, fence.real_now)
         delivery = build_delivery([item], self._config, claim, late, self._config.settings)
         result = notifier.send(delivery)
-        text = sent_line(delivery, now, None, item.incident.id)
-        if result.notices:
-            text += ": " + "; ".join(result.notices)
-        event = NewEvent(
-            item.incident.id,
-            now,
-            "notified",
-            text,
-            person=note.person,
-            channel=note.channel,
-            level=note.level,
-        )
-        if not self.store.outbox.record_inline(fence, note.id, now, late, [event]):
+        error = None if result.state == "sent" else result.error or "failed"
+        outcome = to_outcome(delivery, [item], result if error is None else DeliveryResult.failed(error), now)
+        if not self.store.outbox.record_inline(fence, note.id, now, late, outcome.events, error):
             log.warning("%s was not recorded: the lease moved on", describe_group([item]))

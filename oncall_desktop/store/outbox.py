@@ -350,10 +350,16 @@ class Outbox:
         return True
 
     def record_inline(
-        self, fence: Fence, notification_id: int, at: datetime, late: bool, events: Sequence[NewEvent]
+        self,
+        fence: Fence,
+        notification_id: int,
+        at: datetime,
+        late: bool,
+        events: Sequence[NewEvent],
+        error: str | None = None,
     ) -> bool:
-        """A notification whose notifier only writes the timeline: pending → sent with its lines in
-        one transaction, under the lease (so exactly once without a claim)."""
+        """A notification whose notifier only writes the timeline: pending → sent (or failed, with
+        `error`) with its lines in one transaction, under the lease (so exactly once without a claim)."""
         try:
             with self.db.write() as session:
                 lease_current = exists().where(
@@ -366,7 +372,12 @@ class Outbox:
                     .where(NotificationRow.id == notification_id)
                     .where(NotificationRow.state == "pending")
                     .where(lease_current)
-                    .values(state="sent", sent_at=at, claim_epoch=fence.epoch, error=None)
+                    .values(
+                        state="sent" if error is None else "failed",
+                        sent_at=at if error is None else None,
+                        claim_epoch=fence.epoch,
+                        error=error,
+                    )
                     .execution_options(synchronize_session=False)
                 )
                 if _rowcount(result) != 1:

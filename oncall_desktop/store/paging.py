@@ -5,9 +5,10 @@ webhook — sees it first), and the unguessable tokens behind email acknowledge 
 from __future__ import annotations
 
 import secrets
+import zlib
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -82,7 +83,10 @@ class PagingState:
 
 def reply_code(session: Session, phone: str, incident_id: int, now: datetime) -> int:
     """The number's code for the incident: kept once given, else the smallest not held by another
-    unresolved incident on that number."""
+    unresolved incident on that number. Two sends to one number choose one at a time (SQLite's
+    write lock; on PostgreSQL a lock on the number for the transaction)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(phone.encode())})
     existing = session.scalar(
         select(SmsReplyCodeRow.code)
         .where(SmsReplyCodeRow.phone == phone)
