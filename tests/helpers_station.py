@@ -153,7 +153,6 @@ class FailingVoice:
 
     channels = frozenset({Channel.VOICE})
     in_transaction = False
-    send_timeout = timedelta(seconds=5)
 
     def ready(self, settings: Settings) -> bool:
         return True

@@ -61,13 +61,13 @@ def test_sigkill_during_escalation_neither_loses_nor_repeats_a_notification(tmp_
         incident.status_changes(),
         until=planned_until + timedelta(microseconds=1),
     )
-    notes = store.incidents.notifications(incident.id)
+    notes = store.incident.id.incidents.notifications()
     context = f"seed {seed}"
     assert [(n.scheduled_at, n.person, n.channel, n.level, n.repeat) for n in notes] == [
         (n.at, n.person, n.channel, n.level, n.repeat) for n in expected
     ], context
     assert {n.state for n in notes} == {"sent"}, context
-    delivered = [e for e in store.incidents.timeline(incident.id) if e.kind == "notified"]
+    delivered = [e for e in store.incident.id.incidents.timeline() if e.kind == "notified"]
     assert len(delivered) == len(notes), context
     assert any(n.late for n in notes), context
     store.close()

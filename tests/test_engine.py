@@ -50,7 +50,7 @@ class Phone:
     can ask it (`reconcile`). `fail` holds results to answer instead of sending; `hang` blocks sends."""
 
     in_transaction = False
-    send_timeout = timedelta(seconds=10)
+    hang_for = 10.0
 
     def __init__(self, channel: Channel = Channel.SMS, lease: LeaseClock | None = None) -> None:
         self.channels = frozenset({channel})
@@ -67,7 +67,7 @@ class Phone:
     def send(self, delivery: Delivery) -> DeliveryResult:
         self.entered.set()
         if self.hang is not None:
-            self.hang.wait(10)
+            self.hang.wait(self.hang_for)
         if self.fail:
             return self.fail.pop(0)
         sid = f"SM{len(self.received) + 1}"
@@ -342,11 +342,20 @@ def test_a_station_killed_before_the_provider_had_the_page_sends_it_once_after_r
 
 def test_a_page_is_not_claimed_without_lease_time_left_for_its_send(store: Store) -> None:
     incident_id = open_incident(store, T)
-    clock, lease = FakeClock(T), LeaseClock()
-    slow = Phone(lease=lease)
-    slow.send_timeout = timedelta(seconds=14)  # + the 2 s margin is more than the 15 s lease
-    tick(engine_on(store, clock, lease, slow), clock)
-    assert slow.received == []
+    clock = FakeClock(T)
+
+    class StalledBeforeTheClaim(LeaseClock):
+        """The sender thread gets to its claim 9 s after the tick: the 15 s lease has 6 s left, less
+        than a send may take (two 3 s time-outs and a second)."""
+
+        def __call__(self) -> datetime:
+            stalled = threading.current_thread().name.startswith("send-")
+            return self.now + (9 * SECOND if stalled else timedelta(0))
+
+    lease = StalledBeforeTheClaim()
+    phone = Phone(lease=lease)
+    tick(engine_on(store, clock, lease, phone), clock)
+    assert phone.received == []
     [sms] = [n for n in store.incidents.notifications(incident_id) if n.channel == Channel.SMS]
     assert (sms.state, sms.attempts) == ("pending", 0)
     assert station_status(store, "a", clock.now(), lease())["outbox"] == {"due": 1, "unknown": 0}
@@ -364,11 +373,11 @@ def test_a_send_that_hangs_past_the_lease_never_leads_to_a_double_send(store: St
             self.received.append((sid, delivery, self.lease() if self.lease else T))
             self.entered.set()
             assert self.hang is not None
-            self.hang.wait(self.send_timeout.total_seconds())
+            self.hang.wait(self.hang_for)
             return DeliveryResult.unknown("Twilio unreachable: ReadTimeout (no answer within 5 s)")
 
     twilio = TakesItThenHangs(lease=lease)
-    twilio.send_timeout = timedelta(seconds=0.2)
+    twilio.hang_for = 0.2
     twilio.hang = threading.Event()
     a = engine_on(store, clock, lease, twilio, holder="a")
     a.tick(clock.now())

@@ -68,7 +68,9 @@ def test_worker_escalates_on_its_thread_and_signals_the_gui_thread(qtbot: QtBot,
         assert [i.id for i in recorder.opened] == [incident_id]
         assert {(n.person, n.channel) for n in sent} == {("alice", Channel.SMS), ("alice", Channel.EMAIL)}
         assert recorder.threads == {QThread.currentThread()}
-        assert store.engine_lease() is not None
+        lease = store.lease.state()
+        assert lease is not None
+        assert lease.holder == worker.engine.holder
 
         clock.advance(timedelta(minutes=5))
         engine_thread.wake()
@@ -77,4 +79,6 @@ def test_worker_escalates_on_its_thread_and_signals_the_gui_thread(qtbot: QtBot,
     finally:
         engine_thread.shutdown()
     assert not engine_thread.thread.isRunning()
-    assert store.engine_lease() is None
+    lease = store.lease.state()
+    assert lease is not None
+    assert lease.holder is None  # released: another station can take over at once

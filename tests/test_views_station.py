@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -262,7 +262,9 @@ def test_quit_in_the_tray_stops_the_engine_thread_and_closes_the_window(
     assert window.isHidden()
     assert not [t for t in presence.findChildren(QTimer) if t.isActive()]
     # The lease is released: another station can take over at once.
-    assert store.engine_lease() is None
+    lease = store.lease.state()
+    assert lease is not None
+    assert lease.holder is None
 
 
 class RecordingSound(AlarmSound):
@@ -320,14 +322,15 @@ def test_install_station_on_the_real_main_window_offers_me_when_acknowledging(
 def test_the_tray_says_when_another_station_runs_the_engine(
     qtbot: QtBot, station: Station, store: Store, clock: FakeClock
 ) -> None:
-    assert store.acquire_engine_lease("other-station:42", clock.now(), timedelta(seconds=30))
+    other = store.lease.acquire("other-station:42:ab12cd", None, datetime.now(UTC), timedelta(seconds=30))
+    assert other is not None
     presence = station.start()
     assert "another station holds the engine lease" in presence.tray.toolTip()
-    store.release_engine_lease("other-station:42")  # it shut down: this app takes over
+    store.lease.release("other-station:42:ab12cd", other.epoch)  # it shut down: this app takes over
     qtbot.waitUntil(lambda: "another station" not in presence.tray.toolTip(), timeout=10_000)
-    lease = store.engine_lease()
+    lease = store.lease.state()
     assert lease is not None
-    assert lease[0] != "other-station:42"
+    assert lease.holder not in (None, "other-station:42:ab12cd")
 
 
 def test_without_a_tray_closing_minimizes_the_window_instead(

@@ -45,7 +45,29 @@ from oncall_desktop.store.outbox import Fence
 log = logging.getLogger(__name__)
 
 WORKERS_PER_CHANNEL = 4
-CLAIM_MARGIN = timedelta(seconds=2)
+
+
+def send_timeout(lease: timedelta) -> timedelta:
+    """Each provider operation's time-out: a fifth of the lease, so that a send (connect, then
+    answer) fits in the lease left at its claim with room to spare (SPEC §10)."""
+    return lease / 5
+
+
+def claim_margin(timeout: timedelta) -> timedelta:
+    """The lease time a claim must leave: the whole send, and a second more."""
+    return 2 * timeout + timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SendJob:
+    """One message to claim, send and record: one notification, or the SMS of a bundle."""
+
+    fence: Fence
+    notifier: Notifier
+    group: Sequence[DueNotification]
+    config: Configuration
+    late: bool
+    timeout: timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,25 +133,16 @@ class Senders:
 
     # -- sending ------------------------------------------------------------------------------
 
-    def submit_send(
-        self,
-        fence: Fence,
-        notifier: Notifier,
-        group: Sequence[DueNotification],
-        config: Configuration,
-        late: bool,
-    ) -> None:
-        """Claim, send and record one message for `group` (one notification, or an SMS bundle)."""
-        first = group[0].notification
+    def submit_send(self, job: SendJob) -> None:
+        """Claim, send and record one message for `job.group` (one notification, or an SMS bundle)."""
+        first = job.group[0].notification
         key = (first.channel, first.address or "")
-        ids = [due.notification.id for due in group]
+        ids = [due.notification.id for due in job.group]
         with self._lock:
             if any(i in self._in_flight for i in ids):
                 return
             self._addresses[key] = self._addresses.get(key, 0) + 1
-            future = self._pool(first.channel).submit(
-                self._send_job, fence, notifier, list(group), config, late
-            )
+            future = self._pool(first.channel).submit(self._send_job, job)
             for notification_id in ids:
                 self._in_flight[notification_id] = future
         future.add_done_callback(lambda _f: self._done(ids, key))
@@ -153,62 +166,48 @@ class Senders:
             self._pools[channel] = pool
         return pool
 
-    def _send_job(
-        self,
-        fence: Fence,
-        notifier: Notifier,
-        group: list[DueNotification],
-        config: Configuration,
-        late: bool,
-    ) -> None:
+    def _send_job(self, job: SendJob) -> None:
         try:
-            self._send(fence, notifier, group, config, late)
+            self._send(job)
         except Exception:
-            log.exception("sending %s failed", ", ".join(f"#{d.notification.id}" for d in group))
+            log.exception("sending %s failed", describe_group(job.group))
 
-    def _send(
-        self,
-        fence: Fence,
-        notifier: Notifier,
-        group: list[DueNotification],
-        config: Configuration,
-        late: bool,
-    ) -> None:
-        first = group[0].notification
-        settings = config.settings
+    def _send(self, job: SendJob) -> None:
+        first = job.group[0].notification
+        settings = job.config.settings
         public = settings.station.public_url
         sender = settings.smtp.sender or settings.smtp.username
         claim = self.store.outbox.claim(
-            Fence(fence.holder, fence.epoch, self.real_clock()),
-            [d.notification.id for d in group],
+            Fence(job.fence.holder, job.fence.epoch, self.real_clock()),
+            [d.notification.id for d in job.group],
             engine_now=self.clock.now(),
-            lease_margin=notifier.send_timeout + CLAIM_MARGIN,
-            late=late,
+            lease_margin=claim_margin(job.timeout),
+            late=job.late,
             sms_phone=first.address if first.channel == Channel.SMS and first.address else None,
             ack_link=first.channel == Channel.EMAIL and bool(public),
             message_domain=sender_domain(sender) if first.channel == Channel.EMAIL and sender else None,
         )
         if claim is None:
             return  # sent meanwhile by another job, or the lease is not ours (with time to spare)
-        delivery = build_delivery(group, config, claim, late, settings)
+        delivery = build_delivery(job.group, job.config, claim, job.late, job.timeout)
         attempt_at = self.clock.now()
         try:
-            result = notifier.send(delivery)
+            result = job.notifier.send(delivery)
         except Exception as error:  # a notifier bug must not leave the page claimed for ever
             log.exception("notifier failed")
             result = DeliveryResult.failed(f"{type(error).__name__}: {error}")
-        outcome = to_outcome(delivery, group, result, attempt_at)
-        if not self.store.outbox.record(fence, claim, outcome):
+        outcome = to_outcome(delivery, job.group, result, attempt_at)
+        if not self.store.outbox.record(job.fence, claim, outcome):
             log.warning(
                 "the outcome of %s (%s) was not recorded: the lease moved to another station, "
                 "which checks with the provider",
-                describe_group(group),
+                describe_group(job.group),
                 outcome.state,
             )
             return
         with self._lock:
-            for due in group:
-                self._finished.append(Sent(_with_outcome(due.notification, outcome), outcome))
+            for due in job.group:
+                self._finished.append(Sent(with_outcome(due.notification, outcome), outcome))
 
     # -- reconciling ----------------------------------------------------------------------------
 
@@ -302,8 +301,9 @@ class Senders:
 
 
 def build_delivery(
-    group: Sequence[DueNotification], config: Configuration, claim: Claim, late: bool, settings: Settings
+    group: Sequence[DueNotification], config: Configuration, claim: Claim, late: bool, timeout: timedelta
 ) -> Delivery:
+    settings = config.settings
     first = group[0]
     note, incident = first.notification, first.incident
     person = config.person(note.person)
@@ -324,6 +324,7 @@ def build_delivery(
         scheduled_at=note.scheduled_at,
         late=late,
         attempt=note.attempts + 1,
+        timeout=timeout,
         settings=settings,
         pages=claim.pages,
         ack_url=ack_url(public, claim.ack_token) if public and claim.ack_token else None,
@@ -384,7 +385,7 @@ def describe_group(group: Sequence[DueNotification]) -> str:
     )
 
 
-def _with_outcome(record: NotificationRecord, outcome: SendOutcome) -> NotificationRecord:
+def with_outcome(record: NotificationRecord, outcome: SendOutcome) -> NotificationRecord:
     states: dict[str, NotificationState] = {
         "sent": "sent",
         "retry": "pending",

@@ -27,7 +27,17 @@ from datetime import UTC, datetime, timedelta
 
 from oncall_desktop.domain import Channel, Configuration, Status
 from oncall_desktop.engine.clock import Clock, SystemClock, clock_spec
-from oncall_desktop.engine.dispatch import CLAIM_MARGIN, Senders, build_delivery, describe_group, to_outcome
+from oncall_desktop.engine.dispatch import (
+    Senders,
+    SendJob,
+    Sent,
+    build_delivery,
+    claim_margin,
+    describe_group,
+    send_timeout,
+    to_outcome,
+    with_outcome,
+)
 from oncall_desktop.engine.notifiers import DeliveryResult, Notifier, TimelineNotifier
 from oncall_desktop.engine.planning import fallback_schedules, plan_incident
 from oncall_desktop.incident import (
@@ -136,6 +146,7 @@ class EscalationEngine:
         self._last_seen: datetime | None = None
         self._problems_logged: set[tuple[int, str]] = set()
         self._problems: tuple[tuple[int, str], ...] = ()
+        self._inline: list[Sent] = []
 
     @property
     def holds_lease(self) -> bool:
@@ -151,6 +162,9 @@ class EscalationEngine:
 
     def ttl(self) -> timedelta:
         return self.lease_ttl or timedelta(seconds=self._config.settings.station.lease_seconds)
+
+    def send_timeout(self) -> timedelta:
+        return send_timeout(self.ttl())
 
     def release(self, timeout: float = 30.0) -> None:
         """Stop: let sends in flight finish (each has a time-out), then give the lease up so another
@@ -190,7 +204,8 @@ class EscalationEngine:
             self._problems = tuple(self.store.outbox.problems())
         self._recover(fence, real)
         more_sending = self._dispatch(fence, now)
-        finished = self.senders.take_finished()
+        finished = [*self._inline, *self.senders.take_finished()]
+        self._inline = []
         return TickReport(
             now=now,
             holds_lease=True,
@@ -311,7 +326,7 @@ class EscalationEngine:
         """Ask the providers about sends claimed under an older epoch (or that got no answer)."""
         for stale in self.store.outbox.stale_claims(fence.epoch):
             notifier = self._notifier(stale.channel)
-            window = notifier.send_timeout + CLAIM_MARGIN
+            window = claim_margin(self.send_timeout())
             if stale.claimed_at is not None and stale.claimed_at + window > real:
                 continue  # its sender may still be waiting for the provider's answer
             self.senders.submit_reconcile(fence, notifier, stale, self._config.settings, window)
@@ -336,7 +351,7 @@ class EscalationEngine:
             elif note.channel == Channel.SMS and note.address:
                 sms.setdefault(note.address, []).append(item)
             else:
-                self.senders.submit_send(fence, notifier, [item], self._config, self._late(note, now))
+                self.senders.submit_send(self._job(fence, notifier, [item], now))
         self._dispatch_sms(fence, sms, now)
         return len(due) == BATCH
 
@@ -354,9 +369,7 @@ class EscalationEngine:
             sent = recent.get(number, [])
             groups = limit.split(items, limit.room(sent, now))
             for group in groups:
-                self.senders.submit_send(
-                    fence, notifier, group, self._config, self._late(group[0].notification, now)
-                )
+                self.senders.submit_send(self._job(fence, notifier, group, now))
             held = items[sum(len(g) for g in groups) :]
             if held:
                 until = limit.next_room([*sent, *([now] * len(groups))], now)
@@ -366,6 +379,12 @@ class EscalationEngine:
                     f"held back: {limit.describe()}; goes out bundled when room opens",
                 )
 
+    def _job(
+        self, fence: Fence, notifier: Notifier, group: Sequence[DueNotification], now: datetime
+    ) -> SendJob:
+        late = self._late(group[0].notification, now)
+        return SendJob(fence, notifier, tuple(group), self._config, late, self.send_timeout())
+
     def _late(self, note: NotificationRecord, now: datetime) -> bool:
         return now - note.scheduled_at > self.late_after
 
@@ -374,9 +393,11 @@ class EscalationEngine:
         note = item.notification
         late = self._late(note, now)
         claim = Claim((note.id,), fence.epoch, fence.real_now)
-        delivery = build_delivery([item], self._config, claim, late, self._config.settings)
+        delivery = build_delivery([item], self._config, claim, late, self.send_timeout())
         result = notifier.send(delivery)
         error = None if result.state == "sent" else result.error or "failed"
         outcome = to_outcome(delivery, [item], result if error is None else DeliveryResult.failed(error), now)
         if not self.store.outbox.record_inline(fence, note.id, now, late, outcome.events, error):
             log.warning("%s was not recorded: the lease moved on", describe_group([item]))
+            return
+        self._inline.append(Sent(with_outcome(note, outcome), outcome))

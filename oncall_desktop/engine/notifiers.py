@@ -39,6 +39,8 @@ class Delivery:
     scheduled_at: datetime
     late: bool
     attempt: int = 1
+    timeout: timedelta = timedelta(seconds=3)
+    """For each provider operation (connect, answer): the claim left lease time for two of them."""
     settings: Settings = field(default_factory=Settings)
     pages: tuple[SmsPage, ...] = ()
     ack_url: str | None = None
@@ -107,11 +109,6 @@ class Notifier(Protocol):
     @property
     def in_transaction(self) -> bool:
         """True if `send` only writes the timeline (so it may run inside the recording transaction)."""
-        ...
-
-    @property
-    def send_timeout(self) -> timedelta:
-        """The longest one send can take; the engine claims only with more lease time left than this."""
         ...
 
     def ready(self, settings: Settings) -> bool:
@@ -207,10 +204,6 @@ class TimelineNotifier:
     @property
     def in_transaction(self) -> bool:
         return True
-
-    @property
-    def send_timeout(self) -> timedelta:
-        return timedelta(0)
 
     def ready(self, settings: Settings) -> bool:
         return True

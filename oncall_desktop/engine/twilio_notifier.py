@@ -22,7 +22,6 @@ from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import is_temporary_http, temporary_failure
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Found, ReconcileResult
 from oncall_desktop.engine.twilio_account import (
-    HTTP_TIMEOUT_SECONDS,
     TwilioAccess,
     TwilioNotConfiguredError,
     explain,
@@ -101,10 +100,6 @@ class TwilioNotifier:
     def in_transaction(self) -> bool:
         return False
 
-    @property
-    def send_timeout(self) -> timedelta:
-        return timedelta(seconds=HTTP_TIMEOUT_SECONDS * 2)  # connect, then read
-
     def ready(self, settings: Settings) -> bool:
         return bool(settings.twilio.account_sid)
 
@@ -132,10 +127,11 @@ class TwilioNotifier:
                 return temporary_failure(delivery, explain(error), now)
             return DeliveryResult.unknown(f"{explain(error)} after sending the request")
         except requests.RequestException as error:  # a read time-out: Twilio may have it
-            return DeliveryResult.unknown(f"{explain(error)} (no answer within {HTTP_TIMEOUT_SECONDS:g} s)")
+            seconds = delivery.timeout.total_seconds()
+            return DeliveryResult.unknown(f"{explain(error)} (no answer within {seconds:g} s)")
 
     def _sms(self, delivery: Delivery, number: str) -> DeliveryResult:
-        client, settings = self.access.client(delivery.settings.twilio)
+        client, settings = self.access.client(delivery.settings.twilio, delivery.timeout)
         if delivery.bundled:
             body = bundle_text(delivery.pages)
         else:
@@ -145,7 +141,7 @@ class TwilioNotifier:
         return DeliveryResult.sent(message.sid or None)
 
     def _call(self, delivery: Delivery, number: str) -> DeliveryResult:
-        client, settings = self.access.client(delivery.settings.twilio)
+        client, settings = self.access.client(delivery.settings.twilio, delivery.timeout)
         public = delivery.settings.station.public_url
         if public:
             query = call_query(delivery.incident_id, delivery.person, delivery.rule)

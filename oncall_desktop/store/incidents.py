@@ -299,6 +299,7 @@ class _Batch:
             "link": result.link,
             "image_url": result.image_url,
         }
+        self._write_resolved()  # a group resolved earlier in this batch may open again now
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         statement = (
             dialect.insert(IncidentRow)
@@ -343,6 +344,9 @@ class _Batch:
                 list(self.changed_alerts.values()),
             )
         add_events(self.session, self.events)
+        self._write_resolved()
+
+    def _write_resolved(self) -> None:
         if self.resolved:
             self.session.execute(
                 update(IncidentRow)
@@ -350,6 +354,7 @@ class _Batch:
                 .values(status=Status.RESOLVED.value, resolved_at=self.now)
             )
             _due_now(self.session, self.resolved, self.now)
+            self.resolved = []
 
 
 # -- shared by the store's modules --------------------------------------------------------------
