@@ -12,7 +12,9 @@ floating times. Each event is matched to one person and becomes an override on t
 
 from __future__ import annotations
 
+import itertools
 import re
+import time as time_module
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +24,7 @@ from typing import Any, Literal
 import icalendar
 import recurring_ical_events
 import x_wr_timezone
+from dateutil.rrule import rrulestr
 
 from oncall_desktop.domain import Configuration, Interval, OnCallRule, Override, Person
 from oncall_desktop.schedule import UNCLIPPED_REACH, Schedules
@@ -33,8 +36,11 @@ DEFAULT_BACK = timedelta(days=14)
 DEFAULT_AHEAD = timedelta(days=180)
 # How far an infinite recurrence is expanded when no span is given.
 OPEN_RECURRENCE_REACH = timedelta(days=730)
-# At most this many occurrences are read from one file (protects against e.g. a minutely RRULE).
+# At most this many occurrences are read from one file (protects against e.g. a minutely RRULE),
+# in at most this long, from a file of at most this size: any file is refused or read within seconds.
 MAX_OCCURRENCES = 20_000
+MAX_EXPANSION_SECONDS = 4.0
+MAX_FILE_BYTES = 4 * 1024 * 1024
 OVERRIDE_CATEGORY = "override"
 _UID_NAMESPACE = uuid.UUID("0b7c4b59-6d6c-4f0e-9a43-5f2a8d7c1e21")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -234,10 +240,20 @@ class ImportPreview:
 
 
 def read_calendar(data: bytes | str) -> icalendar.Calendar:
-    """Parse iCalendar text; IcalError names what is wrong and, when it can be told, the line."""
+    """Parse iCalendar text; IcalError names what is wrong and, when it can be told, the line or
+    the event's UID: a file too large, recurrences that cannot end, zones nobody defines, negative
+    durations are refused before anything is expanded."""
+    if len(data) > MAX_FILE_BYTES:
+        megabytes = len(data) / (1024 * 1024)
+        raise IcalError(
+            f"the file is {megabytes:.0f} MB; at most {MAX_FILE_BYTES // (1024 * 1024)} MB can be imported"
+        )
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     if not text.strip():
         raise IcalError("the file is empty")
+    events = text.upper().count("BEGIN:VEVENT")
+    if events > MAX_OCCURRENCES:
+        raise IcalError(f"the file holds {events} events; at most {MAX_OCCURRENCES} can be imported at once")
     try:
         components = icalendar.Calendar.from_ical(text, multiple=True)
     except ValueError as error:
@@ -249,7 +265,36 @@ def read_calendar(data: bytes | str) -> icalendar.Calendar:
     for component in calendar.walk():
         for prop, reason in getattr(component, "errors", ()):
             raise IcalError(_with_line(f"{component.name} {prop}: {reason}", text, prop))
+    zones = {str(tz.get("tzid")) for tz in calendar.walk("VTIMEZONE")}
+    for event in calendar.walk("VEVENT"):
+        _check_event(event, zones)
     return calendar
+
+
+def _check_event(event: Any, zones: set[str]) -> None:
+    """What no reader can make sense of, named by the event's UID."""
+    uid = str(event.get("uid", "")) or "(no UID)"
+    for prop in ("dtstart", "dtend"):
+        value = event.get(prop)
+        if value is None:
+            continue
+        tzid = value.params.get("TZID")
+        if tzid and isinstance(value.dt, datetime) and value.dt.tzinfo is None and tzid not in zones:
+            raise IcalError(
+                f"event {uid}: {prop.upper()} names the time zone {tzid!r}, which is no known zone "
+                "and no VTIMEZONE in the file defines"
+            )
+    duration = event.get("duration")
+    if duration is not None and isinstance(duration.dt, timedelta) and duration.dt < timedelta(0):
+        raise IcalError(f"event {uid}: DURATION {duration.to_ical().decode()} is negative")
+    rules = event.get("rrule")
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        for interval in rule.get("INTERVAL", []):
+            if not isinstance(interval, int) or interval < 1:
+                raise IcalError(f"event {uid}: RRULE INTERVAL={interval} must be at least 1")
+        for count in rule.get("COUNT", []):
+            if not isinstance(count, int) or count < 1:
+                raise IcalError(f"event {uid}: RRULE COUNT={count} must be at least 1")
 
 
 def _with_line(message: str, text: str, prop: str | None = None) -> str:
@@ -322,6 +367,8 @@ def _occurrences(
         hi = max(starts) + OPEN_RECURRENCE_REACH
     else:
         lo, hi = start, end
+    for event in calendar.walk("VEVENT"):
+        _check_recurrence(event, lo, hi)
     try:
         components = _expanded(calendar, lo, hi, tz)
     except (ValueError, TypeError, AttributeError) as error:
@@ -339,18 +386,71 @@ def _occurrences(
     return events
 
 
-def _expanded(calendar: icalendar.Calendar, lo: datetime, hi: datetime, tz: tzinfo) -> list[Any]:
-    """Occurrences overlapping [lo, hi), at most MAX_OCCURRENCES (a minutely RRULE would be millions)."""
-    found: list[Any] = []
-    for component in recurring_ical_events.of(calendar).after(lo):
-        if _as_instant(component.get("dtstart").dt, tz) >= hi:
-            break
-        if len(found) == MAX_OCCURRENCES:
+_SUB_DAILY = ("SECONDLY", "MINUTELY", "HOURLY")
+_DAY_FILTERS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY", "BYSETPOS")
+
+
+def _check_recurrence(event: Any, lo: datetime, hi: datetime) -> None:
+    """Refuse, naming the event, a recurrence that would take too long to expand over [lo, hi):
+    more than MAX_OCCURRENCES occurrences (counted lazily, so a secondly rule is refused at once),
+    or a sub-daily rule filtered by days (which dateutil searches hour by hour)."""
+    rules = event.get("rrule")
+    if rules is None or event.get("dtstart") is None:
+        return
+    uid = str(event.get("uid", "")) or "(no UID)"
+    start = event.get("dtstart").dt
+    if not isinstance(start, datetime):
+        start = datetime.combine(start, time(0, 0))
+    for rule in rules if isinstance(rules, list) else [rules]:
+        freq = str((rule.get("FREQ") or [""])[0]).upper()
+        filters = [key for key in _DAY_FILTERS if rule.get(key)]
+        if freq in _SUB_DAILY and filters:
             raise IcalError(
-                f"more than {MAX_OCCURRENCES} events between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}; "
-                "import a shorter span"
+                f"event {uid}: RRULE FREQ={freq} with {filters[0]} is not supported (a shift that repeats "
+                "more often than daily on chosen days would have to be searched hour by hour)"
             )
-        found.append(component)
+        try:
+            recurrence = rrulestr(rule.to_ical().decode(), dtstart=start)
+            # a floating DTSTART counts in UTC wall-clock: near enough for counting occurrences
+            first = lo.replace(tzinfo=None) if start.tzinfo is None else lo
+            last = hi.replace(tzinfo=None) if start.tzinfo is None else hi
+
+            occurrences = itertools.takewhile(
+                lambda at, last=last: at < last, recurrence.xafter(first, inc=True)
+            )
+            counted = sum(1 for _ in itertools.islice(occurrences, MAX_OCCURRENCES + 1))
+        except (ValueError, TypeError, OverflowError) as error:
+            raise IcalError(f"event {uid}: RRULE cannot be read: {error}") from None
+        if counted > MAX_OCCURRENCES:
+            raise IcalError(
+                f"event {uid}: RRULE repeats more than {MAX_OCCURRENCES} times between "
+                f"{lo:%Y-%m-%d} and {hi:%Y-%m-%d}; import a shorter span"
+            )
+
+
+def _expanded(calendar: icalendar.Calendar, lo: datetime, hi: datetime, tz: tzinfo) -> list[Any]:
+    """Occurrences overlapping [lo, hi), series by series, each series once (so the work grows with
+    the occurrences, not their square); at most MAX_OCCURRENCES (a minutely RRULE would be
+    millions), in at most MAX_EXPANSION_SECONDS."""
+    query = recurring_ical_events.of(calendar)
+    deadline = time_module.monotonic() + MAX_EXPANSION_SECONDS
+    found: list[Any] = []
+    for series in query.series:
+        for occurrence in series.between(lo, hi):
+            if len(found) == MAX_OCCURRENCES:
+                raise IcalError(
+                    f"more than {MAX_OCCURRENCES} events between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}; "
+                    "import a shorter span"
+                )
+            if time_module.monotonic() > deadline:
+                raise IcalError(
+                    f"reading the events took longer than {MAX_EXPANSION_SECONDS:g} s "
+                    f"({len(found)} so far); import a shorter span"
+                )
+            component = occurrence.as_component(False)
+            if _as_instant(component.get("dtstart").dt, tz) < hi:
+                found.append(component)
+    found.sort(key=lambda c: _as_instant(c.get("dtstart").dt, tz))
     return found
 
 
