@@ -31,19 +31,72 @@ SMS, VOICE, EMAIL = Channel.SMS, Channel.VOICE, Channel.EMAIL
 _URGENT = frozenset({Severity.P0, Severity.P1})
 _OPEN = frozenset({Status.OPEN})
 
+# Colours chosen once and stored with each person, so the calendar keeps them whoever is added.
 PEOPLE = (
-    Person("lukas", "Lukas Becker", "lukas.becker@example.com", "+493012345678", timezone="Europe/Berlin"),
-    Person("chloe", "Chloé Martin", "chloe.martin@example.com", "+33142685300", timezone="Europe/Paris"),
-    Person("priya", "Priya Raman", "priya.raman@example.com", "+442079460321", timezone="Europe/London"),
     Person(
-        "maria", "María González", "maria.gonzalez@example.com", "+12125550143", timezone="America/New_York"
+        "lukas",
+        "Lukas Becker",
+        "lukas.becker@example.com",
+        "+493012345678",
+        timezone="Europe/Berlin",
+        colour="#2b3d26",
     ),
     Person(
-        "james", "James Carter", "james.carter@example.com", "+14155550123", timezone="America/Los_Angeles"
+        "chloe",
+        "Chloé Martin",
+        "chloe.martin@example.com",
+        "+33142685300",
+        timezone="Europe/Paris",
+        colour="#be0032",
     ),
-    Person("dev", "Dev Patel", "dev.patel@example.com", "+13125550178", timezone="America/Chicago"),
-    Person("hana", "Hana Sato", "hana.sato@example.com", "+81345678901", timezone="Asia/Tokyo"),
-    Person("wei", "Wei Lim", "wei.lim@example.com", "+6561234567", timezone="Asia/Singapore"),
+    Person(
+        "priya",
+        "Priya Raman",
+        "priya.raman@example.com",
+        "+442079460321",
+        timezone="Europe/London",
+        colour="#f6a600",
+    ),
+    Person(
+        "maria",
+        "María González",
+        "maria.gonzalez@example.com",
+        "+12125550143",
+        timezone="America/New_York",
+        colour="#882d17",
+    ),
+    Person(
+        "james",
+        "James Carter",
+        "james.carter@example.com",
+        "+14155550123",
+        timezone="America/Los_Angeles",
+        colour="#0067a5",
+    ),
+    Person(
+        "dev",
+        "Dev Patel",
+        "dev.patel@example.com",
+        "+13125550178",
+        timezone="America/Chicago",
+        colour="#dcd300",
+    ),
+    Person(
+        "hana",
+        "Hana Sato",
+        "hana.sato@example.com",
+        "+81345678901",
+        timezone="Asia/Tokyo",
+        colour="#b3446c",
+    ),
+    Person(
+        "wei",
+        "Wei Lim",
+        "wei.lim@example.com",
+        "+6561234567",
+        timezone="Asia/Singapore",
+        colour="#f99379",
+    ),
 )
 
 TEAMS = (
