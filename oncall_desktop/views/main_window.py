@@ -47,6 +47,7 @@ from oncall_desktop.views.commands import (
 from oncall_desktop.views.details import DetailsPanel
 from oncall_desktop.views.editors import PersonEditorDialog, RuleEditorDialog, TeamEditorDialog
 from oncall_desktop.views.ical_dialogs import ExportDialog, FeedsDialog, ImportDialog
+from oncall_desktop.views.integrations_view import IntegrationsPage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
 from oncall_desktop.views.settings_dialog import open_settings
 from oncall_desktop.views.zone_picker import ZonePicker
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(self._calendar_page(), "Calendar")
         self.tabs.addTab(self._people_page(), "People && teams")
+        self.integrations_page = IntegrationsPage(store, self._push, self.reload, self._failed, now=self.now)
+        self.tabs.addTab(self.integrations_page, "Integrations")
         self._build_toolbar()
         self._build_menus()
 
@@ -325,6 +328,7 @@ class MainWindow(QMainWindow):
         self.roster_model.set_people(self.config.people)
         self.people_model.set_people(self.config.people)
         self.team_model.set_configuration(self.config)
+        self.integrations_page.set_configuration(self.config)
         self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         self.calendar_model.set_configuration(self.config, self.revision)
         row = self.rule_model.row_of(selected) if selected else -1
@@ -591,6 +595,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._poll.stop()
+        self.integrations_page.shutdown()
         self.save_settings()
         super().closeEvent(event)
 
