@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop.demo import demo_configuration
@@ -21,6 +23,8 @@ from oncall_desktop.views.main_window import MainWindow
 
 pytestmark = [
     pytest.mark.qt,
+    # The offscreen platform cannot raise the completer's popup or grab the keyboard for it.
+    pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints|raise|grabbing)"),
     pytest.mark.filterwarnings("ignore:Function.*QDrag(Enter|Move)Event.*deprecated:DeprecationWarning"),
 ]
 
@@ -71,3 +75,56 @@ def test_adding_a_person_recolours_nobody_and_the_newcomer_gets_a_colour_of_thei
     stored = store.load_configuration().person("alex")
     assert stored is not None
     assert stored.colour == after["alex"]
+
+
+# -- the zone picker ---------------------------------------------------------------------------
+
+
+def _type_in_zone_picker(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    line_edit = window.zone_picker.lineEdit()
+    assert line_edit is not None
+    line_edit.setFocus()
+    line_edit.selectAll()
+    QTest.keyClicks(line_edit, text)
+
+
+def _key(widget: QWidget, key: Qt.Key) -> None:
+    QTest.keyClick(widget, key)
+
+
+def test_down_and_enter_on_a_suggestion_picks_it_not_local(qtbot: QtBot, window: MainWindow) -> None:
+    window.set_zone("Local")
+    _type_in_zone_picker(qtbot, window, "tok")
+    popup = window.zone_picker.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    first = window.zone_picker.completer().currentCompletion()
+    chosen: list[str] = []
+    window.zone_picker.zone_chosen.connect(chosen.append)
+    _key(popup, Qt.Key.Key_Down)
+    _key(popup, Qt.Key.Key_Return)
+    assert chosen == [first]
+    assert window.calendar_model.zone_choice == first != "Local"
+    assert window.zone_picker.currentText() == first
+
+
+def test_a_unique_partial_name_and_enter_picks_that_zone(qtbot: QtBot, window: MainWindow) -> None:
+    window.set_zone("Local")
+    _type_in_zone_picker(qtbot, window, "Tokyo")
+    popup = window.zone_picker.completer().popup()
+    target = popup if popup.isVisible() else window.zone_picker.lineEdit()
+    assert target is not None
+    _key(target, Qt.Key.Key_Return)
+    assert window.calendar_model.zone_choice == "Asia/Tokyo"
+    assert window.calendar_model.tz.key == "Asia/Tokyo"
+    assert window.zone_picker.currentText() == "Asia/Tokyo"
+
+
+def test_an_ambiguous_name_and_enter_changes_nothing(qtbot: QtBot, window: MainWindow) -> None:
+    _type_in_zone_picker(qtbot, window, "Ber")  # Europe/Berlin, Atlantic/Bermuda, …
+    popup = window.zone_picker.completer().popup()
+    target = popup if popup.isVisible() else window.zone_picker.lineEdit()
+    assert target is not None
+    _key(target, Qt.Key.Key_Return)
+    assert window.calendar_model.zone_choice == "Europe/Berlin"
