@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QDate, QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop.demo import demo_configuration
@@ -128,3 +128,39 @@ def test_an_ambiguous_name_and_enter_changes_nothing(qtbot: QtBot, window: MainW
     assert target is not None
     _key(target, Qt.Key.Key_Return)
     assert window.calendar_model.zone_choice == "Europe/Berlin"
+
+
+# -- go to date ----------------------------------------------------------------------------------
+
+
+def test_the_title_opens_a_calendar_popup_and_picking_a_day_shows_its_week(window: MainWindow) -> None:
+    button = window.title_button
+    assert button.menu() is button.popup
+    assert button.text().startswith("23 Mar – 29 Mar 2026")
+    popup = button.popup_calendar
+    assert popup.selectedDate() == QDate(2026, 3, 25)
+    popup.setSelectedDate(QDate(2026, 7, 14))
+    grid = popup.findChild(QTableView)
+    assert grid is not None
+    _key(grid, Qt.Key.Key_Return)  # Enter in the popup, as the keyboard does it
+    assert window.calendar_model.anchor == date(2026, 7, 14)
+    assert button.text().startswith("13 Jul – 19 Jul 2026")
+    assert window.go_to_date_action.shortcut().toString() == "Ctrl+G"
+
+
+def test_page_up_page_down_and_home_move_the_calendar(qtbot: QtBot, window: MainWindow) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    calendar = window.calendar
+    calendar.setFocus()
+    _key(calendar, Qt.Key.Key_PageDown)
+    assert window.calendar_model.view().anchor == date(2026, 3, 30)
+    _key(calendar, Qt.Key.Key_PageUp)
+    _key(calendar, Qt.Key.Key_PageUp)
+    assert window.calendar_model.view().anchor == date(2026, 3, 16)
+    window.calendar_model.set_mode("month")
+    _key(calendar, Qt.Key.Key_PageDown)
+    assert window.calendar_model.title() == "April 2026"
+    _key(calendar, Qt.Key.Key_Home)
+    assert window.calendar_model.anchor == NOW.astimezone(window.calendar_model.tz).date()
+    assert window.calendar_model.title() == "March 2026"

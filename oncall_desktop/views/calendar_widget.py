@@ -892,6 +892,13 @@ class CalendarWidget(QWidget):
             if self.selected.override is not None:
                 self.override_delete_requested.emit(self.selected.override)
             return
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        if plain and event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+            self.model.step(-1 if event.key() == Qt.Key.Key_PageUp else 1)
+            return
+        if plain and event.key() == Qt.Key.Key_Home:
+            self.model.go_today()
+            return
         super().keyPressEvent(event)
 
     def event(self, event: QEvent) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
@@ -46,6 +46,7 @@ from oncall_desktop.views.commands import (
 )
 from oncall_desktop.views.details import DetailsPanel
 from oncall_desktop.views.editors import PersonEditorDialog, RuleEditorDialog, TeamEditorDialog
+from oncall_desktop.views.go_to_date import DateButton
 from oncall_desktop.views.ical_dialogs import ExportDialog, FeedsDialog, ImportDialog
 from oncall_desktop.views.integrations_view import IntegrationsPage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
@@ -236,12 +237,18 @@ class MainWindow(QMainWindow):
         self.today_action.setShortcut(QKeySequence("Ctrl+T"))
         self.previous_action.setShortcut(QKeySequence("Alt+Left"))
         self.next_action.setShortcut(QKeySequence("Alt+Right"))
-        self.previous_action.setToolTip("Previous (Alt+Left)")
-        self.next_action.setToolTip("Next (Alt+Right)")
-        self.title_label = QLabel()
-        self.title_label.setMinimumWidth(220)
-        self.title_label.setStyleSheet("font-weight: bold; font-size: 14pt; padding: 0 12px;")
-        bar.addWidget(self.title_label)
+        # On the calendar itself PageUp, PageDown and Home do the same (CalendarWidget.keyPressEvent).
+        self.today_action.setToolTip("Today (Home on the calendar, Ctrl+T)")
+        self.previous_action.setToolTip("Previous (PageUp on the calendar, Alt+Left)")
+        self.next_action.setToolTip("Next (PageDown on the calendar, Alt+Right)")
+        self.title_button = DateButton()
+        self.title_button.setMinimumWidth(220)
+        self.title_button.date_chosen.connect(self.go_to_date)
+        bar.addWidget(self.title_button)
+        self.go_to_date_action = QAction("Go to date…", self)
+        self.go_to_date_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.go_to_date_action.triggered.connect(self.title_button.open_popup)
+        self.addAction(self.go_to_date_action)
         bar.addSeparator()
         self.mode_group = QActionGroup(self)
         self.mode_actions: dict[str, QAction] = {}
@@ -282,7 +289,7 @@ class MainWindow(QMainWindow):
         self.edit_menu.addAction(self.redo_action)
         self.edit_menu.addSeparator()
         self.edit_menu.addAction("Delete selected override (Del)", self._delete_selected)
-        for action in (self.today_action, self.previous_action, self.next_action):
+        for action in (self.today_action, self.previous_action, self.next_action, self.go_to_date_action):
             self.view_menu.addAction(action)
         self.view_menu.addSeparator()
         for action in self.mode_actions.values():
@@ -340,9 +347,14 @@ class MainWindow(QMainWindow):
         if self.revision >= 0 and self.store.revision() != self.revision:
             self.reload()
 
+    def go_to_date(self, day: date) -> None:
+        """Show the month, week or day holding `day` (in the calendar's zone)."""
+        self.calendar_model.set_anchor(day)
+        self.calendar.setFocus()
+
     def _model_changed(self) -> None:
         model = self.calendar_model
-        self.title_label.setText(model.title())
+        self.title_button.set_title(model.title(), model.anchor, model.now().astimezone(model.tz).date())
         self.mode_actions[model.mode].setChecked(True)
         now = model.now().astimezone(model.tz)
         self.statusBar().showMessage(

@@ -36,6 +36,7 @@ class ZonePicker(QComboBox):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(completer)
+        self.suggestions = completer
         self._fill()
         self.activated.connect(self._picked)
         completer.activated.connect(self._picked_text)
@@ -104,9 +105,8 @@ class ZonePicker(QComboBox):
         if found is not None:
             self._picked_text(found)
             return
-        completer = self.completer()
-        completer.setCompletionPrefix(line_edit.text())
-        completer.complete()  # several zones match: show them
+        self.suggestions.setCompletionPrefix(line_edit.text())
+        self.suggestions.complete()  # several zones match: show them
 
     def _editing_finished(self) -> None:
         line_edit = self.lineEdit()
@@ -114,8 +114,12 @@ class ZonePicker(QComboBox):
         found = self.match(line_edit.text())
         if found is not None:
             self._picked_text(found)
-        elif not line_edit.hasFocus() and not self.completer().popup().isVisible():
+        elif not line_edit.hasFocus() and not self._suggesting():
             self.set_zone(self.chosen)  # left with half a name typed: show the zone in force
+
+    def _suggesting(self) -> bool:
+        popup = self.suggestions.popup()
+        return popup is not None and popup.isVisible()
 
     def _picked(self, row: int) -> None:
         self._picked_text(self.itemText(row))
