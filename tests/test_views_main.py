@@ -205,7 +205,7 @@ def test_moving_resizing_and_deleting_overrides_each_undo_exactly(window: MainWi
     saturday_x = window.calendar.lane_rect(5, 0).center().x()
     end_y = y_of(window.calendar, 5, 12)  # the moved override now ends on Saturday at 12:00 Berlin
     mouse_drag(
-        window.calendar, QPointF(saturday_x, end_y - 2), QPointF(saturday_x, y_of(window.calendar, 5, 18))
+        window.calendar, QPointF(saturday_x, end_y - 1), QPointF(saturday_x, y_of(window.calendar, 5, 18))
     )
     resized = next(o for o in store.load_configuration().overrides if o.id == override.id)
     assert resized.end == moved.end + timedelta(hours=6)

@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, QSettings, Qt
+from PySide6.QtCore import QDate, QPointF, QSettings, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QTableView, QWidget
 from pytestqt.qtbot import QtBot
@@ -164,3 +165,79 @@ def test_page_up_page_down_and_home_move_the_calendar(qtbot: QtBot, window: Main
     _key(calendar, Qt.Key.Key_Home)
     assert window.calendar_model.anchor == NOW.astimezone(window.calendar_model.tz).date()
     assert window.calendar_model.title() == "March 2026"
+
+
+# -- the details panel and the lane headers -------------------------------------------------------
+
+
+def _select_block(window: MainWindow, rule: str, column: int) -> None:
+    calendar = window.calendar
+    block = next(
+        p.block
+        for p in calendar.painted_blocks()
+        if p.block.rule == rule and calendar.layout_for().col_rect(column).contains(p.rect.center())
+    )
+    calendar.select(block)
+
+
+def test_the_details_panel_floats_over_the_week_and_the_lanes_keep_their_width(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    calendar = window.calendar
+    width, lane = calendar.width(), calendar.lane_rect(0, 0).width()
+    label_width = QFontMetrics(calendar._small).horizontalAdvance(window.calendar_model.rule_label("primary"))
+    assert label_width + 4 <= lane  # readable before …
+    _select_block(window, "primary", 1)  # Tuesday: the panel opens on the right
+    assert window.details.isVisible()
+    assert window.details.parentWidget() is calendar
+    assert calendar.width() == width
+    assert calendar.lane_rect(0, 0).width() == lane  # … and after
+    assert window.details.geometry().left() > calendar.width() / 2
+    _select_block(window, "primary", 5)  # Saturday: the panel moves to the left, clear of the block
+    assert window.details.geometry().right() < calendar.width() / 2
+
+
+def test_escape_closes_the_details_panel_from_the_calendar_or_the_panel(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    _select_block(window, "secondary", 2)
+    assert window.details.isVisible()
+    _key(window.calendar, Qt.Key.Key_Escape)
+    assert not window.details.isVisible()
+    assert window.calendar.selected is None
+    _select_block(window, "secondary", 2)
+    _key(window.details, Qt.Key.Key_Escape)
+    assert not window.details.isVisible()
+    assert window.calendar.selected is None
+
+
+def test_each_lane_header_has_its_own_short_name_a_tooltip_and_a_legend(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    demo = demo_configuration(NOW)
+    rules = tuple(replace(r, name="Payments primary") if r.id == "secondary" else r for r in demo.rules)
+    store.replace_configuration(replace(demo, rules=rules))
+    window = open_window(qtbot, store, tmp_path)
+    window.set_zone("Europe/Berlin")
+    window.calendar_model.set_mode("week")
+    window.calendar_model.set_anchor(date(2026, 3, 25))
+    window.show()
+    qtbot.waitExposed(window)
+    model = window.calendar_model
+    labels = {rule.id: model.rule_label(rule.id) for rule in model.config.rules}
+    assert labels["primary"] == "PlP"  # "Platform primary" and "Payments primary" were both "PP"
+    assert labels["secondary"] == "PaP"
+    assert len(set(labels.values())) == len(labels)
+    calendar = window.calendar
+    box = calendar.lane_rect(3, 1)
+    header = QPointF(box.center().x(), box.top() - 4)
+    assert calendar.lane_header_at(header) == "secondary"
+    assert calendar.lane_header_tooltip("secondary") == "PaP: Payments primary · Europe/Berlin"
+    assert calendar.lane_header_at(QPointF(box.center().x(), box.top() + 40)) is None  # a block, not a header
+    model.set_mode("month")
+    row = calendar.lane_rect(0, 1)
+    assert calendar.lane_header_at(QPointF(10, row.center().y())) == "secondary"

@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor
 
 from oncall_desktop.domain import Configuration, OnCallRule, Override
 from oncall_desktop.schedule import Schedules
+from oncall_desktop.summaries import short_names
 from oncall_desktop.timeutil import resolve_wall, system_zone_name, zone
 from oncall_desktop.views.colours import fallback_colour, person_colours
 
@@ -130,6 +131,7 @@ class CalendarModel(QObject):
         self.hidden_rules: frozenset[str] = frozenset()
         self._schedules: Schedules | None = None
         self._colours: dict[str, QColor] = {}
+        self._labels: dict[str, str] = {}
         self._overrides: dict[tuple[str, str], list[Override]] = {}
         self._cache: OrderedDict[tuple[object, ...], tuple[list[Block], list[tuple[float, float]]]] = (
             OrderedDict()
@@ -143,6 +145,9 @@ class CalendarModel(QObject):
         self._schedules = None
         self._cache.clear()
         self._colours = person_colours(config.people)
+        self._labels = dict(
+            zip((r.id for r in config.rules), short_names([r.name for r in config.rules]), strict=True)
+        )
         self._overrides = {}
         for override in config.overrides:
             self._overrides.setdefault((override.rule, override.person), []).append(override)
@@ -289,6 +294,14 @@ class CalendarModel(QObject):
 
     def colour(self, person_id: str) -> QColor:
         return self._colours.get(person_id) or fallback_colour(person_id)
+
+    def rule_label(self, rule_id: str) -> str:
+        """The rule's short name in the lane headers: no two rules share one."""
+        return self._labels.get(rule_id, rule_id)
+
+    def rule_name(self, rule_id: str) -> str:
+        rule = self.config.rule(rule_id)
+        return rule.name if rule else rule_id
 
     def person_name(self, person_id: str) -> str:
         return self.config.display_name(person_id)

@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         self.calendar_model = CalendarModel(now=self.now, parent=self)
         self.calendar = CalendarWidget(self.calendar_model)
         self.details = DetailsPanel()
-        self.details.hide()
+        self.details.float_over(self.calendar)
         self.rule_model = RuleListModel(self)
         self.roster_model = RosterModel(self)
         self.people_model = PeopleTableModel(self)
@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.calendar.override_changed.connect(self.change_override)
         self.calendar.override_delete_requested.connect(self.delete_override)
         self.details.delete_requested.connect(self.delete_override)
+        self.details.closed.connect(lambda: self.calendar.select(None))
         self.calendar_model.changed.connect(self._model_changed)
         self.rule_model.visibility_changed.connect(
             lambda: self.calendar_model.set_hidden_rules(self.rule_model.hidden)
@@ -166,9 +167,8 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter()
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.calendar)
-        self.splitter.addWidget(self.details)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([340, 900, 300])
+        self.splitter.setSizes([340, 1060])
         return self.splitter
 
     def _people_page(self) -> QWidget:
@@ -481,7 +481,9 @@ class MainWindow(QMainWindow):
             self.delete_override(block.override)
 
     def _block_selected(self, block: Block | None) -> None:
-        self.details.show_block(block, self.calendar_model)
+        rects = self.calendar.span_rects(block.rule, block.start, block.end) if block else []
+        beside = rects[0].united(rects[-1]) if rects else None
+        self.details.show_block(block, self.calendar_model, beside)
 
     # -- rules, people, teams --------------------------------------------------------------------
 
