@@ -74,7 +74,7 @@ class DetailsPanel(QFrame):
         scroll.setWidget(self.text)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        layout = QVBoxLayout(self)
+        layout = self.column = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.delete_button)
         layout.addWidget(self.close_button)
@@ -106,7 +106,7 @@ class DetailsPanel(QFrame):
             return
         width = min(PANEL_WIDTH, max(self.minimumWidth(), host.width() // 3))
         room = host.height() - 2 * MARGIN
-        height = min(room, max(240, self.layout().totalHeightForWidth(width) + 40))
+        height = min(room, max(240, self.column.totalHeightForWidth(width) + 40))
         x = MARGIN if self.side == "left" else host.width() - width - MARGIN
         self.setGeometry(x, MARGIN, width, height)
 
