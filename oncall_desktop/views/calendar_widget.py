@@ -343,6 +343,8 @@ class CalendarWidget(QWidget):
         super().__init__(parent)
         self.model = model
         self.selected: Block | None = None
+        self.clicked_at: QPointF | None = None
+        """Where the last click that selected a block landed (None: selected otherwise)."""
         self.recent_zones: list[str] = []
         self._layouts: OrderedDict[tuple[object, ...], _Layout] = OrderedDict()
         self._prefetch_queue: list[View] = []
@@ -892,7 +894,9 @@ class CalendarWidget(QWidget):
                 self.override_changed.emit(drag.override, start, end)
             self.update()
             return
+        self.clicked_at = pos
         self.select(self.block_at(pos))
+        self.clicked_at = None
 
     def select(self, block: Block | None) -> None:
         self.selected = block

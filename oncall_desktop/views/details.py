@@ -106,7 +106,16 @@ class DetailsPanel(QFrame):
             return
         width = min(PANEL_WIDTH, max(self.minimumWidth(), host.width() // 3))
         room = host.height() - 2 * MARGIN
-        height = min(room, max(240, self.column.totalHeightForWidth(width) + 40))
+        # As tall as the text needs (the label wraps at the panel's width), at most the calendar's.
+        margins = self.column.contentsMargins()
+        inner = width - margins.left() - margins.right() - 2 * self.frameWidth() - 4
+        buttons = sum(
+            b.sizeHint().height() + self.column.spacing()
+            for b in (self.delete_button, self.close_button)
+            if not b.isHidden()
+        )
+        wanted = self.text.heightForWidth(inner) + buttons + margins.top() + margins.bottom() + 12
+        height = min(room, max(160, wanted))
         x = MARGIN if self.side == "left" else host.width() - width - MARGIN
         self.setGeometry(x, MARGIN, width, height)
 

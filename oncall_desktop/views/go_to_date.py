@@ -24,7 +24,10 @@ class DateButton(QToolButton):
         self.setAutoRaise(True)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.setStyleSheet("QToolButton { font-weight: bold; font-size: 14pt; padding: 0 10px; }")
+        self.setStyleSheet(
+            "QToolButton { font-weight: bold; font-size: 14pt; padding: 0 10px; }"
+            "QToolButton::menu-indicator { image: none; width: 0; }"
+        )
         self.setToolTip("Go to a date (Ctrl+G) · PageUp/PageDown: previous/next · Home: today")
         self.popup_calendar = QCalendarWidget()
         self.popup_calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)

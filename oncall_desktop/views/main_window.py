@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QRectF, QSettings, QSizeF, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -483,6 +483,9 @@ class MainWindow(QMainWindow):
     def _block_selected(self, block: Block | None) -> None:
         rects = self.calendar.span_rects(block.rule, block.start, block.end) if block else []
         beside = rects[0].united(rects[-1]) if rects else None
+        clicked = self.calendar.clicked_at
+        if clicked is not None:
+            beside = QRectF(clicked, QSizeF(1, 1))  # keep clear of where the user is looking
         self.details.show_block(block, self.calendar_model, beside)
 
     # -- rules, people, teams --------------------------------------------------------------------
