@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime, tzinfo
 
 from oncall_desktop.domain import (
     ALL_SEVERITIES,
@@ -17,9 +18,11 @@ from oncall_desktop.domain import (
     Configuration,
     EscalationLevel,
     OnCallRule,
+    Override,
     Rotation,
     Status,
 )
+from oncall_desktop.timeutil import is_zone, night_part, zone
 from oncall_desktop.validation import sorted_severities, sorted_statuses
 
 _CHANNEL_NAMES = {Channel.SMS: "SMS", Channel.VOICE: "voice call", Channel.EMAIL: "email"}
@@ -141,3 +144,27 @@ def _label_options(name: str) -> list[str]:
             if label not in options:
                 options.append(label)
     return options
+
+
+def span_text(start: datetime, end: datetime, tz: tzinfo) -> str:
+    """`Sat 28 Mar 02:00–03:00`, or `Sat 28 Mar 22:00 – Sun 29 Mar 06:00` across midnight."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if a.date() == b.date():
+        return f"{a:%a %-d %b %H:%M}–{b:%H:%M}"
+    return f"{a:%a %-d %b %H:%M} – {b:%a %-d %b %H:%M}"
+
+
+def override_made(config: Configuration, override: Override, tz: tzinfo) -> str:
+    """What a new override is, for the status bar, with a warning when it falls in the person's
+    night (22:00–07:00 in their own zone): `Override: Wei Lim, Sat 28 Mar 02:00–03:00 Europe/London`."""
+    zone_name = getattr(tz, "key", str(tz))
+    span = span_text(override.start, override.end, tz)
+    text = f"Override: {config.display_name(override.person)}, {span} {zone_name}"
+    person = config.person(override.person)
+    if person is None or not person.timezone or not is_zone(person.timezone):
+        return text
+    night = night_part(override.start, override.end, zone(person.timezone))
+    if night is None:
+        return text
+    when = span_text(*night, zone(person.timezone))
+    return f"{text} · ⚠ night for {person.name}: {when} in {person.timezone}"

@@ -21,6 +21,7 @@ from oncall_desktop.demo import demo_configuration
 from oncall_desktop.domain import Person
 from oncall_desktop.store import Store
 from oncall_desktop.views.main_window import MainWindow
+from tests.test_views_main import drop_person, y_of
 
 pytestmark = [
     pytest.mark.qt,
@@ -241,3 +242,52 @@ def test_each_lane_header_has_its_own_short_name_a_tooltip_and_a_legend(
     model.set_mode("month")
     row = calendar.lane_rect(0, 1)
     assert calendar.lane_header_at(QPointF(10, row.center().y())) == "secondary"
+
+
+# -- what a drop made --------------------------------------------------------------------------
+
+
+def _on_call(window: MainWindow, rule: str, at: datetime) -> str:
+    return next(
+        b.person
+        for b in window.calendar_model.blocks()
+        if b.rule == rule and b.person is not None and b.start <= at < b.end
+    )
+
+
+def test_a_drop_says_what_it_made_and_warns_when_that_is_night_for_the_person(window: MainWindow) -> None:
+    window.set_zone("Europe/London")
+    calendar = window.calendar
+    lane = calendar.lane_rect(5, 0)  # Saturday 28 March, Platform primary
+    drop_person(calendar, "wei", QPointF(lane.center().x(), y_of(calendar, 5, 2.5)))
+    assert window.statusBar().currentMessage() == "Override: Wei Lim, Sat 28 Mar 02:00–03:00 Europe/London"
+    # 16:00–17:00 in London is midnight in Singapore, where Wei lives.
+    drop_person(calendar, "wei", QPointF(lane.center().x(), y_of(calendar, 5, 16.5)))
+    assert window.statusBar().currentMessage() == (
+        "Override: Wei Lim, Sat 28 Mar 16:00–17:00 Europe/London"
+        " · ⚠ night for Wei Lim: Sun 29 Mar 00:00–01:00 in Asia/Singapore"
+    )
+    assert "Times shown in Europe/London" in window.zone_status.text()
+
+
+def test_an_override_for_the_person_already_on_call_stays_visible_and_selectable(window: MainWindow) -> None:
+    calendar = window.calendar
+    at = datetime(2026, 3, 25, 13, 30, tzinfo=UTC)  # Wednesday 14:30 in Berlin
+    person = _on_call(window, "primary", at)
+    lane = calendar.lane_rect(2, 0)
+    drop_person(calendar, person, QPointF(lane.center().x(), y_of(calendar, 2, 14.5)))
+    made = [o for o in window.store.load_configuration().overrides if o.person == person and o.start <= at]
+    assert made
+    shown = [
+        p
+        for p in calendar.painted_blocks()
+        if p.block.override is not None and p.block.override.id == made[-1].id
+    ]
+    assert shown, "the override must be drawn as an override"
+    assert (shown[0].block.start, shown[0].block.end) == (made[-1].start, made[-1].end)
+    assert calendar.block_at(shown[0].rect.center()) == shown[0].block
+    calendar.select(shown[0].block)
+    assert window.details.isVisibleTo(window)
+    assert not window.details.delete_button.isHidden()
+    window.details.delete_button.click()
+    assert all(o.id != made[-1].id for o in window.store.load_configuration().overrides)

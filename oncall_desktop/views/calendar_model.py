@@ -263,13 +263,39 @@ class CalendarModel(QObject):
 
     def _compute(self, start: datetime, end: datetime, person: str | None) -> list[Block]:
         schedule = self.schedules().final_schedule(start, end, person=person)
-        blocks = [
-            Block(i.rule, i.person, i.start, i.end, self._override_of(i.rule, i.person, i.start, i.end))
-            if i.override
-            else Block(i.rule, i.person, i.start, i.end)
-            for i in schedule.intervals
-        ]
+        blocks: list[Block] = []
+        for i in schedule.intervals:
+            if i.override:
+                blocks.append(
+                    Block(
+                        i.rule, i.person, i.start, i.end, self._override_of(i.rule, i.person, i.start, i.end)
+                    )
+                )
+            elif (i.rule, i.person) in self._overrides:
+                blocks.extend(self._own_overrides(i.rule, i.person, i.start, i.end))
+            else:
+                blocks.append(Block(i.rule, i.person, i.start, i.end))
         blocks.extend(Block(g.rule, None, g.start, g.end) for g in schedule.gaps)
+        return blocks
+
+    def _own_overrides(self, rule: str, person: str, start: datetime, end: datetime) -> list[Block]:
+        """An interval that is partly an override for the person the rotation had on call anyway.
+
+        The final schedule joins the two (it is one person on call without a break), but the
+        calendar shows the override as its own block, so it can be seen, selected, moved and deleted.
+        """
+        blocks: list[Block] = []
+        cursor = start
+        for override in sorted(self._overrides[(rule, person)], key=lambda o: o.start):
+            lo, hi = max(override.start, cursor), min(override.end, end)
+            if lo >= hi:
+                continue
+            if cursor < lo:
+                blocks.append(Block(rule, person, cursor, lo))
+            blocks.append(Block(rule, person, lo, hi, override))
+            cursor = hi
+        if cursor < end:
+            blocks.append(Block(rule, person, cursor, end))
         return blocks
 
     def _override_of(self, rule: str, person: str, start: datetime, end: datetime) -> Override | None:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from oncall_desktop.demo import demo_configuration
 from oncall_desktop.domain import DEFAULT_RULE_ID, Configuration, OnCallRule, Override, Person, Team
 from oncall_desktop.store import Store
+from oncall_desktop.summaries import override_made
 from oncall_desktop.views.calendar_model import LOCAL_ZONE, VIEW_MODES, Block, CalendarModel, ViewMode
 from oncall_desktop.views.calendar_widget import CalendarWidget
 from oncall_desktop.views.commands import (
@@ -115,6 +116,12 @@ class MainWindow(QMainWindow):
             lambda: self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         )
 
+        # The zone in force stays on the right; the left says what the last action did.
+        self.zone_status = QLabel()
+        self.statusBar().addPermanentWidget(self.zone_status)
+        self.statusBar().showMessage(
+            "Drag a person from the roster onto the calendar, or drag across a free span, to add an override"
+        )
         self._restore_settings()
         self.reload()
         if str(self.settings.value("calendar/mine") or "false") == "true" and self.me() is not None:
@@ -357,10 +364,7 @@ class MainWindow(QMainWindow):
         self.title_button.set_title(model.title(), model.anchor, model.now().astimezone(model.tz).date())
         self.mode_actions[model.mode].setChecked(True)
         now = model.now().astimezone(model.tz)
-        self.statusBar().showMessage(
-            f"Times shown in {model.tz.key} (now {now:%H:%M %Z}, UTC{now:%z}) · drag a person from the "
-            "roster onto the calendar, or drag across a free span, to add an override"
-        )
+        self.zone_status.setText(f"Times shown in {model.tz.key} (now {now:%H:%M %Z}, UTC{now:%z})")
 
     def _update_actions(self) -> None:
         rule_id = self.current_rule_id()
@@ -457,7 +461,10 @@ class MainWindow(QMainWindow):
                 f"{rule.name} has no personnel: an override there would change nothing"
             )
             return
-        self._push(AddOverride(self.store, self.override_ids, override, self.reload, self._failed))
+        command = AddOverride(self.store, self.override_ids, override, self.reload, self._failed)
+        self._push(command)
+        if not command.isObsolete():
+            self.statusBar().showMessage(override_made(self.config, override, self.calendar_model.tz))
 
     def change_override(self, override: Override, start: datetime, end: datetime) -> None:
         self._push(
