@@ -320,8 +320,15 @@ class MainWindow(QMainWindow):
         ExportDialog(self.store, self, person=person_id, zone_name=self.calendar_model.tz.key).exec()
 
     def import_ical(self) -> None:
-        dialog = ImportDialog(self.store, self, rule=self.current_rule_id())
-        dialog.overrides_imported.connect(lambda _count: self.reload())
+        # The rule is chosen in the dialog itself, never taken from whichever rule is selected here.
+        dialog = ImportDialog(
+            self.store, self, undo_stack=self.undo_stack, override_ids=self.override_ids, refresh=self.reload
+        )
+        dialog.overrides_imported.connect(
+            lambda count: self.statusBar().showMessage(
+                f"Imported {count} override{'s' if count != 1 else ''} (Edit ▸ Undo takes them back)"
+            )
+        )
         dialog.exec()
 
     def manage_feeds(self) -> None:
