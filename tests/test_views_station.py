@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -20,6 +20,7 @@ from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.store import Store
 from oncall_desktop.views import station_install
+from oncall_desktop.views.calendar_model import CalendarModel
 from oncall_desktop.views.incidents_view import IncidentsPage
 from oncall_desktop.views.main_window import MainWindow
 from oncall_desktop.views.station_install import install_station
@@ -34,11 +35,15 @@ pytestmark = [
 
 
 class Window(QMainWindow):
-    """What `install_station` needs of the main window: `add_page` and its settings."""
+    """What `install_station` needs of the main window: `add_page`, its settings and the zone the
+    calendar shows (with `zone_changed`)."""
+
+    zone_changed = Signal(object)
 
     def __init__(self, settings: QSettings) -> None:
         super().__init__()
         self.settings = settings
+        self.calendar_model = CalendarModel()
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(QWidget(), "Calendar")

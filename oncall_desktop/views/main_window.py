@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from PySide6.QtCore import QByteArray, QPoint, QRectF, QSettings, QSizeF, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QRectF, QSettings, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -63,7 +63,13 @@ def is_empty(config: Configuration) -> bool:
 
 
 class MainWindow(QMainWindow):
-    """The on-call calendar and everything that edits what it shows."""
+    """The on-call calendar and everything that edits what it shows.
+
+    Signals:
+        zone_changed(object): the calendar now shows this `ZoneInfo`; other pages follow it.
+    """
+
+    zone_changed = Signal(object)
 
     def __init__(
         self,
@@ -388,7 +394,10 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def set_zone(self, choice: str) -> None:
+        before = self.calendar_model.tz
         self.calendar_model.set_zone(choice)
+        if self.calendar_model.tz != before:
+            self.zone_changed.emit(self.calendar_model.tz)
         self.zone_picker.set_zone(choice)
         recent = [choice, *[z for z in self.zone_picker.recent if z != choice]]
         self.zone_picker.set_recent(recent)

@@ -153,7 +153,8 @@ def install_station(
     already runs there) the tray says so and the app goes on without it.
     """
     clock = clock or SystemClock()
-    page = IncidentsPage(store, clock, window.settings)
+    page = IncidentsPage(store, clock, window.settings, tz=window.calendar_model.tz)
+    window.zone_changed.connect(page.set_zone)  # timeline times in the calendar's zone
     window.add_page(page, "Incidents")
     presence = StationPresence(window)
     engine = EngineThread(EngineWorker(store, clock, notifiers)) if start_engine else None
