@@ -500,6 +500,7 @@ def test_the_app_without_a_subcommand_opens_the_window_and_offers_the_demo(
 
     from oncall_desktop.domain import Settings, StationSettings
     from oncall_desktop.views import app as desktop_app
+    from oncall_desktop.views.station_presence import StationPresence
     from tests.helpers_station import free_port
 
     port = free_port()
@@ -520,12 +521,15 @@ def test_the_app_without_a_subcommand_opens_the_window_and_offers_the_demo(
         return True
 
     monkeypatch.setattr(MainWindow, "_ask_demo", accept_demo)
+    asked: list[bool] = []  # the station is paging (its intake runs): Quit asks once before it stops
+    monkeypatch.setattr(StationPresence, "_confirm_quit", lambda _self: asked.append(True) or True)
     qapp = QApplication.instance()
     assert isinstance(qapp, QApplication)
     monkeypatch.setattr(qapp, "setOrganizationName", lambda _name: None)
     monkeypatch.setattr(qapp, "setApplicationName", lambda _name: None)
     assert cli.main([]) == 0
     assert len(shown) == 1
+    assert asked == [True]
     assert collecting == [False]  # garbage is collected by the event loop while the app runs…
     assert gc.isenabled()  # …and automatically again once it has quit
     assert "Incidents" in tabs

@@ -179,5 +179,5 @@ def _start_intake(
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         presence.set_intake_status(f"Webhook intake not running on {listen}: {reason}")
         return
-    presence.set_intake_status(f"Webhook intake on http://{intake.host}:{intake.port}")
+    presence.set_intake_status(f"Webhook intake on http://{intake.host}:{intake.port}", running=True)
     presence.on_shutdown(intake.stop)
