@@ -1,8 +1,9 @@
 """The demo team the first run offers, so the calendar is never a blank page.
 
 Eight people on three continents and four rules (weekly primary, weekly secondary, follow-the-sun
-in 8-hour shifts, business hours) plus the default rule, each with a 3–4 level ladder, and a few
-overrides around `now`. Everything is placed relative to `now` so the demo always shows "this week".
+in 8-hour shifts, business hours) plus the default rule, each with a 3–4 level ladder, a few
+overrides around `now`, and an integration of each kind. Everything is placed relative to `now` so
+the demo always shows "this week".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Integration,
     MatchConditions,
     OnCallRule,
     Override,
@@ -102,6 +104,14 @@ PEOPLE = (
 TEAMS = (
     Team("sre", "SRE", ("lukas", "maria", "hana")),
     Team("leads", "Team leads", ("chloe", "james")),
+)
+
+
+# One of each kind; the store gives each a token of its own.
+INTEGRATIONS = (
+    Integration("prod-alertmanager", "Prod Alertmanager", "alertmanager"),
+    Integration("grafana-eu", "Grafana (EU)", "grafana_alerting"),
+    Integration("status-checks", "Status page checks", "webhook"),
 )
 
 
@@ -218,4 +228,5 @@ def demo_configuration(now: datetime) -> Configuration:
         teams=TEAMS,
         rules=(primary, secondary, follow_the_sun, business_hours, default),
         overrides=overrides,
+        integrations=INTEGRATIONS,
     )
