@@ -364,6 +364,10 @@ class CalendarWidget(QWidget):
         self._bold.setBold(True)
         self._small_metrics = QFontMetrics(self._small)
         self._bold_metrics = QFontMetrics(self._bold)
+        self._tiny = QFont(self._small)
+        self._tiny.setPointSizeF(max(6.0, self._small.pointSizeF() - 1.5))
+        self._tiny.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 92)
+        self._tiny_metrics = QFontMetrics(self._tiny)
         self._small_widths: dict[str, int] = {}
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
@@ -637,6 +641,16 @@ class CalendarWidget(QWidget):
                 name = self.model.rule_name(rule_id)
                 if self._small_width(name) + 4 > label.width():
                     name = self.model.rule_label(rule_id)  # the legend below says which rule it is
+                if self._small_width(name) + 2 > label.width():
+                    # A narrow lane (a DST day's column) keeps its whole label in a smaller font:
+                    # cutting "FTS" to "F…" would make two rules look alike again.
+                    painter.setFont(self._tiny)
+                    text = self._tiny_metrics.elidedText(
+                        name, Qt.TextElideMode.ElideRight, int(label.width())
+                    )
+                    painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
+                    painter.setFont(self._small)
+                    continue
                 painter.drawText(
                     label,
                     Qt.AlignmentFlag.AlignCenter,

@@ -390,8 +390,8 @@ class IntegrationsPage(QWidget):
         chosen = self.selected()
         if chosen is None or not self.confirm(
             "Send test alert",
-            f"Send a test alert to {chosen.name}? The station opens a real P3 incident from it and "
-            "pages whoever is on call for it, as for any alert.",
+            f"Send a test alert to {chosen.name}? The station opens a real incident from it (severity "
+            "info: P3 unless the integration maps it otherwise) and pages whoever is on call for it.",
         ):
             return
         settings = self.store.load_configuration().settings
