@@ -132,6 +132,7 @@ class CalendarModel(QObject):
         self._schedules: Schedules | None = None
         self._colours: dict[str, QColor] = {}
         self._labels: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         self._overrides: dict[tuple[str, str], list[Override]] = {}
         self._cache: OrderedDict[tuple[object, ...], tuple[list[Block], list[tuple[float, float]]]] = (
             OrderedDict()
@@ -145,6 +146,7 @@ class CalendarModel(QObject):
         self._schedules = None
         self._cache.clear()
         self._colours = person_colours(config.people)
+        self._names = {r.id: r.name for r in config.rules}
         self._labels = dict(
             zip((r.id for r in config.rules), short_names([r.name for r in config.rules]), strict=True)
         )
@@ -326,8 +328,7 @@ class CalendarModel(QObject):
         return self._labels.get(rule_id, rule_id)
 
     def rule_name(self, rule_id: str) -> str:
-        rule = self.config.rule(rule_id)
-        return rule.name if rule else rule_id
+        return self._names.get(rule_id, rule_id)
 
     def person_name(self, person_id: str) -> str:
         return self.config.display_name(person_id)

@@ -368,6 +368,7 @@ class CalendarWidget(QWidget):
         self._tiny.setPointSizeF(max(6.0, self._small.pointSizeF() - 1.5))
         self._tiny.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 92)
         self._tiny_metrics = QFontMetrics(self._tiny)
+        self._lane_headers: dict[tuple[int, str, int], tuple[bool, str]] = {}
         self._small_widths: dict[str, int] = {}
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
@@ -596,7 +597,6 @@ class CalendarWidget(QWidget):
         painter.setPen(_MUTED)
         for y, text in layout.hour_labels(reference if week else 0):
             painter.drawText(QRectF(2, y - 1, GUTTER_W - 6, hour_h), Qt.AlignmentFlag.AlignRight, text)
-        metrics = self._small_metrics
         for index, col in enumerate(layout.columns):
             cell = layout.col_rect(index)
             day_rect = QRectF(cell.left(), cell.top(), cell.width(), col.hours * hour_h)
@@ -638,24 +638,13 @@ class CalendarWidget(QWidget):
                 if box.width() < 8:
                     continue
                 label = QRectF(box.left(), area.top() - LANE_H, box.width(), LANE_H)
-                name = self.model.rule_name(rule_id)
-                if self._small_width(name) + 4 > label.width():
-                    name = self.model.rule_label(rule_id)  # the legend below says which rule it is
-                if self._small_width(name) + 2 > label.width():
-                    # A narrow lane (a DST day's column) keeps its whole label in a smaller font:
-                    # cutting "FTS" to "F…" would make two rules look alike again.
+                tiny, text = self._lane_header(rule_id, int(label.width()))
+                if tiny:
                     painter.setFont(self._tiny)
-                    text = self._tiny_metrics.elidedText(
-                        name, Qt.TextElideMode.ElideRight, int(label.width())
-                    )
                     painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
                     painter.setFont(self._small)
-                    continue
-                painter.drawText(
-                    label,
-                    Qt.AlignmentFlag.AlignCenter,
-                    metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(label.width()) - 2),
-                )
+                else:
+                    painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
         painter.setPen(_GRID)
         painter.drawLine(
             QPointF(area.left(), area.top() - LANE_H), QPointF(area.right(), area.top() - LANE_H)
@@ -686,6 +675,26 @@ class CalendarWidget(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRects([QRectF(x + 1, y + 1, w - 2, h - 2) for x, y, w, h in layout.overrides])
         painter.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _lane_header(self, rule_id: str, width: int) -> tuple[bool, str]:
+        """(in the tiny font?, text) of a rule's lane header `width` pixels wide: its name where that
+        fits, else its short name — in a smaller font where a narrow lane (a DST day's column) needs
+        it, since cutting "FTS" to "F…" would make two rules look alike again. Worked out once each."""
+        key = (self.model.revision, rule_id, width)
+        found = self._lane_headers.get(key)
+        if found is not None:
+            return found
+        name = self.model.rule_name(rule_id)
+        if self._small_width(name) + 4 > width:
+            name = self.model.rule_label(rule_id)  # the legend below says which rule it is
+        if self._small_width(name) + 2 > width:
+            found = True, self._tiny_metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
+        else:
+            found = False, self._small_metrics.elidedText(name, Qt.TextElideMode.ElideRight, width - 2)
+        if len(self._lane_headers) > 4096:
+            self._lane_headers.clear()
+        self._lane_headers[key] = found
+        return found
 
     def _small_width(self, text: str) -> int:
         """The width of `text` in the small font (labels repeat a lot: asked of Qt once each)."""
