@@ -1,8 +1,9 @@
 """The demo team the first run offers, so the calendar is never a blank page.
 
 Eight people on three continents and four rules (weekly primary, weekly secondary, follow-the-sun
-in 8-hour shifts, business hours) plus the default rule, each with a 3–4 level ladder, and a few
-overrides around `now`. Everything is placed relative to `now` so the demo always shows "this week".
+in 8-hour shifts, business hours) plus the default rule, each with a 3–4 level ladder, a few
+overrides around `now`, and an integration of each kind. Everything is placed relative to `now` so
+the demo always shows "this week".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Integration,
     MatchConditions,
     OnCallRule,
     Override,
@@ -31,24 +33,85 @@ SMS, VOICE, EMAIL = Channel.SMS, Channel.VOICE, Channel.EMAIL
 _URGENT = frozenset({Severity.P0, Severity.P1})
 _OPEN = frozenset({Status.OPEN})
 
+# Colours chosen once and stored with each person, so the calendar keeps them whoever is added.
 PEOPLE = (
-    Person("lukas", "Lukas Becker", "lukas.becker@example.com", "+493012345678", timezone="Europe/Berlin"),
-    Person("chloe", "Chloé Martin", "chloe.martin@example.com", "+33142685300", timezone="Europe/Paris"),
-    Person("priya", "Priya Raman", "priya.raman@example.com", "+442079460321", timezone="Europe/London"),
     Person(
-        "maria", "María González", "maria.gonzalez@example.com", "+12125550143", timezone="America/New_York"
+        "lukas",
+        "Lukas Becker",
+        "lukas.becker@example.com",
+        "+493012345678",
+        timezone="Europe/Berlin",
+        colour="#2b3d26",
     ),
     Person(
-        "james", "James Carter", "james.carter@example.com", "+14155550123", timezone="America/Los_Angeles"
+        "chloe",
+        "Chloé Martin",
+        "chloe.martin@example.com",
+        "+33142685300",
+        timezone="Europe/Paris",
+        colour="#be0032",
     ),
-    Person("dev", "Dev Patel", "dev.patel@example.com", "+13125550178", timezone="America/Chicago"),
-    Person("hana", "Hana Sato", "hana.sato@example.com", "+81345678901", timezone="Asia/Tokyo"),
-    Person("wei", "Wei Lim", "wei.lim@example.com", "+6561234567", timezone="Asia/Singapore"),
+    Person(
+        "priya",
+        "Priya Raman",
+        "priya.raman@example.com",
+        "+442079460321",
+        timezone="Europe/London",
+        colour="#f6a600",
+    ),
+    Person(
+        "maria",
+        "María González",
+        "maria.gonzalez@example.com",
+        "+12125550143",
+        timezone="America/New_York",
+        colour="#882d17",
+    ),
+    Person(
+        "james",
+        "James Carter",
+        "james.carter@example.com",
+        "+14155550123",
+        timezone="America/Los_Angeles",
+        colour="#0067a5",
+    ),
+    Person(
+        "dev",
+        "Dev Patel",
+        "dev.patel@example.com",
+        "+13125550178",
+        timezone="America/Chicago",
+        colour="#dcd300",
+    ),
+    Person(
+        "hana",
+        "Hana Sato",
+        "hana.sato@example.com",
+        "+81345678901",
+        timezone="Asia/Tokyo",
+        colour="#b3446c",
+    ),
+    Person(
+        "wei",
+        "Wei Lim",
+        "wei.lim@example.com",
+        "+6561234567",
+        timezone="Asia/Singapore",
+        colour="#f99379",
+    ),
 )
 
 TEAMS = (
     Team("sre", "SRE", ("lukas", "maria", "hana")),
     Team("leads", "Team leads", ("chloe", "james")),
+)
+
+
+# One of each kind; the store gives each a token of its own.
+INTEGRATIONS = (
+    Integration("prod-alertmanager", "Prod Alertmanager", "alertmanager"),
+    Integration("grafana-eu", "Grafana (EU)", "grafana_alerting"),
+    Integration("status-checks", "Status page checks", "webhook"),
 )
 
 
@@ -165,4 +228,5 @@ def demo_configuration(now: datetime) -> Configuration:
         teams=TEAMS,
         rules=(primary, secondary, follow_the_sun, business_hours, default),
         overrides=overrides,
+        integrations=INTEGRATIONS,
     )

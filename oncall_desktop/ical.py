@@ -12,7 +12,6 @@ floating times. Each event is matched to one person and becomes an override on t
 
 from __future__ import annotations
 
-import itertools
 import re
 import time as time_module
 import uuid
@@ -415,10 +414,12 @@ def _check_recurrence(event: Any, lo: datetime, hi: datetime) -> None:
             first = lo.replace(tzinfo=None) if start.tzinfo is None else lo
             last = hi.replace(tzinfo=None) if start.tzinfo is None else hi
 
-            occurrences = itertools.takewhile(
-                lambda at, last=last: at < last, recurrence.xafter(first, inc=True)
-            )
-            counted = sum(1 for _ in itertools.islice(occurrences, MAX_OCCURRENCES + 1))
+            counted = 0
+            for at in recurrence.xafter(first, count=MAX_OCCURRENCES + 1, inc=True):
+                if at >= last:
+                    break
+                counted += 1
+
         except (ValueError, TypeError, OverflowError) as error:
             raise IcalError(f"event {uid}: RRULE cannot be read: {error}") from None
         if counted > MAX_OCCURRENCES:

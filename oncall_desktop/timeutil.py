@@ -7,7 +7,7 @@ ambiguous one (fall back) means its first occurrence. Everything returned is an 
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import tzlocal
@@ -143,3 +143,22 @@ def format_in_zone(value: datetime, tz: tzinfo) -> str:
     """An instant as wall-clock time in `tz` with its offset, e.g. `2026-03-29T03:00+02:00`."""
     local = value.astimezone(tz)
     return local.isoformat(timespec="seconds" if local.second else "minutes")
+
+
+NIGHT_START = time(22, 0)
+NIGHT_END = time(7, 0)
+"""Night is 22:00–07:00 wall-clock in a person's own zone (SPEC §12)."""
+
+
+def night_part(start: datetime, end: datetime, tz: tzinfo) -> tuple[datetime, datetime] | None:
+    """The first stretch of [start, end) that is night (22:00–07:00 wall-clock in `tz`), or None."""
+    day = wall_clock(start, tz).date() - timedelta(days=1)
+    last = wall_clock(end, tz).date()
+    while day <= last:
+        night_start = resolve_wall(datetime.combine(day, NIGHT_START), tz)
+        night_end = resolve_wall(datetime.combine(day + timedelta(days=1), NIGHT_END), tz)
+        lo, hi = max(start, night_start), min(end, night_end)
+        if lo < hi:
+            return lo, hi
+        day += timedelta(days=1)
+    return None

@@ -345,6 +345,73 @@ class _Checker:
             self.warning(
                 f"{lpath}[{last}].repeat", "the last level has no repeat: nobody is notified again after it"
             )
+        self._unpaged(ladder[0], f"{lpath}[0]")
+        self._nobody_reached(rule, ladder, lpath)
+
+    def _unpaged(self, level0: EscalationLevel, path: str) -> None:
+        """SPEC §9: incidents that level 0 does not apply to are routed here and page nobody."""
+        excluded = ALL_SEVERITIES - level0.severities
+        if level0.severities and excluded:
+            names = ", ".join(s.value for s in sorted_severities(frozenset(excluded)))
+            self.warning(f"{path}.severities", f"{names} incidents routed here notify nobody")
+        if level0.statuses and Status.OPEN not in level0.statuses:
+            self.warning(f"{path}.statuses", "incidents routed here notify nobody while they are open")
+
+    def _reachable(self, person_id: str, channels: Sequence[Channel]) -> bool | None:
+        """Whether the person has an address for one of `channels`; None for an unknown person."""
+        person = self.config.person(person_id)
+        if person is None:
+            return None
+        phone = person.paging_phone is not None and (Channel.SMS in channels or Channel.VOICE in channels)
+        return phone or (person.paging_email is not None and Channel.EMAIL in channels)
+
+    def _nobody_reached(self, rule: OnCallRule, ladder: Sequence[EscalationLevel], lpath: str) -> None:
+        """SPEC §9: a level whose recipients are nobody — every target without an address for its
+        channels, or a team without members — is a warning, never a silent skip."""
+        level0 = ladder[0]
+        on_call = list(dict.fromkeys(self.config.slots(rule)))
+        known = [p for p in on_call if self._reachable(p, level0.channels_for(p)) is not None]
+        unreached = [p for p in known if not self._reachable(p, level0.channels_for(p))]
+        nobody_below = bool(known) and len(unreached) == len(known)
+        if rule.rotation is not None and not nobody_below:
+            # One slot at a time: while an unreachable person holds it, level 0 reaches nobody.
+            for person_id in unreached:
+                self.warning(
+                    f"{lpath}[0]",
+                    f"notifies nobody while {person_id} is on call: no address for "
+                    f"{', '.join(c.value for c in level0.channels_for(person_id)) or 'any channel'}",
+                )
+        elif nobody_below:
+            self.warning(f"{lpath}[0]", "notifies nobody: no one on call has an address for its channels")
+        reached_below = not nobody_below
+        for index, level in enumerate(ladder[1:], start=1):
+            reached, reasons = self._targets_reached(level.add)
+            where = f"{lpath}[{index}]"
+            if not reached and not reached_below:
+                self.warning(where, f"notifies nobody: {'; '.join(reasons) or 'it adds no one'}")
+            elif level.add and not reached:
+                self.warning(f"{where}.add", f"adds nobody who can be notified: {'; '.join(reasons)}")
+            reached_below = reached_below or reached
+
+    def _targets_reached(self, targets: Sequence[Target]) -> tuple[bool, list[str]]:
+        """Whether one of `targets` can be notified, and why each of the others cannot."""
+        reached = False
+        reasons: list[str] = []
+        for target in targets:
+            team_id = target.target[len(TEAM_PREFIX) :] if target.is_team else None
+            if team_id is not None and self.config.team(team_id) is None:
+                reached = True  # an unknown team is an error of its own
+                continue
+            members = list(dict.fromkeys(self.config.expand(target.target)))
+            if team_id is not None and not members:
+                reasons.append(f"team {team_id!r} has no members")
+            for person_id in members:
+                found = self._reachable(person_id, target.channels)
+                reached = reached or found is not False
+                if found is False:
+                    channels = ", ".join(c.value for c in target.channels) or "no channel"
+                    reasons.append(f"{person_id} has no address for {channels}")
+        return reached, reasons
 
     def _level(
         self,

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export QT_QPA_PLATFORM=offscreen
 
-for name in calendar ladder incidents settings ical; do
+for name in calendar ladder incidents settings ical integrations; do
     echo "== scripts/screenshots_${name}.py"
     .venv/bin/python "scripts/screenshots_${name}.py"
 done

@@ -16,8 +16,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, QPointF, QSettings
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QApplication, QWidget
 
 from oncall_desktop.store import Store
 from oncall_desktop.views.main_window import MainWindow
@@ -26,10 +27,16 @@ NOW = datetime(2026, 3, 27, 10, 30, tzinfo=UTC)
 SIZE = (1400, 900)
 
 
-def shoot(window: MainWindow, app: QApplication, path: Path) -> None:
+def shoot(window: MainWindow, app: QApplication, path: Path, popup: QWidget | None = None) -> None:
+    """Save the window as it looks; a `popup` open over it (a separate window) is drawn in too."""
     for _ in range(3):
         app.processEvents()
-    window.grab().save(str(path))
+    image = window.grab()
+    if popup is not None:
+        painter = QPainter(image)
+        painter.drawPixmap(popup.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0)), popup.grab())
+        painter.end()
+    image.save(str(path))
     print(path)
 
 
@@ -63,6 +70,23 @@ def main() -> None:
         model.set_mode("week")
         model.set_anchor(date(2026, 3, 29))
         shoot(window, app, args.out / "calendar-week-dst.png")
+
+        # The details panel floats over the week, away from the clicked shift; the lanes keep their width.
+        model.set_anchor(NOW.date())
+        calendar = window.calendar
+        lane = calendar.lane_rect(1, 1)  # Tuesday, Platform secondary
+        click = QPointF(lane.center().x(), lane.top() + lane.height() * 0.6)
+        calendar.clicked_at = click
+        calendar.select(calendar.block_at(click))
+        calendar.clicked_at = None
+        shoot(window, app, args.out / "calendar-week-details.png")
+        calendar.select(None)
+
+        # Go to date: the title opens a month calendar.
+        button = window.title_button
+        button.popup.popup(button.mapToGlobal(QPoint(0, button.height())))
+        shoot(window, app, args.out / "calendar-go-to-date.png", popup=button.popup)
+        button.popup.hide()
 
         model.set_mode("day")
         model.set_anchor(NOW.date())

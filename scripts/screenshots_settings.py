@@ -1,4 +1,4 @@
-"""Render the Settings dialog offscreen to docs/screenshots/settings.png.
+"""Render the Settings dialog to docs/screenshots/settings.png (and settings-no-keyring.png).
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_settings.py
 Uses a throwaway SQLite store with realistic settings; the secrets are a stand-in store (the token
@@ -32,6 +32,17 @@ class StandInSecrets:
         raise AssertionError("the screenshot stores nothing")
 
 
+class NoKeyring:
+    def get(self, name: str) -> str | None:
+        raise secrets.SecretsUnavailable(
+            f"cannot read {name}: no usable OS keyring (backend keyring.backends.fail.Keyring: "
+            "No recommended backend was available)"
+        )
+
+    def set(self, name: str, value: str) -> None:
+        raise AssertionError("the screenshot stores nothing")
+
+
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as folder:
@@ -58,6 +69,12 @@ def main() -> int:
         OUT.mkdir(parents=True, exist_ok=True)
         dialog.grab().save(str(OUT / "settings.png"))
         dialog.close()
+        # Where no keyring can be reached: one short line, and a link to how to fix it.
+        bare = SettingsDialog(store, secret_store=NoKeyring())
+        bare.show()
+        app.processEvents()
+        bare.grab().save(str(OUT / "settings-no-keyring.png"))
+        bare.close()
         store.close()
     return 0
 

@@ -130,6 +130,16 @@ def _severities_not_subset(doc: dict[str, Any]) -> None:
     _levels(doc).append({"level": 2, "wait": 30, "severities": ["P0", "P2"], "repeat": 5})
 
 
+def _working_only(doc: dict[str, Any]) -> None:
+    for level in _levels(doc):
+        level["statuses"] = ["working"]
+
+
+def _add_only_an_empty_team(doc: dict[str, Any]) -> None:
+    doc["teams"].append({"id": "night", "name": "Night", "members": []})
+    _levels(doc)[1]["add"] = [{"target": "team:night", "channels": ["sms"]}]
+
+
 def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
     def mutate(doc: dict[str, Any]) -> None:
         node: Any = doc
@@ -263,6 +273,21 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "default rule without personnel",
         lambda doc: doc["rules"].pop(1),
         "warning: rules: the default rule has no personnel: an incident could then reach nobody",
+    ),
+    (
+        "level 0 excludes severities (SPEC §9)",
+        _set(("rules", 0, "escalation", 0, "severities"), ["P0", "P1"]),
+        "warning: rules[0].escalation[0].severities: P2, P3, P4 incidents routed here notify nobody",
+    ),
+    (
+        "level 0 excludes open incidents (SPEC §9)",
+        _working_only,
+        "warning: rules[0].escalation[0].statuses: incidents routed here notify nobody while they are open",
+    ),
+    (
+        "a level adding only a team without members (SPEC §9)",
+        _add_only_an_empty_team,
+        "warning: rules[0].escalation[1].add: adds nobody who can be notified: team 'night' has no members",
     ),
     (
         "default entry without personnel",
@@ -626,3 +651,60 @@ def test_a_person_colour_must_be_a_hex_colour() -> None:
     assert [str(p) for p in problems if p.level == "error"] == [
         "error: people[0].colour: '#zzzzzz' is not a colour: write it like #1f77b4"
     ]
+
+
+def test_config_validate_warns_for_every_level_that_notifies_nobody(
+    base: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SPEC §9: severities level 0 leaves out, a rotation slot without an address for level 0's
+    channels, and a level whose every target lacks the address its channel needs."""
+    from oncall_desktop import cli
+
+    doc = copy.deepcopy(base)
+    doc["rules"][1]["escalation"][0]["severities"] = ["P0", "P1"]
+    bob = doc["people"][1]
+    bob.pop("email")
+    bob.pop("phone")
+    _levels(doc)[1]["add"] = [{"target": "bob", "channels": ["voice"]}]
+    path = tmp_path / "team.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert cli.main(["config", "validate", str(path)]) == 0
+    out = capsys.readouterr().err.splitlines()
+    assert "warning: rules[1].escalation[0].severities: P2, P3, P4 incidents routed here notify nobody" in out
+    assert (
+        "warning: rules[0].escalation[0]: notifies nobody while bob is on call: no address for sms, email"
+        in out
+    )
+    assert (
+        "warning: rules[0].escalation[1].add: adds nobody who can be notified: bob has no address for voice"
+        in out
+    )
+
+
+def test_a_ladder_whose_on_call_people_all_lack_addresses_notifies_nobody_at_every_level() -> None:
+    people = (Person("alice", "Alice"), Person("bob", "Bob", phone="+14155550101"))
+    rule = OnCallRule(
+        "r",
+        "R",
+        "UTC",
+        personnel=("alice",),
+        escalation=(
+            EscalationLevel(repeat=5, channels={"*": (Channel.EMAIL,)}),
+            EscalationLevel(wait=10, repeat=5, add=(Target("bob", (Channel.EMAIL,)),)),
+            EscalationLevel(wait=20, repeat=5, add=(Target("bob", (Channel.SMS,)),)),
+        ),
+    )
+    default = OnCallRule(
+        DEFAULT_RULE_ID,
+        "Default",
+        "UTC",
+        personnel=("bob",),
+        escalation=(EscalationLevel(repeat=5, channels={"*": (Channel.SMS,)}),),
+    )
+    found = lines(validate_configuration(Configuration(people=people, rules=(rule, default))))
+    assert (
+        "warning: rules[0].escalation[0]: notifies nobody: no one on call has an address for its channels"
+        in found
+    )
+    assert "warning: rules[0].escalation[1]: notifies nobody: bob has no address for email" in found
+    assert not [line for line in found if line.startswith("warning: rules[0].escalation[2]")]

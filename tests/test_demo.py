@@ -72,4 +72,13 @@ def test_demo_round_trips_through_the_store(tmp_path: object) -> None:
         loaded = store.load_configuration()
     finally:
         store.close()
-    assert replace(loaded, overrides=tuple(replace(o, id=None) for o in loaded.overrides)) == config
+    assert all(i.token for i in loaded.integrations)
+    assert [i.kind for i in loaded.integrations] == ["alertmanager", "grafana_alerting", "webhook"]
+    assert (
+        replace(
+            loaded,
+            overrides=tuple(replace(o, id=None) for o in loaded.overrides),
+            integrations=tuple(replace(i, token=None) for i in loaded.integrations),
+        )
+        == config
+    )

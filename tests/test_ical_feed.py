@@ -12,10 +12,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from oncall_desktop import ical_feeds
-from oncall_desktop.commands.station import integration_url
 from oncall_desktop.domain import Integration, Settings, StationSettings
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.ical_feed import add_ical_routes
+from oncall_desktop.integrations import integration_url
 from oncall_desktop.schedule import utc
 from oncall_desktop.store import Store
 from tests.test_ical_export import team_config

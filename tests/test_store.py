@@ -73,8 +73,14 @@ def rich_configuration() -> Configuration:
             timezone="Asia/Kolkata",
             colour="#aa3366",
         ),
-        Person(id="alice", name="Alice Chen", email="alice@example.com", timezone="America/Los_Angeles"),
-        Person(id="bob", name="Bob Okafor", phone="+442071838750"),
+        Person(
+            id="alice",
+            name="Alice Chen",
+            email="alice@example.com",
+            timezone="America/Los_Angeles",
+            colour="#3366aa",
+        ),
+        Person(id="bob", name="Bob Okafor", phone="+442071838750", colour="#33aa66"),
     )
     teams = (
         Team(id="sre", name="SRE", members=("bob", "alice")),
@@ -489,3 +495,56 @@ def test_database_url_prefers_command_line_then_environment_then_default(
     assert (
         stat.S_IMODE(os.stat(tmp_path / "xdg" / "oncall-desktop" / "oncall-desktop.sqlite3").st_mode) == 0o600
     )
+
+
+# -- person colours (issue 13: they stay with the person) -----------------------------------------
+
+
+def test_a_person_saved_without_a_colour_gets_a_stored_one_nobody_else_has(store: Store) -> None:
+    for person in rich_configuration().people:
+        store.save_person(dataclasses.replace(person, colour=None))
+    colours = {p.id: p.colour for p in store.load_configuration().people}
+    assert all(colours.values())
+    assert len(set(colours.values())) == 3
+    store.save_person(Person(id="dave", name="Dave"))
+    after = {p.id: p.colour for p in store.load_configuration().people}
+    assert {k: after[k] for k in colours} == colours
+    assert after["dave"] not in colours.values()
+    # Editing someone without naming a colour keeps theirs.
+    store.save_person(Person(id="alice", name="Alice C."))
+    assert store.load_configuration().person("alice").colour == colours["alice"]  # type: ignore[union-attr]
+
+
+def test_applying_a_configuration_keeps_each_persons_colour_and_colours_newcomers_apart(store: Store) -> None:
+    plain = tuple(dataclasses.replace(p, colour=None) for p in rich_configuration().people)
+    store.replace_configuration(Configuration(people=plain))
+    first = {p.id: p.colour for p in store.load_configuration().people}
+    newcomer = Person(id="aaron", name="Aaron")
+    store.replace_configuration(Configuration(people=(newcomer, *plain)))
+    second = {p.id: p.colour for p in store.load_configuration().people}
+    assert {k: second[k] for k in first} == first
+    assert second["aaron"] not in first.values()
+
+
+def test_the_migration_gives_people_stored_without_a_colour_distinct_colours(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from oncall_desktop.store.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0004")
+        for position, (pid, colour) in enumerate([("bob", None), ("alice", "#875692"), ("carol", None)]):
+            connection.execute(
+                text("INSERT INTO people (id, position, name, colour) VALUES (:id, :pos, :name, :colour)"),
+                {"id": pid, "pos": position, "name": pid.title(), "colour": colour},
+            )
+    engine.dispose()
+    with Store.open(url) as opened:
+        colours = {p.id: p.colour for p in opened.load_configuration().people}
+    assert colours["alice"] == "#875692"
+    assert colours["bob"]
+    assert colours["carol"]
+    assert len(set(colours.values())) == 3

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop.domain import OnCallRule
@@ -137,3 +140,87 @@ def test_feeds_dialog_creates_copies_and_revokes(qtbot: QtBot, store: Store) -> 
         dialog.revoke_button.click()
     assert dialog.model.rowCount() == 0
     assert store.feeds.by_token(feed.token) is None
+
+
+# -- issue 13: the rule is chosen explicitly, the preview comes first, one undoable import ----------
+
+
+def _press_enter(widget: QWidget) -> None:
+    QTest.keyClick(widget, Qt.Key.Key_Return)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen, shown dialog
+def test_enter_in_the_path_field_never_imports_and_the_rule_must_be_chosen(
+    qtbot: QtBot, store: Store
+) -> None:
+    before = store.load_configuration().overrides
+    dialog = ImportDialog(store, now=NOW)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.rule.currentIndex() == -1  # no rule until the user picks one
+    assert dialog.rule.placeholderText() == "Choose the rule…"
+    dialog.path.setFocus()
+    QTest.keyClicks(dialog.path, str(DATA / "google.ics"))
+    _press_enter(dialog.path)
+    assert dialog.isVisible()
+    assert dialog.model.rowCount() == 0
+    assert "Choose the rule" in dialog.summary.text()
+    assert not dialog.apply_button.isEnabled()
+    dialog.rule.setCurrentIndex(dialog.rule.findData("cover"))
+    assert "Apply adds 5 overrides to Cover" in dialog.summary.text()  # the preview, first
+    dialog.path.setFocus()
+    _press_enter(dialog.path)
+    _press_enter(dialog.path)
+    assert dialog.isVisible()
+    assert "Apply adds 5 overrides to Cover" in dialog.summary.text()
+    assert store.load_configuration().overrides == before
+    # Editing the path forgets the preview: Apply waits for the new one.
+    QTest.keyClicks(dialog.path, "x")
+    assert not dialog.apply_button.isEnabled()
+    assert dialog.model.rowCount() == 0
+
+
+def test_the_import_is_one_undoable_command(qtbot: QtBot, store: Store) -> None:
+    before = store.load_configuration()
+    stack = QUndoStack()
+    refreshed: list[int] = []
+    dialog = ImportDialog(
+        store,
+        path=str(DATA / "google.ics"),
+        rule="cover",
+        now=NOW,
+        undo_stack=stack,
+        refresh=lambda: refreshed.append(1),
+    )
+    qtbot.addWidget(dialog)
+    dialog.apply_button.click()
+    assert stack.count() == 1
+    assert stack.undoText() == "Import 5 overrides to Cover"
+    assert len(store.load_configuration().overrides_for("cover")) == 5
+    assert refreshed
+    stack.undo()
+    assert store.load_configuration() == before
+    stack.redo()
+    assert len(store.load_configuration().overrides_for("cover")) == 5
+    stack.undo()
+    assert store.load_configuration() == before
+
+
+def test_the_window_opens_the_import_without_choosing_a_rule(
+    qtbot: QtBot, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    from oncall_desktop.views.main_window import MainWindow
+
+    window = MainWindow(store, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.rule_list.setCurrentIndex(window.rule_model.index(0))
+    assert window.current_rule_id() == "cover"
+    opened: list[ImportDialog] = []
+    monkeypatch.setattr(ImportDialog, "exec", lambda self: opened.append(self) or 0)
+    window.import_ical()
+    (dialog,) = opened
+    assert dialog.rule_id() is None
+    assert dialog.undo_stack is window.undo_stack

@@ -512,3 +512,24 @@ def test_cancel_asks_before_discarding_edits_and_closing_stops_the_timers(
     assert not dialog.editor.preview._timer.isActive()
     assert not dialog.editor._validate_timer.isActive()
     assert saved_ladder(store) == SEED_LADDER
+
+
+def test_the_checklist_warns_when_level_0_leaves_severities_or_a_level_reaches_nobody(
+    qtbot: QtBot, dialog: LadderEditorDialog, store: Store
+) -> None:
+    """SPEC §9 (issue 13): such a ladder used to say "No problems" while it paged nobody."""
+    for index in (3, 2, 1, 0):  # top down, so each level stays a subset of the one below
+        for severity in (Severity.P2, Severity.P3, Severity.P4):
+            card(dialog, index).severities[severity].click()
+    dave = card(dialog, 3).chips[0].toggles.buttons
+    dave[SMS].click()
+    dave[EMAIL].click()  # Dave has no phone: by SMS alone level 3 reaches nobody new
+    dialog.editor.validate()
+    lines = [dialog.editor.checklist.item(i).text() for i in range(dialog.editor.checklist.count())]
+    assert "⚠ warning: Level 0 · severities: P2, P3, P4 incidents routed here notify nobody" in lines
+    assert any(
+        "Level 3" in line and "adds nobody who can be notified: dave has no address for sms" in line
+        for line in lines
+    ), lines
+    assert not any("No problems" in line for line in lines)
+    assert not dialog.editor.errors()

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtWidgets import QAbstractSpinBox, QLabel, QLineEdit, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop import configfile, secrets
@@ -141,3 +143,58 @@ def test_a_failing_test_email_shows_why(dialog: SettingsDialog, qtbot: QtBot) ->
     dialog.test_email_button.click()
     qtbot.waitUntil(lambda: "ConnectionRefusedError" in dialog.test_result.text())
     assert dialog.test_email_button.isEnabled()
+
+
+# -- issue 13: the dialog at its default size, and a missing keyring -------------------------------
+
+
+class NoKeyring(DictSecrets):
+    def get(self, name: str) -> str | None:
+        raise secrets.SecretsUnavailable(
+            f"cannot read {name}: no usable OS keyring (backend keyring.backends.fail.Keyring: No "
+            "recommended backend was available). " + secrets.HOW_TO_GET_A_KEYRING
+        )
+
+    def set(self, name: str, value: str) -> None:
+        raise secrets.SecretsUnavailable(f"cannot store {name}: no usable OS keyring")
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_at_its_default_size_no_field_is_squeezed_and_no_text_is_cut(qtbot: QtBot, store: Store) -> None:
+    dialog = SettingsDialog(store, secret_store=NoKeyring())
+    qtbot.addWidget(dialog)
+    dialog.show()  # the size the window opens with, as on a screen (the offscreen one is 800×600)
+    qtbot.waitExposed(dialog)
+    for edit in dialog.findChildren(QLineEdit):
+        if isinstance(edit.parentWidget(), QAbstractSpinBox):
+            continue  # the port's own editor, inside its frame
+        assert edit.height() >= edit.sizeHint().height(), edit.placeholderText()
+    for label in dialog.findChildren(QLabel):
+        if label.isVisible() and label.wordWrap() and label.text():
+            assert label.height() >= label.heightForWidth(label.width()), label.text()[:40]
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # the help window
+def test_without_a_keyring_one_short_line_links_to_how_to_fix_it(qtbot: QtBot, store: Store) -> None:
+    dialog = SettingsDialog(store, secret_store=NoKeyring())
+    qtbot.addWidget(dialog)
+    line = dialog.keyring_status.text()
+    assert "No usable keyring" in line
+    assert "How to fix" in line
+    assert len(QTextDocumentFragment.fromHtml(line).toPlainText()) < 120
+    assert "dbus-run-session" not in line
+    dialog.keyring_status.linkActivated.emit("help:keyring")
+    help_window = dialog.help_window
+    assert help_window is not None
+    qtbot.addWidget(help_window)
+    page = help_window.findChild(QTextBrowser)
+    assert page is not None
+    text = page.toPlainText()
+    assert "No usable keyring" in text
+    assert "On a desktop" in text
+    assert "keyring.backends.fail.Keyring" in text  # what this keyring said, at the end
+    # Saving a secret without a keyring says so in one line, with the same link.
+    dialog.auth_token.setText(AUTH_TOKEN)
+    dialog.save_button.click()
+    assert "Nothing saved: no usable keyring" in dialog.error.text()
+    assert "How to fix" in dialog.error.text()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -19,6 +19,7 @@ from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.store import Store
 from oncall_desktop.views import station_install
+from oncall_desktop.views.calendar_model import CalendarModel
 from oncall_desktop.views.incidents_view import IncidentsPage
 from oncall_desktop.views.main_window import MainWindow
 from oncall_desktop.views.station_install import install_station
@@ -33,11 +34,15 @@ pytestmark = [
 
 
 class Window(QMainWindow):
-    """What `install_station` needs of the main window: `add_page` and its settings."""
+    """What `install_station` needs of the main window: `add_page`, its settings and the zone the
+    calendar shows (with `zone_changed`)."""
+
+    zone_changed = Signal(object)
 
     def __init__(self, settings: QSettings) -> None:
         super().__init__()
         self.settings = settings
+        self.calendar_model = CalendarModel()
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(QWidget(), "Calendar")
@@ -255,8 +260,11 @@ def test_quit_in_the_tray_stops_the_engine_thread_and_closes_the_window(
     qtbot.waitUntil(thread.isRunning)
     open_incident(store, "Payments API 503", Severity.P0, T0)
     qtbot.waitUntil(lambda: presence.alarm_active, timeout=10_000)
+    asked: list[bool] = []
+    presence.confirm_quit = lambda: asked.append(True) or True
     with qtbot.waitSignal(presence.alarm_changed) as changed:
         presence.quit_action.trigger()
+    assert asked == [True]  # it was paging: Quit asked once
     assert changed.args == [False]
     assert thread.isFinished()
     assert window.isHidden()
@@ -396,3 +404,44 @@ def test_the_page_shows_the_alarm_with_its_own_mute_button(
     assert presence.muted
     assert presence.mute_action.isChecked()
     assert page.alarm_bar.isHidden()
+
+
+def test_quit_while_paging_asks_once_and_keeping_it_hides_the_window_to_the_tray(
+    qtbot: QtBot, station: Station, window: Window, store: Store
+) -> None:
+    presence = station.start()
+    thread = presence.engine_thread
+    assert thread is not None
+    qtbot.waitUntil(lambda: presence.paging_here, timeout=10_000)  # the engine took the lease here
+    asked: list[bool] = []
+
+    def keep_paging() -> bool:
+        asked.append(True)
+        presence.request_quit()  # a second Quit (the tray's) while the question is open: no second one
+        return False
+
+    presence.confirm_quit = keep_paging
+    with qtbot.waitSignal(presence.message_shown):
+        presence.quit_action.trigger()
+    assert asked == [True]
+    assert window.isHidden()  # kept running in the tray
+    assert thread.isRunning()
+    assert store.engine_lease() is not None
+
+    presence.confirm_quit = lambda: asked.append(True) or True
+    presence.request_quit()
+    assert asked == [True, True]
+    assert thread.isFinished()
+    assert store.engine_lease() is None
+
+
+def test_quit_asks_nothing_when_this_desktop_is_not_paging(station: Station, window: Window) -> None:
+    presence = station.start(engine=False)
+    assert not presence.paging_here
+
+    def never() -> bool:
+        raise AssertionError("asked")
+
+    presence.confirm_quit = never
+    presence.request_quit()
+    assert window.isHidden()

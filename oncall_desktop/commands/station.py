@@ -10,14 +10,15 @@ from typing import Any
 
 from oncall_desktop import timeutil
 from oncall_desktop.commands import CliError, Context, print_json
-from oncall_desktop.domain import Integration, Settings, Status
+from oncall_desktop.domain import Status
 from oncall_desktop.engine.clock import Clock, ScaledClock, SystemClock
 from oncall_desktop.engine.engine import real_now
 from oncall_desktop.engine.paging import build_notifiers
 from oncall_desktop.engine.station import run_station
 from oncall_desktop.engine.status import station_status
 from oncall_desktop.incident import Incident, TimelineEvent
-from oncall_desktop.station_address import parse_listen, station_base_url
+from oncall_desktop.integrations import integration_url
+from oncall_desktop.station_address import parse_listen
 from oncall_desktop.store import Store, StoreError
 
 CLOCK_HELP = (
@@ -220,11 +221,6 @@ def _resolve(args: argparse.Namespace, context: Context) -> int:
         raise CliError(str(error)) from None
     print(f"incident #{incident.id} resolved: {incident.title}")
     return 0
-
-
-def integration_url(settings: Settings, integration: Integration) -> str:
-    """The full intake URL of an integration, token included."""
-    return f"{station_base_url(settings)}/integrations/v1/{integration.kind}/{integration.token}/"
 
 
 def _integrations(args: argparse.Namespace, context: Context) -> int:

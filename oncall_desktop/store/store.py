@@ -56,6 +56,7 @@ from oncall_desktop.domain import (
     TwilioSettings,
     Window,
 )
+from oncall_desktop.person_colours import next_colour
 from oncall_desktop.store.db import Database, one_line
 from oncall_desktop.store.errors import InUseError, NotFoundError, StoreError, StoreOpenError
 from oncall_desktop.store.feeds import CalendarFeeds
@@ -84,6 +85,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 DEFAULT_RULE_NAME = "Default"
 ENGINE_LEASE = "engine"
 MIGRATION_LOCK_KEY = 0x0C411D35  # any constant this app alone uses
+MIN_TOKEN_LENGTH = 16  # SPEC §11: shorter integration tokens are refused
 
 
 class Store:
@@ -227,11 +229,15 @@ class Store:
         """Replace the whole configuration with `config`, all or nothing; incidents are kept.
 
         Integrations keep their tokens while their ids stay (unless `config` gives one); new ones get
-        a fresh random token. Overrides keep their ids when they carry ids that exist. Of the default
-        rule only personnel, rotation and ladder are stored; it always exists.
+        a fresh random token. People given without a colour keep theirs the same way; new ones get
+        a palette colour nobody else has. Overrides keep their ids when they carry ids that exist.
+        Of the default rule only personnel, rotation and ladder are stored; it always exists.
         """
         with self._config_write() as session:
             kept_override_ids = set(session.scalars(select(OverrideRow.id)))
+            stored_colours: dict[str, str | None] = dict(
+                session.execute(select(PersonRow.id, PersonRow.colour)).all()
+            )
             for model in (
                 OverrideRow,
                 TargetRow,
@@ -245,7 +251,8 @@ class Store:
                 PersonRow,
             ):
                 session.execute(delete(model))
-            _insert(session, PersonRow, [_person_values(p, i) for i, p in enumerate(config.people)])
+            people = _with_colours(config.people, stored_colours)
+            _insert(session, PersonRow, [_person_values(p, i) for i, p in enumerate(people)])
             _insert(session, TeamRow, [_team_values(t, i) for i, t in enumerate(config.teams)])
             _insert(session, TeamMemberRow, [m for t in config.teams for m in _member_values(t)])
             rules = list(config.rules)
@@ -264,9 +271,14 @@ class Store:
     # -- granular edits -------------------------------------------------------------------------
 
     def save_person(self, person: Person) -> None:
-        """Insert or update a person; a new person goes last."""
+        """Insert or update a person; a new person goes last. A person saved without a colour keeps
+        the stored one, or (new) gets a palette colour nobody else has."""
         with self._config_write() as session:
             row = session.get(PersonRow, person.id)
+            if person.colour is None:
+                colour = row.colour if row is not None else None
+                taken = session.scalars(select(PersonRow.colour).where(PersonRow.id != person.id))
+                person = replace(person, colour=colour or next_colour(taken))
             if row is None:
                 values = _person_values(person, _next_position(session, PersonRow))
                 session.execute(insert(PersonRow), [values])
@@ -356,6 +368,74 @@ class Store:
             result = session.execute(delete(OverrideRow).where(OverrideRow.id == override_id))
             if _rowcount(result) == 0:
                 raise NotFoundError(f"no override {override_id}")
+
+    def add_overrides(self, overrides: Sequence[Override]) -> list[Override]:
+        """Store new overrides in one write, after the existing ones (so they win where they
+        overlap); returns them with their ids, in order."""
+        with self._config_write() as session:
+            rows = [OverrideRow(**_override_values(o)) for o in overrides]
+            session.add_all(rows)
+            session.flush()
+            return [replace(o, id=row.id) for o, row in zip(overrides, rows, strict=True)]
+
+    def delete_overrides(self, override_ids: Sequence[int]) -> None:
+        """Delete these overrides in one write; NotFoundError (nothing deleted) if one is gone."""
+        with self._config_write() as session:
+            wanted = set(override_ids)
+            found = set(session.scalars(select(OverrideRow.id).where(OverrideRow.id.in_(wanted))))
+            missing = sorted(wanted - found)
+            if missing:
+                raise NotFoundError(f"no override {', '.join(map(str, missing))}")
+            session.execute(delete(OverrideRow).where(OverrideRow.id.in_(wanted)))
+
+    def save_integration(self, integration: Integration, position: int | None = None) -> Integration:
+        """Insert or update an integration; returns it as stored, with its token.
+
+        A new one goes at `position` (default: last) and gets a fresh token unless it brings one;
+        an existing one keeps its place, and its token unless `integration.token` is given.
+        """
+        if integration.token is not None and len(integration.token) < MIN_TOKEN_LENGTH:
+            raise StoreError(f"an integration token needs at least {MIN_TOKEN_LENGTH} characters")
+        with self._config_write() as session:
+            row = session.get(IntegrationRow, integration.id)
+            if row is not None:
+                token = integration.token or row.token
+                values = _integration_values(integration, row.position, token)
+                session.execute(
+                    update(IntegrationRow).where(IntegrationRow.id == integration.id).values(values)
+                )
+                return replace(integration, token=token)
+            end = _next_position(session, IntegrationRow)
+            at = end if position is None else max(0, min(position, end))
+            session.execute(
+                update(IntegrationRow)
+                .where(IntegrationRow.position >= at)
+                .values(position=IntegrationRow.position + 1)
+            )
+            token = integration.token or new_token()
+            session.execute(insert(IntegrationRow), [_integration_values(integration, at, token)])
+            return replace(integration, token=token)
+
+    def delete_integration(self, integration_id: str) -> None:
+        """Delete an integration: its URL stops working at once (403). Incidents it opened stay."""
+        with self._config_write() as session:
+            result = session.execute(delete(IntegrationRow).where(IntegrationRow.id == integration_id))
+            if _rowcount(result) == 0:
+                raise NotFoundError(f"no integration {integration_id!r}")
+
+    def rotate_integration_token(self, integration_id: str, token: str | None = None) -> str:
+        """Give the integration `token` (default: a fresh random one) and return it; the old URL
+        stops working at once."""
+        token = token or new_token()
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise StoreError(f"an integration token needs at least {MIN_TOKEN_LENGTH} characters")
+        with self._config_write() as session:
+            result = session.execute(
+                update(IntegrationRow).where(IntegrationRow.id == integration_id).values(token=token)
+            )
+            if _rowcount(result) == 0:
+                raise NotFoundError(f"no integration {integration_id!r}")
+        return token
 
     def save_settings(self, settings: Settings) -> None:
         with self._config_write() as session:
@@ -568,6 +648,20 @@ def _person_values(person: Person, position: int) -> dict[str, Any]:
         "timezone": person.timezone,
         "colour": person.colour,
     }
+
+
+def _with_colours(people: Sequence[Person], stored: Mapping[str, str | None]) -> list[Person]:
+    """`people` with a colour each: their own, else the one stored for their id, else a new one
+    different from all of those."""
+    kept = [p.colour or stored.get(p.id) for p in people]
+    taken = [c for c in kept if c]
+    coloured = []
+    for person, colour in zip(people, kept, strict=True):
+        if colour is None:
+            colour = next_colour(taken)
+            taken.append(colour)
+        coloured.append(person if person.colour == colour else replace(person, colour=colour))
+    return coloured
 
 
 def _team_values(team: Team, position: int) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def run(store: Store) -> int:
         window, store, clock=clock, notifiers=build_notifiers(store, clock), listen=listen
     )
     window.quit_action.triggered.disconnect()
-    window.quit_action.triggered.connect(presence.quit)
+    window.quit_action.triggered.connect(presence.request_quit)  # asks while this desktop is paging
     _quit_on_signals(presence.quit)
     collector = IdleGarbageCollector(app)
     try:

@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor
 
 from oncall_desktop.domain import Configuration, OnCallRule, Override
 from oncall_desktop.schedule import Schedules
+from oncall_desktop.summaries import short_names
 from oncall_desktop.timeutil import resolve_wall, system_zone_name, zone
 from oncall_desktop.views.colours import fallback_colour, person_colours
 
@@ -130,6 +131,8 @@ class CalendarModel(QObject):
         self.hidden_rules: frozenset[str] = frozenset()
         self._schedules: Schedules | None = None
         self._colours: dict[str, QColor] = {}
+        self._labels: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         self._overrides: dict[tuple[str, str], list[Override]] = {}
         self._cache: OrderedDict[tuple[object, ...], tuple[list[Block], list[tuple[float, float]]]] = (
             OrderedDict()
@@ -143,6 +146,10 @@ class CalendarModel(QObject):
         self._schedules = None
         self._cache.clear()
         self._colours = person_colours(config.people)
+        self._names = {r.id: r.name for r in config.rules}
+        self._labels = dict(
+            zip((r.id for r in config.rules), short_names([r.name for r in config.rules]), strict=True)
+        )
         self._overrides = {}
         for override in config.overrides:
             self._overrides.setdefault((override.rule, override.person), []).append(override)
@@ -258,13 +265,39 @@ class CalendarModel(QObject):
 
     def _compute(self, start: datetime, end: datetime, person: str | None) -> list[Block]:
         schedule = self.schedules().final_schedule(start, end, person=person)
-        blocks = [
-            Block(i.rule, i.person, i.start, i.end, self._override_of(i.rule, i.person, i.start, i.end))
-            if i.override
-            else Block(i.rule, i.person, i.start, i.end)
-            for i in schedule.intervals
-        ]
+        blocks: list[Block] = []
+        for i in schedule.intervals:
+            if i.override:
+                blocks.append(
+                    Block(
+                        i.rule, i.person, i.start, i.end, self._override_of(i.rule, i.person, i.start, i.end)
+                    )
+                )
+            elif (i.rule, i.person) in self._overrides:
+                blocks.extend(self._own_overrides(i.rule, i.person, i.start, i.end))
+            else:
+                blocks.append(Block(i.rule, i.person, i.start, i.end))
         blocks.extend(Block(g.rule, None, g.start, g.end) for g in schedule.gaps)
+        return blocks
+
+    def _own_overrides(self, rule: str, person: str, start: datetime, end: datetime) -> list[Block]:
+        """An interval that is partly an override for the person the rotation had on call anyway.
+
+        The final schedule joins the two (it is one person on call without a break), but the
+        calendar shows the override as its own block, so it can be seen, selected, moved and deleted.
+        """
+        blocks: list[Block] = []
+        cursor = start
+        for override in sorted(self._overrides[(rule, person)], key=lambda o: o.start):
+            lo, hi = max(override.start, cursor), min(override.end, end)
+            if lo >= hi:
+                continue
+            if cursor < lo:
+                blocks.append(Block(rule, person, cursor, lo))
+            blocks.append(Block(rule, person, lo, hi, override))
+            cursor = hi
+        if cursor < end:
+            blocks.append(Block(rule, person, cursor, end))
         return blocks
 
     def _override_of(self, rule: str, person: str, start: datetime, end: datetime) -> Override | None:
@@ -289,6 +322,13 @@ class CalendarModel(QObject):
 
     def colour(self, person_id: str) -> QColor:
         return self._colours.get(person_id) or fallback_colour(person_id)
+
+    def rule_label(self, rule_id: str) -> str:
+        """The rule's short name in the lane headers: no two rules share one."""
+        return self._labels.get(rule_id, rule_id)
+
+    def rule_name(self, rule_id: str) -> str:
+        return self._names.get(rule_id, rule_id)
 
     def person_name(self, person_id: str) -> str:
         return self.config.display_name(person_id)

@@ -58,7 +58,8 @@ PERSON_MIME = "application/x-oncall-person"
 HEADER_H = 40.0
 LANE_H = 16.0
 GUTTER_W = 70.0
-LEGEND_H = 28.0
+LEGEND_H = 46.0  # two lines: the rules' short names, then the people's colours
+LEGEND_LINE_H = 19.0
 MONTH_HEADER_H = 22.0
 MONTH_GUTTER_W = 40.0
 CELL_TITLE_H = 17.0
@@ -342,6 +343,8 @@ class CalendarWidget(QWidget):
         super().__init__(parent)
         self.model = model
         self.selected: Block | None = None
+        self.clicked_at: QPointF | None = None
+        """Where the last click that selected a block landed (None: selected otherwise)."""
         self.recent_zones: list[str] = []
         self._layouts: OrderedDict[tuple[object, ...], _Layout] = OrderedDict()
         self._prefetch_queue: list[View] = []
@@ -360,6 +363,12 @@ class CalendarWidget(QWidget):
         self._bold = QFont(self.font())
         self._bold.setBold(True)
         self._small_metrics = QFontMetrics(self._small)
+        self._bold_metrics = QFontMetrics(self._bold)
+        self._tiny = QFont(self._small)
+        self._tiny.setPointSizeF(max(6.0, self._small.pointSizeF() - 1.5))
+        self._tiny.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 92)
+        self._tiny_metrics = QFontMetrics(self._tiny)
+        self._lane_headers: dict[tuple[int, str, int], tuple[bool, str]] = {}
         self._small_widths: dict[str, int] = {}
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
@@ -554,11 +563,12 @@ class CalendarWidget(QWidget):
                 box = layout.lane_rect(week * 7, lane)
                 if box.height() < metrics.height() - 4:
                     break
-                rule = self.model.config.rule(rule_id)
                 painter.drawText(
                     QRectF(2, box.top(), MONTH_GUTTER_W - 6, box.height()),
                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                    _initials(rule.name if rule else rule_id),
+                    metrics.elidedText(
+                        self.model.rule_label(rule_id), Qt.TextElideMode.ElideRight, int(MONTH_GUTTER_W) - 6
+                    ),
                 )
         for index, col in enumerate(layout.columns):
             cell = layout.col_rect(index)
@@ -587,7 +597,6 @@ class CalendarWidget(QWidget):
         painter.setPen(_MUTED)
         for y, text in layout.hour_labels(reference if week else 0):
             painter.drawText(QRectF(2, y - 1, GUTTER_W - 6, hour_h), Qt.AlignmentFlag.AlignRight, text)
-        metrics = self._small_metrics
         for index, col in enumerate(layout.columns):
             cell = layout.col_rect(index)
             day_rect = QRectF(cell.left(), cell.top(), cell.width(), col.hours * hour_h)
@@ -628,16 +637,14 @@ class CalendarWidget(QWidget):
                 box = layout.lane_rect(index, lane)
                 if box.width() < 8:
                     continue
-                rule = self.model.config.rule(rule_id)
-                name = rule.name if rule else rule_id
                 label = QRectF(box.left(), area.top() - LANE_H, box.width(), LANE_H)
-                if self._small_width(name) + 4 > label.width():
-                    name = _initials(name)
-                painter.drawText(
-                    label,
-                    Qt.AlignmentFlag.AlignCenter,
-                    metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(label.width()) - 2),
-                )
+                tiny, text = self._lane_header(rule_id, int(label.width()))
+                if tiny:
+                    painter.setFont(self._tiny)
+                    painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
+                    painter.setFont(self._small)
+                else:
+                    painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
         painter.setPen(_GRID)
         painter.drawLine(
             QPointF(area.left(), area.top() - LANE_H), QPointF(area.right(), area.top() - LANE_H)
@@ -668,6 +675,26 @@ class CalendarWidget(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRects([QRectF(x + 1, y + 1, w - 2, h - 2) for x, y, w, h in layout.overrides])
         painter.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _lane_header(self, rule_id: str, width: int) -> tuple[bool, str]:
+        """(in the tiny font?, text) of a rule's lane header `width` pixels wide: its name where that
+        fits, else its short name — in a smaller font where a narrow lane (a DST day's column) needs
+        it, since cutting "FTS" to "F…" would make two rules look alike again. Worked out once each."""
+        key = (self.model.revision, rule_id, width)
+        found = self._lane_headers.get(key)
+        if found is not None:
+            return found
+        name = self.model.rule_name(rule_id)
+        if self._small_width(name) + 4 > width:
+            name = self.model.rule_label(rule_id)  # the legend below says which rule it is
+        if self._small_width(name) + 2 > width:
+            found = True, self._tiny_metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
+        else:
+            found = False, self._small_metrics.elidedText(name, Qt.TextElideMode.ElideRight, width - 2)
+        if len(self._lane_headers) > 4096:
+            self._lane_headers.clear()
+        self._lane_headers[key] = found
+        return found
 
     def _small_width(self, text: str) -> int:
         """The width of `text` in the small font (labels repeat a lot: asked of Qt once each)."""
@@ -737,7 +764,8 @@ class CalendarWidget(QWidget):
         painter.drawEllipse(QPointF(cell.left() + 1, y), 3.5, 3.5)
 
     def _paint_legend(self, painter: QPainter, layout: _Layout) -> None:
-        top = layout.height - LEGEND_H + 6
+        self._paint_rule_legend(painter, layout, layout.height - LEGEND_H + 3)
+        top = layout.height - LEGEND_H + 3 + LEGEND_LINE_H
         x = 8.0
         painter.setFont(self._small)
         people = self.model.legend()
@@ -762,6 +790,51 @@ class CalendarWidget(QWidget):
             x += 18 + self._small_width(name) + 14
             if x > layout.width - 60:
                 break
+
+    def _paint_rule_legend(self, painter: QPainter, layout: _Layout, top: float) -> None:
+        """One line naming each shown rule by its short name, as the lane headers show it."""
+        x = 8.0
+        for rule_id in layout.rules:
+            label, name = self.model.rule_label(rule_id), self.model.rule_name(rule_id)
+            width = self._bold_metrics.horizontalAdvance(label) + 4 + self._small_width(name)
+            if x + width > layout.width - 12:
+                painter.setPen(_MUTED)
+                painter.drawText(QPointF(x, top + 12), "…")
+                break
+            painter.setFont(self._bold)
+            painter.setPen(_TEXT)
+            painter.drawText(QPointF(x, top + 12), label)
+            x += self._bold_metrics.horizontalAdvance(label) + 4
+            painter.setFont(self._small)
+            painter.setPen(_MUTED)
+            painter.drawText(QPointF(x, top + 12), name)
+            x += self._small_width(name) + 16
+
+    def lane_header_at(self, pos: QPointF) -> str | None:
+        """The rule whose lane header (week/day) or row label (month) is under `pos`."""
+        layout = self.layout_for()
+        if layout.month:
+            if pos.x() >= MONTH_GUTTER_W:
+                return None
+            for week in range(6):
+                for lane, rule_id in enumerate(layout.rules):
+                    box = layout.lane_rect(week * 7, lane)
+                    if box.top() <= pos.y() < box.bottom():
+                        return rule_id
+            return None
+        if not layout.area.top() - LANE_H <= pos.y() < layout.area.top():
+            return None
+        for index in range(len(layout.columns)):
+            for lane, rule_id in enumerate(layout.rules):
+                box = layout.lane_rect(index, lane)
+                if box.left() <= pos.x() < box.right():
+                    return rule_id
+        return None
+
+    def lane_header_tooltip(self, rule_id: str) -> str:
+        rule = self.model.config.rule(rule_id)
+        zone = f" · {rule.timezone}" if rule else ""
+        return f"{self.model.rule_label(rule_id)}: {self.model.rule_name(rule_id)}{zone}"
 
     # -- interaction ---------------------------------------------------------------------------
 
@@ -844,7 +917,9 @@ class CalendarWidget(QWidget):
                 self.override_changed.emit(drag.override, start, end)
             self.update()
             return
+        self.clicked_at = pos
         self.select(self.block_at(pos))
+        self.clicked_at = None
 
     def select(self, block: Block | None) -> None:
         self.selected = block
@@ -888,9 +963,19 @@ class CalendarWidget(QWidget):
             self._press = None
             self.update()
             return
+        if event.key() == Qt.Key.Key_Escape and self.selected is not None:
+            self.select(None)  # and the details panel closes with it
+            return
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:
             if self.selected.override is not None:
                 self.override_delete_requested.emit(self.selected.override)
+            return
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        if plain and event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+            self.model.step(-1 if event.key() == Qt.Key.Key_PageUp else 1)
+            return
+        if plain and event.key() == Qt.Key.Key_Home:
+            self.model.go_today()
             return
         super().keyPressEvent(event)
 
@@ -898,10 +983,13 @@ class CalendarWidget(QWidget):
         if event.type() == QEvent.Type.ToolTip:
             assert isinstance(event, QHelpEvent)
             block = self.block_at(QPointF(event.pos()))
-            if block is None:
-                QToolTip.hideText()
-            else:
+            header = self.lane_header_at(QPointF(event.pos()))
+            if block is not None:
                 QToolTip.showText(event.globalPos(), self.tooltip_text(block), self)
+            elif header is not None:
+                QToolTip.showText(event.globalPos(), self.lane_header_tooltip(header), self)
+            else:
+                QToolTip.hideText()
             return True
         return super().event(event)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from PySide6.QtGui import QColor
 
 from oncall_desktop.domain import Person, Status
+from oncall_desktop.person_colours import PALETTE
 
 # Open is red, acknowledged (working) brown-amber, resolved green: the incident list and the tray agree.
 STATUS_COLOURS = {
@@ -16,46 +17,23 @@ STATUS_COLOURS = {
     Status.RESOLVED: QColor("#2e7d32"),
 }
 
-# Kenneth Kelly's twenty colours of maximum contrast (white and black left out for the background
-# and text, plus two darker extras), in his order: the first ones are the most distinct.
-PALETTE: tuple[str, ...] = (
-    "#875692",
-    "#f38400",
-    "#a1caf1",
-    "#be0032",
-    "#c2b280",
-    "#848482",
-    "#008856",
-    "#e68fac",
-    "#0067a5",
-    "#f99379",
-    "#604e97",
-    "#f6a600",
-    "#b3446c",
-    "#dcd300",
-    "#882d17",
-    "#8db600",
-    "#654522",
-    "#e25822",
-    "#2b3d26",
-    "#1f3a93",
-)
-
 GAP_COLOUR = QColor("#f0a000")
 NOW_COLOUR = QColor("#e00000")
 
 
 def person_colours(people: Iterable[Person]) -> dict[str, QColor]:
-    """A colour per person: `Person.colour` when set, else a palette slot picked by a hash of the id.
+    """A colour per person: `Person.colour`, which the store gives everyone it saves.
 
-    Collisions move to the next free slot (people taken in id order), so up to twenty people never
-    share a colour and a person keeps theirs while the team stays the same.
+    People not (yet) stored without one, as in a preview, get a palette slot picked by a hash of
+    the id, moving to the next slot no one else holds.
     """
     chosen: dict[str, QColor] = {}
-    taken: set[int] = set()
-    for person in sorted(people, key=lambda p: p.id):
-        if person.colour and QColor(person.colour).isValid():
-            chosen[person.id] = QColor(person.colour)
+    people = sorted(people, key=lambda p: p.id)
+    stored = {p.id: QColor(p.colour) for p in people if p.colour and QColor(p.colour).isValid()}
+    taken = {i for i, hex_colour in enumerate(PALETTE) if QColor(hex_colour) in stored.values()}
+    for person in people:
+        if person.id in stored:
+            chosen[person.id] = stored[person.id]
             continue
         slot = zlib.crc32(person.id.encode()) % len(PALETTE)
         for step in range(len(PALETTE)):

@@ -17,12 +17,12 @@ the store now holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from PySide6.QtGui import QUndoCommand
 
-from oncall_desktop.domain import Configuration, OnCallRule, Override, Person, Team
+from oncall_desktop.domain import Configuration, Integration, OnCallRule, Override, Person, Team
 from oncall_desktop.store import Store, StoreError
 
 Refresh = Callable[[], None]
@@ -247,3 +247,92 @@ class Delete(StoreCommand):
             now = fresh.get((old.rule, old.person, old.start, old.end))
             if old.id is not None and now is not None and now != old.id:
                 self.ids.moved(old.id, now)
+
+
+class ImportOverrides(StoreCommand):
+    """Add every override an iCal import previewed, in one write; undo removes exactly those."""
+
+    def __init__(
+        self,
+        store: Store,
+        ids: OverrideIds,
+        overrides: Sequence[Override],
+        rule_name: str,
+        refresh: Refresh,
+        failed: Failed | None = None,
+    ) -> None:
+        count = len(overrides)
+        super().__init__(
+            f"Import {count} override{'s' if count != 1 else ''} to {rule_name}", store, refresh, failed
+        )
+        self.ids = ids
+        self.overrides = [replace(o, id=None) for o in overrides]
+        self.original_ids: list[int] = []
+
+    def apply(self) -> None:
+        added = self.store.add_overrides(self.overrides)
+        now = [o.id for o in added if o.id is not None]
+        if not self.original_ids:
+            self.original_ids = now
+        else:
+            for original, current in zip(self.original_ids, now, strict=True):
+                self.ids.moved(original, current)
+
+    def revert(self) -> None:
+        self.store.delete_overrides([self.ids.current(i) for i in self.original_ids])
+
+
+class AddIntegration(StoreCommand):
+    """Add an integration (last); its token is chosen once, so redo brings back the same URL."""
+
+    def __init__(
+        self, store: Store, integration: Integration, refresh: Refresh, failed: Failed | None = None
+    ):
+        super().__init__(f"Add integration {integration.name}", store, refresh, failed)
+        self.integration = integration
+
+    def apply(self) -> None:
+        self.integration = self.store.save_integration(self.integration)
+
+    def revert(self) -> None:
+        self.store.delete_integration(self.integration.id)
+
+
+class DeleteIntegration(StoreCommand):
+    """Delete an integration; undo puts it back at its place with its token (the same URL)."""
+
+    def __init__(
+        self,
+        store: Store,
+        integration: Integration,
+        position: int,
+        refresh: Refresh,
+        failed: Failed | None = None,
+    ):
+        super().__init__(f"Delete integration {integration.name}", store, refresh, failed)
+        self.integration = integration
+        self.position = position
+
+    def apply(self) -> None:
+        self.store.delete_integration(self.integration.id)
+
+    def revert(self) -> None:
+        self.store.save_integration(self.integration, position=self.position)
+
+
+class RotateIntegrationToken(StoreCommand):
+    """Give an integration a new token; undo restores the old one (and the old URL)."""
+
+    def __init__(
+        self, store: Store, integration: Integration, refresh: Refresh, failed: Failed | None = None
+    ):
+        super().__init__(f"Rotate the token of {integration.name}", store, refresh, failed)
+        self.integration_id = integration.id
+        self.old_token = integration.token
+        self.new_token: str | None = None
+
+    def apply(self) -> None:
+        self.new_token = self.store.rotate_integration_token(self.integration_id, self.new_token)
+
+    def revert(self) -> None:
+        self.store.rotate_integration_token(self.integration_id, self.old_token)

@@ -1,17 +1,32 @@
 """The panel that opens when a calendar block is clicked.
 
+It floats over the calendar (`float_over`) instead of taking width from it, on the side away from the
+clicked block, so the week keeps its lanes readable and the block stays in sight. Escape or Close
+closes it.
+
 Signals:
     delete_requested(object): the "Delete override" button was pressed for this `Override`.
+    closed(): the user closed the panel (Close, or Escape in it).
 """
 
 from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsDropShadowEffect,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from oncall_desktop.summaries import ladder_lines, match_summary, rotation_summary
 from oncall_desktop.timeutil import zone
@@ -25,14 +40,27 @@ def _span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     return f"{a:%a %-d %b %Y %H:%M} – {tail} <span style='color:#666'>{a:%Z} · {tz.key}</span>"
 
 
+PANEL_WIDTH = 340
+MARGIN = 8
+
+
 class DetailsPanel(QFrame):
     delete_requested = Signal(object)
+    closed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFrameShadow(QFrame.Shadow.Raised)
+        self.setAutoFillBackground(True)
         self.setMinimumWidth(280)
+        shadow = QGraphicsDropShadowEffect(self)
+        shadow.setBlurRadius(18)
+        shadow.setOffset(0, 2)
+        shadow.setColor(QColor(0, 0, 0, 90))
+        self.setGraphicsEffect(shadow)
         self.block: Block | None = None
+        self.side: Literal["left", "right"] = "right"
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
@@ -40,18 +68,66 @@ class DetailsPanel(QFrame):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.delete_button = QPushButton("Delete override")
         self.delete_button.clicked.connect(self._delete)
-        close = QPushButton("Close")
-        close.clicked.connect(self.hide)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.text, 1)
+        self.close_button = QPushButton("Close (Esc)")
+        self.close_button.clicked.connect(self.close_panel)
+        scroll = QScrollArea()
+        scroll.setWidget(self.text)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout = self.column = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.delete_button)
-        layout.addWidget(close)
+        layout.addWidget(self.close_button)
 
-    def show_block(self, block: Block | None, model: CalendarModel) -> None:
+    def float_over(self, host: QWidget) -> None:
+        """Show over `host` (the calendar) from now on, keeping clear of its layout."""
+        self.setParent(host)
+        host.installEventFilter(self)
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
+            self._place()
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.close_panel()
+            return
+        super().keyPressEvent(event)
+
+    def close_panel(self) -> None:
+        self.hide()
+        self.closed.emit()
+
+    def _place(self) -> None:
+        host = self.parentWidget()
+        if host is None:
+            return
+        width = min(PANEL_WIDTH, max(self.minimumWidth(), host.width() // 3))
+        room = host.height() - 2 * MARGIN
+        # As tall as the text needs (the label wraps at the panel's width), at most the calendar's.
+        margins = self.column.contentsMargins()
+        inner = width - margins.left() - margins.right() - 2 * self.frameWidth() - 4
+        buttons = sum(
+            b.sizeHint().height() + self.column.spacing()
+            for b in (self.delete_button, self.close_button)
+            if not b.isHidden()
+        )
+        wanted = self.text.heightForWidth(inner) + buttons + margins.top() + margins.bottom() + 12
+        height = min(room, max(160, wanted))
+        x = MARGIN if self.side == "left" else host.width() - width - MARGIN
+        self.setGeometry(x, MARGIN, width, height)
+
+    def show_block(self, block: Block | None, model: CalendarModel, beside: QRectF | None = None) -> None:
+        """Show `block` (None: hide), on the side of the host away from `beside` (where the block is)."""
         self.block = block
         if block is None:
             self.hide()
             return
+        host = self.parentWidget()
+        if beside is not None and host is not None:
+            self.side = "left" if beside.center().x() > host.width() / 2 else "right"
         config = model.config
         rule = config.rule(block.rule)
         rule_tz = zone(rule.timezone) if rule else model.tz
@@ -91,7 +167,9 @@ class DetailsPanel(QFrame):
             body.append(f"<p><b>Match</b>: {html.escape(match_summary(rule))}</p>")
         self.text.setText("".join(body))
         self.delete_button.setVisible(block.override is not None)
+        self._place()
         self.show()
+        self.raise_()
 
     def _delete(self) -> None:
         if self.block is not None and self.block.override is not None:

@@ -43,6 +43,7 @@ from oncall_desktop.domain import (
     Team,
     Window,
 )
+from oncall_desktop.person_colours import next_colour
 from oncall_desktop.summaries import ladder_lines
 from oncall_desktop.timeutil import system_zone_name
 from oncall_desktop.validation import Problem, validate_configuration
@@ -339,7 +340,8 @@ class PersonEditorDialog(_ValidatedForm):
         self.config = config
         self.original = person
         self.resize(480, 380)
-        base = person or Person(id="", name="")
+        # A new person is shown the colour they will keep: one nobody else has.
+        base = person or Person(id="", name="", colour=next_colour(p.colour for p in config.people))
         self.edits: dict[str, QLineEdit] = {}
         labels = {
             "id": "ID",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeyEvent, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -44,8 +44,9 @@ from PySide6.QtWidgets import (
 
 from oncall_desktop import ical, ical_feeds
 from oncall_desktop.domain import Configuration, Override
-from oncall_desktop.store import Store, StoreError
+from oncall_desktop.store import Store
 from oncall_desktop.timeutil import resolve_wall, system_zone_name, zone
+from oncall_desktop.views.commands import ImportOverrides, OverrideIds
 
 _Index = QModelIndex | QPersistentModelIndex
 ICS_FILTER = "iCalendar files (*.ics);;All files (*)"
@@ -321,8 +322,19 @@ class PreviewModel(QAbstractTableModel):
         return None
 
 
+CHOOSE_NOTE = (
+    "Choose the rule the events become overrides on, and a file. You see what it would import "
+    "first; nothing changes until Apply."
+)
+
+
 class ImportDialog(QDialog):
-    """Import a calendar's events as overrides on one rule, after a preview."""
+    """Import a calendar's events as overrides on one rule, after a preview.
+
+    The rule is chosen here, explicitly (the dialog opens with none). Enter in the path field shows
+    the preview; only the Apply button stores it, as one command on `undo_stack` (the window's),
+    which Edit ▸ Undo takes back whole.
+    """
 
     overrides_imported = Signal(int)
 
@@ -334,6 +346,9 @@ class ImportDialog(QDialog):
         path: str | None = None,
         rule: str | None = None,
         now: datetime | None = None,
+        undo_stack: QUndoStack | None = None,
+        override_ids: OverrideIds | None = None,
+        refresh: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import shifts from a calendar file")
@@ -341,21 +356,31 @@ class ImportDialog(QDialog):
         self.config = store.load_configuration()
         self.preview: ical.ImportPreview | None = None
         self.error_box: QMessageBox | None = None
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        self.override_ids = override_ids if override_ids is not None else OverrideIds()
+        self.refresh = refresh or (lambda: None)
+        self.failure: str | None = None
         today = (now or datetime.now(UTC)).date()
 
         self.path = QLineEdit(path or "")
         self.path.setPlaceholderText("an .ics file from Google Calendar, Outlook, Grafana OnCall, …")
-        self.path.editingFinished.connect(self.refresh_preview)
+        self.path.returnPressed.connect(self.refresh_preview)
+        self.path.textEdited.connect(self._forget_preview)
         browse = QPushButton("Browse…")
+        browse.setAutoDefault(False)
         browse.clicked.connect(self._browse)
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.setAutoDefault(False)
+        self.preview_button.clicked.connect(self.refresh_preview)
         file_row = QHBoxLayout()
         file_row.addWidget(self.path, 1)
         file_row.addWidget(browse)
+        file_row.addWidget(self.preview_button)
         self.rule = QComboBox()
+        self.rule.setPlaceholderText("Choose the rule…")
         for r in self.config.rules:
             self.rule.addItem(f"{r.name} ({r.timezone})", r.id)
-        if rule is not None and self.rule.findData(rule) >= 0:
-            self.rule.setCurrentIndex(self.rule.findData(rule))
+        self.rule.setCurrentIndex(self.rule.findData(rule) if rule is not None else -1)
         self.rule.currentIndexChanged.connect(self.refresh_preview)
         self.limit = QCheckBox("Only events on these days")
         self.span = _SpanEdit(today, today + timedelta(days=90))
@@ -382,13 +407,19 @@ class ImportDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.summary = QLabel("Choose a file to see what it would import. Nothing changes until Apply.")
+        self.summary = QLabel(CHOOSE_NOTE)
         self.summary.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.apply_button = self.buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
+        # Apply is never the default button: Enter anywhere in the dialog previews, it never imports.
+        self.apply_button = self.buttons.addButton("Apply", QDialogButtonBox.ButtonRole.ActionRole)
+        self.apply_button.setAutoDefault(False)
+        self.apply_button.setDefault(False)
         self.apply_button.setEnabled(False)
         self.apply_button.clicked.connect(self.apply)
         self.buttons.rejected.connect(self.reject)
+        for button in self.buttons.buttons():
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -405,17 +436,37 @@ class ImportDialog(QDialog):
             self.path.setText(path)
             self.refresh_preview()
 
-    def rule_id(self) -> str:
-        return str(self.rule.currentData())
+    def rule_id(self) -> str | None:
+        data = self.rule.currentData()
+        return str(data) if data is not None else None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.refresh_preview()  # never Apply, never close
+            return
+        super().keyPressEvent(event)
+
+    def _forget_preview(self, *_args: object) -> None:
+        """The path changed: what was previewed is not what Apply would read any more."""
+        self.preview = None
+        self.apply_button.setEnabled(False)
+        self.model.set_rows([], UTC)
+        self.summary.setStyleSheet("")
+        self.summary.setText("Press Enter or Preview to see what this file would import.")
 
     def refresh_preview(self, *_args: object) -> None:
         """Read the file again and show what Apply would store."""
         self.preview = None
         self.apply_button.setEnabled(False)
         path = self.path.text().strip()
-        rule = self.config.rule(self.rule_id())
+        rule_id = self.rule_id()
+        rule = self.config.rule(rule_id) if rule_id else None
         if not path or rule is None:
             self.model.set_rows([], UTC)
+            self.summary.setStyleSheet("")
+            self.summary.setText(
+                CHOOSE_NOTE if rule is None else "Choose a file to see what it would import."
+            )
             return
         tz = zone(rule.timezone)
         span = self.span.span(tz) if self.limit.isChecked() else None
@@ -451,17 +502,28 @@ class ImportDialog(QDialog):
         self.error_box.open()
 
     def apply(self) -> None:
-        """Store every previewed override in one write, then close."""
+        """Store every previewed override as one undoable command, then close."""
         if self.preview is None or not self.preview.overrides:
             return
-        try:
-            current = self.store.load_configuration()
-            self.store.replace_configuration(ical.with_import(current, self.preview))
-        except StoreError as error:
-            self._show_error(f"Nothing was imported: {error}")
+        rule = self.config.rule(self.preview.rule)
+        self.failure = None
+        command = ImportOverrides(
+            self.store,
+            self.override_ids,
+            self.preview.overrides,
+            rule.name if rule else self.preview.rule,
+            self.refresh,
+            self._failed,
+        )
+        self.undo_stack.push(command)
+        if command.isObsolete():
+            self._show_error(f"Nothing was imported: {self.failure}")
             return
         self.overrides_imported.emit(len(self.preview.overrides))
         self.accept()
+
+    def _failed(self, reason: str) -> None:
+        self.failure = reason
 
 
 # -- Calendar feeds --------------------------------------------------------------------------------

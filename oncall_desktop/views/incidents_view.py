@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import timedelta, tzinfo
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QHideEvent, QPainter, QShowEvent
@@ -61,6 +61,7 @@ from oncall_desktop.views.incidents_model import (
     IncidentTableModel,
     SummaryLoader,
 )
+from oncall_desktop.views.time_text import clock_time, full_time
 
 ME_KEY = "me"  # the main window's "Who am I…" setting
 REFRESH_MS = 15_000
@@ -95,10 +96,6 @@ def elapsed(delta: timedelta) -> str:
     if minutes < 60:
         return f"+{minutes} min"
     return f"+{minutes // 60} h {minutes % 60:02d}"
-
-
-def local_time(value: datetime, tz: tzinfo) -> str:
-    return f"{value.astimezone(tz):%a %-d %b %Y %H:%M:%S %Z}"
 
 
 class SeverityBadge(QStyledItemDelegate):
@@ -186,6 +183,13 @@ class IncidentDetails(QFrame):
         layout.addLayout(history, 1)
         self.show_incident(None, [])
 
+    def set_zone(self, tz: tzinfo) -> None:
+        """Write times in `tz` (the calendar's zone) from now on."""
+        self.tz = tz
+        summary, events = self.summary, self.events
+        self.summary = None
+        self.show_incident(summary, events)
+
     def show_incident(self, summary: IncidentSummary | None, events: list[TimelineEvent]) -> None:
         if summary is not None and summary == self.summary and events == self.events:
             return  # keep the timeline's scroll position through the station's reloads
@@ -216,10 +220,10 @@ class IncidentDetails(QFrame):
         self.timeline.clear()
         received = incident.created_at.astimezone(self.tz).date()
         for event in events:
-            local = event.at.astimezone(self.tz)
-            when = f"{local:%H:%M:%S}" if local.date() == received else f"{local:%a %-d %b %H:%M:%S}"
+            other_day = event.at.astimezone(self.tz).date() != received
+            when = clock_time(event.at, self.tz, with_day=other_day)
             item = QTreeWidgetItem([when, elapsed(event.at - incident.created_at), event.message])
-            item.setToolTip(0, local_time(event.at, self.tz))
+            item.setToolTip(0, full_time(event.at, self.tz))
             item.setToolTip(2, event.message)
             colour_for = EVENT_COLOURS.get(event.kind)
             if colour_for is not None:
@@ -232,7 +236,7 @@ class IncidentDetails(QFrame):
 
     def _facts_html(self, summary: IncidentSummary) -> str:
         incident = summary.incident
-        rows = [("Received", local_time(incident.created_at, self.tz))]
+        rows = [("Received", full_time(incident.created_at, self.tz))]
         if incident.integration:
             rows.append(("From", html.escape(incident.integration)))
         if incident.tags:
@@ -252,9 +256,9 @@ class IncidentDetails(QFrame):
             )
         if incident.acknowledged_at is not None:
             who = html.escape(summary.acknowledged_by or "someone")
-            rows.append(("Acknowledged", f"{who}, {local_time(incident.acknowledged_at, self.tz)}"))
+            rows.append(("Acknowledged", f"{who}, {full_time(incident.acknowledged_at, self.tz)}"))
         if incident.resolved_at is not None:
-            rows.append(("Resolved", local_time(incident.resolved_at, self.tz)))
+            rows.append(("Resolved", full_time(incident.resolved_at, self.tz)))
         if incident.link:
             link = html.escape(incident.link, quote=True)
             rows.append(("Link", f"<a href='{link}'>{link}</a>"))
@@ -414,6 +418,11 @@ class IncidentsPage(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         self.refresh_timer.stop()
         super().hideEvent(event)
+
+    def set_zone(self, tz: tzinfo) -> None:
+        """Show times in `tz`: the main window passes the calendar's zone whenever it changes."""
+        self.tz = tz
+        self.details.set_zone(tz)
 
     # -- selection ------------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QRectF, QSettings, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from oncall_desktop.demo import demo_configuration
 from oncall_desktop.domain import DEFAULT_RULE_ID, Configuration, OnCallRule, Override, Person, Team
 from oncall_desktop.store import Store
+from oncall_desktop.summaries import override_made
 from oncall_desktop.views.calendar_model import LOCAL_ZONE, VIEW_MODES, Block, CalendarModel, ViewMode
 from oncall_desktop.views.calendar_widget import CalendarWidget
 from oncall_desktop.views.commands import (
@@ -46,7 +47,9 @@ from oncall_desktop.views.commands import (
 )
 from oncall_desktop.views.details import DetailsPanel
 from oncall_desktop.views.editors import PersonEditorDialog, RuleEditorDialog, TeamEditorDialog
+from oncall_desktop.views.go_to_date import DateButton
 from oncall_desktop.views.ical_dialogs import ExportDialog, FeedsDialog, ImportDialog
+from oncall_desktop.views.integrations_view import IntegrationsPage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
 from oncall_desktop.views.settings_dialog import open_settings
 from oncall_desktop.views.zone_picker import ZonePicker
@@ -60,7 +63,13 @@ def is_empty(config: Configuration) -> bool:
 
 
 class MainWindow(QMainWindow):
-    """The on-call calendar and everything that edits what it shows."""
+    """The on-call calendar and everything that edits what it shows.
+
+    Signals:
+        zone_changed(object): the calendar now shows this `ZoneInfo`; other pages follow it.
+    """
+
+    zone_changed = Signal(object)
 
     def __init__(
         self,
@@ -86,7 +95,7 @@ class MainWindow(QMainWindow):
         self.calendar_model = CalendarModel(now=self.now, parent=self)
         self.calendar = CalendarWidget(self.calendar_model)
         self.details = DetailsPanel()
-        self.details.hide()
+        self.details.float_over(self.calendar)
         self.rule_model = RuleListModel(self)
         self.roster_model = RosterModel(self)
         self.people_model = PeopleTableModel(self)
@@ -97,6 +106,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(self._calendar_page(), "Calendar")
         self.tabs.addTab(self._people_page(), "People && teams")
+        self.integrations_page = IntegrationsPage(store, self._push, self.reload, self._failed, now=self.now)
+        self.tabs.addTab(self.integrations_page, "Integrations")
         self._build_toolbar()
         self._build_menus()
 
@@ -105,11 +116,18 @@ class MainWindow(QMainWindow):
         self.calendar.override_changed.connect(self.change_override)
         self.calendar.override_delete_requested.connect(self.delete_override)
         self.details.delete_requested.connect(self.delete_override)
+        self.details.closed.connect(lambda: self.calendar.select(None))
         self.calendar_model.changed.connect(self._model_changed)
         self.rule_model.visibility_changed.connect(
             lambda: self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         )
 
+        # The zone in force stays on the right; the left says what the last action did.
+        self.zone_status = QLabel()
+        self.statusBar().addPermanentWidget(self.zone_status)
+        self.statusBar().showMessage(
+            "Drag a person from the roster onto the calendar, or drag across a free span, to add an override"
+        )
         self._restore_settings()
         self.reload()
         if str(self.settings.value("calendar/mine") or "false") == "true" and self.me() is not None:
@@ -162,9 +180,8 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter()
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.calendar)
-        self.splitter.addWidget(self.details)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([340, 900, 300])
+        self.splitter.setSizes([340, 1060])
         return self.splitter
 
     def _people_page(self) -> QWidget:
@@ -233,12 +250,18 @@ class MainWindow(QMainWindow):
         self.today_action.setShortcut(QKeySequence("Ctrl+T"))
         self.previous_action.setShortcut(QKeySequence("Alt+Left"))
         self.next_action.setShortcut(QKeySequence("Alt+Right"))
-        self.previous_action.setToolTip("Previous (Alt+Left)")
-        self.next_action.setToolTip("Next (Alt+Right)")
-        self.title_label = QLabel()
-        self.title_label.setMinimumWidth(220)
-        self.title_label.setStyleSheet("font-weight: bold; font-size: 14pt; padding: 0 12px;")
-        bar.addWidget(self.title_label)
+        # On the calendar itself PageUp, PageDown and Home do the same (CalendarWidget.keyPressEvent).
+        self.today_action.setToolTip("Today (Home on the calendar, Ctrl+T)")
+        self.previous_action.setToolTip("Previous (PageUp on the calendar, Alt+Left)")
+        self.next_action.setToolTip("Next (PageDown on the calendar, Alt+Right)")
+        self.title_button = DateButton()
+        self.title_button.setMinimumWidth(220)
+        self.title_button.date_chosen.connect(self.go_to_date)
+        bar.addWidget(self.title_button)
+        self.go_to_date_action = QAction("Go to date…", self)
+        self.go_to_date_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.go_to_date_action.triggered.connect(self.title_button.open_popup)
+        self.addAction(self.go_to_date_action)
         bar.addSeparator()
         self.mode_group = QActionGroup(self)
         self.mode_actions: dict[str, QAction] = {}
@@ -279,7 +302,7 @@ class MainWindow(QMainWindow):
         self.edit_menu.addAction(self.redo_action)
         self.edit_menu.addSeparator()
         self.edit_menu.addAction("Delete selected override (Del)", self._delete_selected)
-        for action in (self.today_action, self.previous_action, self.next_action):
+        for action in (self.today_action, self.previous_action, self.next_action, self.go_to_date_action):
             self.view_menu.addAction(action)
         self.view_menu.addSeparator()
         for action in self.mode_actions.values():
@@ -303,8 +326,15 @@ class MainWindow(QMainWindow):
         ExportDialog(self.store, self, person=person_id, zone_name=self.calendar_model.tz.key).exec()
 
     def import_ical(self) -> None:
-        dialog = ImportDialog(self.store, self, rule=self.current_rule_id())
-        dialog.overrides_imported.connect(lambda _count: self.reload())
+        # The rule is chosen in the dialog itself, never taken from whichever rule is selected here.
+        dialog = ImportDialog(
+            self.store, self, undo_stack=self.undo_stack, override_ids=self.override_ids, refresh=self.reload
+        )
+        dialog.overrides_imported.connect(
+            lambda count: self.statusBar().showMessage(
+                f"Imported {count} override{'s' if count != 1 else ''} (Edit ▸ Undo takes them back)"
+            )
+        )
         dialog.exec()
 
     def manage_feeds(self) -> None:
@@ -325,6 +355,7 @@ class MainWindow(QMainWindow):
         self.roster_model.set_people(self.config.people)
         self.people_model.set_people(self.config.people)
         self.team_model.set_configuration(self.config)
+        self.integrations_page.set_configuration(self.config)
         self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         self.calendar_model.set_configuration(self.config, self.revision)
         row = self.rule_model.row_of(selected) if selected else -1
@@ -336,15 +367,17 @@ class MainWindow(QMainWindow):
         if self.revision >= 0 and self.store.revision() != self.revision:
             self.reload()
 
+    def go_to_date(self, day: date) -> None:
+        """Show the month, week or day holding `day` (in the calendar's zone)."""
+        self.calendar_model.set_anchor(day)
+        self.calendar.setFocus()
+
     def _model_changed(self) -> None:
         model = self.calendar_model
-        self.title_label.setText(model.title())
+        self.title_button.set_title(model.title(), model.anchor, model.now().astimezone(model.tz).date())
         self.mode_actions[model.mode].setChecked(True)
         now = model.now().astimezone(model.tz)
-        self.statusBar().showMessage(
-            f"Times shown in {model.tz.key} (now {now:%H:%M %Z}, UTC{now:%z}) · drag a person from the "
-            "roster onto the calendar, or drag across a free span, to add an override"
-        )
+        self.zone_status.setText(f"Times shown in {model.tz.key} (now {now:%H:%M %Z}, UTC{now:%z})")
 
     def _update_actions(self) -> None:
         rule_id = self.current_rule_id()
@@ -361,7 +394,10 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def set_zone(self, choice: str) -> None:
+        before = self.calendar_model.tz
         self.calendar_model.set_zone(choice)
+        if self.calendar_model.tz != before:
+            self.zone_changed.emit(self.calendar_model.tz)
         self.zone_picker.set_zone(choice)
         recent = [choice, *[z for z in self.zone_picker.recent if z != choice]]
         self.zone_picker.set_recent(recent)
@@ -441,7 +477,10 @@ class MainWindow(QMainWindow):
                 f"{rule.name} has no personnel: an override there would change nothing"
             )
             return
-        self._push(AddOverride(self.store, self.override_ids, override, self.reload, self._failed))
+        command = AddOverride(self.store, self.override_ids, override, self.reload, self._failed)
+        self._push(command)
+        if not command.isObsolete():
+            self.statusBar().showMessage(override_made(self.config, override, self.calendar_model.tz))
 
     def change_override(self, override: Override, start: datetime, end: datetime) -> None:
         self._push(
@@ -465,7 +504,12 @@ class MainWindow(QMainWindow):
             self.delete_override(block.override)
 
     def _block_selected(self, block: Block | None) -> None:
-        self.details.show_block(block, self.calendar_model)
+        rects = self.calendar.span_rects(block.rule, block.start, block.end) if block else []
+        beside = rects[0].united(rects[-1]) if rects else None
+        clicked = self.calendar.clicked_at
+        if clicked is not None:
+            beside = QRectF(clicked, QSizeF(1, 1))  # keep clear of where the user is looking
+        self.details.show_block(block, self.calendar_model, beside)
 
     # -- rules, people, teams --------------------------------------------------------------------
 
@@ -591,6 +635,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._poll.stop()
+        self.integrations_page.shutdown()
         self.save_settings()
         super().closeEvent(event)
 

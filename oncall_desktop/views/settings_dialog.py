@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -42,6 +43,7 @@ from oncall_desktop.engine.twilio_notifier import place_test_call, send_test_sms
 from oncall_desktop.station_address import InvalidNumberError, e164
 from oncall_desktop.store import Store
 from oncall_desktop.validation import validate_settings
+from oncall_desktop.views.help_pages import KEYRING_HELP, show_help
 
 ERROR_STYLE = "color: #c62828;"
 OK_STYLE = "color: #2e7d32;"
@@ -50,6 +52,11 @@ PUBLIC_URL_NOTE = (
     "webhook. Without one, SMS replies still work (the station polls Twilio for them), and calls "
     "tell the person to acknowledge in the app or by SMS."
 )
+NO_KEYRING_LINE = (
+    "No usable keyring here, so the auth token and the SMTP password cannot be saved. "
+    "<a href='help:keyring'>How to fix</a>"
+)
+NO_KEYRING_SAVE = "Nothing saved: no usable keyring for the auth token or the SMTP password."
 SECURITIES: tuple[Literal["starttls", "tls", "none"], ...] = ("starttls", "tls", "none")
 SECURITY_LABELS = {"starttls": "STARTTLS (usually port 587)", "tls": "TLS (usually port 465)", "none": "None"}
 
@@ -127,17 +134,33 @@ class SettingsDialog(QDialog):
         self._outcome = _Outcome(self)
         self._outcome.finished.connect(self._show_test_result)
         settings = store.load_configuration().settings
+        self.help_window: QDialog | None = None
+        self._keyring_problem = ""
         layout = QVBoxLayout(self)
-        layout.addWidget(self._station_group(settings.station))
-        layout.addWidget(self._twilio_group(settings.twilio))
-        layout.addWidget(self._smtp_group(settings.smtp))
-        layout.addWidget(self._test_group())
+        # Two columns keep the dialog short enough for a laptop screen; the layout never lets the
+        # window squeeze a field below its own height (a window manager keeps top-levels under 2/3
+        # of the screen when they open).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(self._station_group(settings.station))
+        left.addWidget(self._twilio_group(settings.twilio))
+        left.addStretch(1)
+        right.addWidget(self._smtp_group(settings.smtp))
+        right.addWidget(self._test_group())
+        right.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        layout.addLayout(columns)
         self.keyring_status = QLabel()
         self.keyring_status.setWordWrap(True)
+        self.keyring_status.setTextFormat(Qt.TextFormat.RichText)
+        self.keyring_status.linkActivated.connect(lambda _link: self.show_keyring_help())
         layout.addWidget(self.keyring_status)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
+        self.error.linkActivated.connect(lambda _link: self.show_keyring_help())
         self.error.hide()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(
@@ -229,8 +252,12 @@ class SettingsDialog(QDialog):
         try:
             stored = {name: self.secret_store.get(name) is not None for name in secrets.SECRET_NAMES}
         except secrets.SecretsError as error:
-            self.keyring_status.setText(str(error))
+            self._keyring_problem = str(error)
+            self.keyring_status.setText(NO_KEYRING_LINE)
+            self.keyring_status.setToolTip(self._keyring_problem)
             self.keyring_status.setStyleSheet(ERROR_STYLE)
+            for edit in (self.auth_token, self.smtp_password):
+                edit.setPlaceholderText("no keyring: cannot be saved")
             return
         for name, edit in (
             (secrets.TWILIO_AUTH_TOKEN, self.auth_token),
@@ -241,6 +268,12 @@ class SettingsDialog(QDialog):
             )
         self.keyring_status.setText("The auth token and the SMTP password are kept only in the OS keyring.")
         self.keyring_status.setStyleSheet("")
+
+    def show_keyring_help(self) -> QDialog:
+        """The help page on keyrings, with what this one said at its end."""
+        detail = f"\n## What the keyring said\n\n{self._keyring_problem}\n" if self._keyring_problem else ""
+        self.help_window = show_help(self, "How to fix: no usable keyring", KEYRING_HELP + detail)
+        return self.help_window
 
     # -- reading the form -----------------------------------------------------------------------
 
@@ -310,6 +343,10 @@ class SettingsDialog(QDialog):
                 if edit.text():
                     self.secret_store.set(name, edit.text())
                     edit.clear()
+        except secrets.SecretsUnavailable as error:
+            self._keyring_problem = str(error)
+            self._fail(f"{NO_KEYRING_SAVE} <a href='help:keyring'>How to fix</a>")
+            return
         except secrets.SecretsError as error:
             self._fail(str(error))
             return

@@ -152,7 +152,8 @@ def install_station(
     already runs there) the tray says so and the app goes on without it.
     """
     clock = clock or SystemClock()
-    page = IncidentsPage(store, clock, window.settings)
+    page = IncidentsPage(store, clock, window.settings, tz=window.calendar_model.tz)
+    window.zone_changed.connect(page.set_zone)  # timeline times in the calendar's zone
     window.add_page(page, "Incidents")
     presence = StationPresence(window)
     engine = EngineThread(EngineWorker(store, clock, notifiers)) if start_engine else None
@@ -177,5 +178,5 @@ def _start_intake(
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         presence.set_intake_status(f"Webhook intake not running on {listen}: {reason}")
         return
-    presence.set_intake_status(f"Webhook intake on http://{intake.host}:{intake.port}")
+    presence.set_intake_status(f"Webhook intake on http://{intake.host}:{intake.port}", running=True)
     presence.on_shutdown(intake.stop)

@@ -5,7 +5,9 @@ new incident pops a desktop notification. While a P0 or P1 incident is open the 
 looped, until someone acknowledges it; "Mute alarm" silences it for the incidents open now, and
 a new P0/P1 incident sounds it again (a station muted for good would miss the next page). A
 notification that failed is announced and listed in the tray menu. Closing the main window only
-hides it: the engine keeps paging until "Quit" in the tray menu.
+hides it: the engine keeps paging until "Quit" in the tray menu. Quit (from the tray or the File
+menu) asks once first while this desktop is paging — running the engine or the webhook intake —
+since it stops paging here; a signal (logout, service manager) quits without asking.
 
 Signals:
     message_shown(str, str): a desktop notification (title, body) was shown.
@@ -25,7 +27,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from oncall_desktop.domain import Severity, Status
 from oncall_desktop.engine.notifiers import CHANNEL_WORDS
@@ -159,6 +161,10 @@ class StationPresence(QObject):
         self._quit_on_last_window_closed: bool | None = None
         self._engine_here: bool | None = None
         self._intake_status = ""
+        self._intake_here = False
+        self._asking = False
+        self.confirm_quit: Callable[[], bool] = self._confirm_quit
+        """Asks whether to quit although this desktop is paging; True: quit."""
         self._message_incident: int | None = None
         self._pending: list[Incident] = []
         self._announce_timer = QTimer(self)
@@ -181,7 +187,7 @@ class StationPresence(QObject):
         self.clear_failures_action = QAction("Clear this list", self)
         self.clear_failures_action.triggered.connect(self.clear_failures)
         self.quit_action = QAction("Quit (stop paging)", self)
-        self.quit_action.triggered.connect(self.quit)
+        self.quit_action.triggered.connect(self.request_quit)
         self.menu.addAction(self.show_action)
         self.menu.addSeparator()
         self.menu.addAction(self.mute_action)
@@ -298,10 +304,16 @@ class StationPresence(QObject):
         self._engine_here = running
         self._update_tray()
 
-    def set_intake_status(self, text: str) -> None:
-        """One line about the webhook intake: where it listens, or why it does not."""
+    def set_intake_status(self, text: str, running: bool = False) -> None:
+        """One line about the webhook intake: where it listens (`running`), or why it does not."""
         self._intake_status = text
+        self._intake_here = running
         self._update_tray()
+
+    @property
+    def paging_here(self) -> bool:
+        """Whether quitting stops paging: this desktop runs the engine or the webhook intake."""
+        return not self._stopped and (self._engine_here is True or self._intake_here)
 
     def clear_failures(self) -> None:
         self._failures.clear()
@@ -369,6 +381,39 @@ class StationPresence(QObject):
         self.tray.hide()
         if not self._quitting:
             self._restore_quit_on_last_window_closed()
+
+    def request_quit(self) -> None:
+        """Quit as the user asked (tray or File menu): first, once, ask while this desktop is paging.
+        Keeping it paging hides the window to the tray (or minimizes it, without a tray)."""
+        if self._quitting or self._asking:
+            return
+        if self.paging_here:
+            self._asking = True
+            try:
+                keep = not self.confirm_quit()
+            finally:
+                self._asking = False
+            if keep:
+                if self._window is not None:
+                    self._window.close()  # to the tray: the event filter keeps the station running
+                return
+        self.quit()
+
+    def _confirm_quit(self) -> bool:
+        box = QMessageBox(self._window)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Quit oncall-desktop?")
+        box.setText("This desktop is paging. Quit stops paging here.")
+        where = "the tray" if self.tray_available else "a minimized window"
+        box.setInformativeText(
+            "Nobody is escalated or paged from this desktop and alerts sent to it are refused until it "
+            f"runs again. To keep paging, keep it running in {where} instead."
+        )
+        quit_button = box.addButton("Quit and stop paging", QMessageBox.ButtonRole.DestructiveRole)
+        keep_button = box.addButton("Keep paging", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep_button)
+        box.exec()
+        return box.clickedButton() is quit_button
 
     def quit(self) -> None:
         """Shut the station down, close the window for real and end the application."""

@@ -3,8 +3,8 @@ stations sharing the store, per-notification claims, unpaged incidents, one open
 group (a unique index), unplannable incidents, the lease length setting. Bundled SMS are now the
 notifications that share a claim group.
 
-Revision ID: 0005_station
-Revises: 0004
+Revision ID: 0006_station
+Revises: 0005_edges
 Create Date: 2026-12-01 23:30:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_station"
-down_revision: str | None = "0004"
+revision: str = "0006_station"
+down_revision: str | None = "0005_edges"
 branch_labels: str | None = None
 depends_on: str | None = None
 
