@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from oncall_desktop.domain import Integration, Settings, Severity, StationSettings
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.station import BackgroundIntake
 from oncall_desktop.integrations import (
@@ -107,7 +106,7 @@ def test_a_test_alert_reaches_the_running_intake_and_opens_one_incident(store: S
         intake.stop()
     assert again.ok
     assert f"joined incident #{first.incident}" in again.message
-    (opened,) = incidents.list_incidents(store)
+    (opened,) = store.incidents.newest()
     assert opened.id == first.incident
     assert opened.title.startswith("Test alert from oncall-desktop")
     assert opened.severity == Severity.P3
@@ -119,7 +118,7 @@ def test_a_test_alert_says_when_the_station_is_not_running(store: Store) -> None
     outcome = send_test_alert(settings, integration(store, "hook"), NOW)
     assert not outcome.ok
     assert "the station is not running" in outcome.message
-    assert incidents.list_incidents(store) == []
+    assert store.incidents.newest() == []
 
 
 def test_a_test_alert_with_a_token_the_station_does_not_know_says_so(store: Store) -> None:
@@ -133,4 +132,4 @@ def test_a_test_alert_with_a_token_the_station_does_not_know_says_so(store: Stor
         intake.stop()
     assert not outcome.ok
     assert "(403)" in outcome.message
-    assert incidents.list_incidents(store) == []
+    assert store.incidents.newest() == []

@@ -13,7 +13,6 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop.domain import Severity
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.store import Store
 from oncall_desktop.timeutil import zone
@@ -49,7 +48,7 @@ def test_timeline_times_carry_their_offset_and_the_repeated_hour_reads_twice(
     qtbot: QtBot, store: Store, tmp_path: Path
 ) -> None:
     opened = open_incident(store, "Disk full", Severity.P2, CREATED)
-    incidents.acknowledge(store, opened.id, ACKED, "alice")
+    store.incidents.acknowledge(opened.id, ACKED, "alice")
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     page = IncidentsPage(store, FakeClock(ACKED), settings, tz=zone("UTC"))
     qtbot.addWidget(page)

@@ -17,7 +17,6 @@ from pytestqt.qtbot import QtBot
 
 from oncall_desktop import cli
 from oncall_desktop.domain import Integration, StationSettings
-from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.station import BackgroundIntake
 from oncall_desktop.integrations import SendOutcome
@@ -170,7 +169,7 @@ def test_a_test_alert_from_the_page_opens_an_incident_at_the_running_station(
         intake.stop()
     outcome: SendOutcome = finished.args[0]
     assert outcome.ok
-    (opened,) = incidents.list_incidents(store)
+    (opened,) = store.incidents.newest()
     assert f"opened incident #{opened.id}" in page.status.text()
     assert opened.integration == "prod-am"
     assert page.test_button.isEnabled()
@@ -188,4 +187,4 @@ def test_a_test_alert_says_clearly_when_no_station_is_running(qtbot: QtBot, wind
         page.test_button.click()
     assert f"nothing listens on 127.0.0.1:{port}, so the station is not running there" in page.status.text()
     assert "c62828" in page.status.styleSheet()
-    assert incidents.list_incidents(store) == []
+    assert store.incidents.newest() == []

@@ -426,13 +426,18 @@ def test_quit_while_paging_asks_once_and_keeping_it_hides_the_window_to_the_tray
     assert asked == [True]
     assert window.isHidden()  # kept running in the tray
     assert thread.isRunning()
-    assert store.engine_lease() is not None
+    held = store.lease.state()
+    assert held is not None
+    assert held.holder is not None
 
     presence.confirm_quit = lambda: asked.append(True) or True
     presence.request_quit()
     assert asked == [True, True]
     assert thread.isFinished()
-    assert store.engine_lease() is None
+    released = store.lease.state()
+    assert released is not None
+    assert released.holder is None
+
 
 
 def test_quit_asks_nothing_when_this_desktop_is_not_paging(station: Station, window: Window) -> None:
