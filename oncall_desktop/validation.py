@@ -56,7 +56,7 @@ MAX_REPEAT_MINUTES = 1440
 MAX_ROTATION_EVERY = {"hours": 8784, "daily": 366, "weekly": 52, "monthly": 12}
 """A shift lasts at most a year: longer ones are surely typos, and the planner's date arithmetic
 must never leave the years dates can hold."""
-LEASE_SECONDS = (10, 300)
+LEASE_SECONDS = (5, 300)
 DEFAULT_RULE_NAME = "Default"
 SMTP_SECURITIES = ("tls", "starttls", "none")
 _DEFAULT_LISTEN = StationSettings().listen

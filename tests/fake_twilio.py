@@ -1,9 +1,13 @@
 """A local fake of Twilio's REST API for tests, used through the real `twilio` client.
 
-It records outbound Messages and Calls, lists inbound replies for the polling path, plays a call's
-TwiML (fetched from the station like Twilio does, with a valid `X-Twilio-Signature`) and presses keys
-by POSTing signed Gather callbacks. It can also post signed inbound-SMS webhooks, and fail requests
-on demand (`fail_next`) or refuse numbers (`invalid_numbers`).
+It records outbound Messages and Calls and lists them (filtered by To, From and DateSent> /
+StartTime>, as Twilio does: the station reconciles against them after a crash), lists inbound
+replies for the polling path, plays a call's TwiML (fetched from the station like Twilio does, with a
+valid `X-Twilio-Signature`) and presses keys by POSTing signed Gather callbacks. It can also post
+signed inbound-SMS webhooks, fail requests on demand (`fail_next`), take a request and then not
+answer for a while (`hang_next`: Twilio has the message, the client times out), or refuse numbers
+(`invalid_numbers`). It may run in its own process (`python -m tests.fake_twilio`), so a test can
+kill the station around it.
 
 `ServerThread` runs any aiohttp application on 127.0.0.1 in a background thread, so synchronous code
 under test (the engine's `tick`, the `twilio` client) can talk to it.
@@ -18,7 +22,7 @@ import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -79,6 +83,7 @@ class Call:
     url: str | None
     twiml: str | None
     said: list[str] = field(default_factory=list)
+    created: str = field(default_factory=lambda: format_datetime(datetime.now(UTC), usegmt=True))
 
 
 @dataclass
@@ -99,6 +104,9 @@ class FakeTwilio:
         self.calls: list[Call] = []
         self.invalid_numbers: set[str] = set()
         self.failures: list[tuple[int, int, str]] = []
+        self.hangs: list[float] = []
+        self.latency = 0.0  # seconds before every create request is answered (a slow Twilio)
+        self.hanging = 0
         self.requests = 0
         self._ids = itertools.count(1)
         app = web.Application()
@@ -106,6 +114,7 @@ class FakeTwilio:
         app.router.add_post(f"{base}/Messages.json", self._create_message)
         app.router.add_get(f"{base}/Messages.json", self._list_messages)
         app.router.add_post(f"{base}/Calls.json", self._create_call)
+        app.router.add_get(f"{base}/Calls.json", self._list_calls)
         self.server = ServerThread(app)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -123,6 +132,21 @@ class FakeTwilio:
 
     def fail_next(self, status: int, code: int = 20500, message: str = "fake failure") -> None:
         self.failures.append((status, code, message))
+
+    def hang_next(self, seconds: float) -> None:
+        """The next create request is taken (the message or call exists) but answered after `seconds`."""
+        self.hangs.append(seconds)
+
+    async def _answer_late(self) -> None:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.hangs:
+            seconds = self.hangs.pop(0)
+            self.hanging += 1
+            try:
+                await asyncio.sleep(seconds)
+            finally:
+                self.hanging -= 1
 
     # -- the REST API ---------------------------------------------------------------------------
 
@@ -151,15 +175,36 @@ class FakeTwilio:
             return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
         message = _message(self._sid("SM"), to, str(form["From"]), str(form["Body"]), "outbound-api")
         self.messages.append(message)
+        await self._answer_late()
         return web.json_response(message, status=201)
 
     async def _list_messages(self, request: web.Request) -> web.Response:
         refused = self._check(request)
         if refused is not None:
             return refused
-        found = [m for m in self.inbound if m["to"] == request.query.get("To", m["to"])]
+        found = _filtered([*self.messages, *self.inbound], request, "DateSent>", "date_sent")
         return web.json_response(
             {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50, "uri": request.path_qs}
+        )
+
+    async def _list_calls(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        calls = [
+            {
+                "sid": c.sid,
+                "to": c.to,
+                "from": c.from_,
+                "status": "completed",
+                "date_created": c.created,
+                "start_time": c.created,
+            }
+            for c in self.calls
+        ]
+        found = _filtered(calls, request, "StartTime>", "start_time")
+        return web.json_response(
+            {"calls": found, "next_page_uri": None, "page": 0, "page_size": 50, "uri": request.path_qs}
         )
 
     async def _create_call(self, request: web.Request) -> web.Response:
@@ -176,6 +221,7 @@ class FakeTwilio:
             self._sid("CA"), to, str(form["From"]), str(url) if url else None, str(inline) if inline else None
         )
         self.calls.append(call)
+        await self._answer_late()
         return web.json_response(
             {"sid": call.sid, "to": to, "from": call.from_, "status": "queued"}, status=201
         )
@@ -248,6 +294,25 @@ def _message(
         "date_created": when,
         "num_segments": "1",
     }
+
+
+def _filtered(
+    items: list[dict[str, Any]], request: web.Request, after_key: str, at_key: str
+) -> list[dict[str, Any]]:
+    """Twilio's list filters: To, From, and a lower bound on a time (`DateSent>`, `StartTime>`)."""
+    found = [
+        item
+        for item in items
+        if item["to"] == request.query.get("To", item["to"])
+        and item["from"] == request.query.get("From", item["from"])
+    ]
+    after = request.query.get(after_key)
+    if after:
+        bound = datetime.fromisoformat(after.replace("Z", "+00:00"))
+        if bound.tzinfo is None:
+            bound = bound.replace(tzinfo=UTC)
+        found = [item for item in found if parsedate_to_datetime(item[at_key]) >= bound]
+    return found
 
 
 def _error(status: int, code: int, message: str) -> web.Response:

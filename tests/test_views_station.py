@@ -439,7 +439,6 @@ def test_quit_while_paging_asks_once_and_keeping_it_hides_the_window_to_the_tray
     assert released.holder is None
 
 
-
 def test_quit_asks_nothing_when_this_desktop_is_not_paging(station: Station, window: Window) -> None:
     presence = station.start(engine=False)
     assert not presence.paging_here

@@ -17,7 +17,7 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from oncall_desktop.domain import Channel, Configuration, Settings
+from oncall_desktop.domain import Channel, Configuration
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.email_notifier import ack_url, sender_domain
 from oncall_desktop.engine.notifiers import (
@@ -37,7 +37,6 @@ from oncall_desktop.incident import (
     NotificationRecord,
     NotificationState,
     SendOutcome,
-    StaleClaim,
 )
 from oncall_desktop.store import Store
 from oncall_desktop.store.outbox import Fence
@@ -96,7 +95,7 @@ class Senders:
         self._lock = threading.Lock()
         self._in_flight: dict[int, Future[None]] = {}
         self._addresses: dict[tuple[Channel, str], int] = {}
-        self._reconciling: set[int] = set()
+        self._reconciling: set[tuple[Channel, str]] = set()
         self._reconcile_jobs: set[Future[None]] = set()
         self._finished: list[Sent] = []
 
@@ -209,95 +208,25 @@ class Senders:
             for due in job.group:
                 self._finished.append(Sent(with_outcome(due.notification, outcome), outcome))
 
-    # -- reconciling ----------------------------------------------------------------------------
+    # -- other jobs on the channels' pools ---------------------------------------------------------
 
-    def submit_reconcile(
-        self, fence: Fence, notifier: Notifier, stale: StaleClaim, settings: Settings, window: timedelta
-    ) -> None:
-        lead = stale.notification_ids[0]
+    def submit_once(self, key: tuple[Channel, str], job: Callable[[], None]) -> None:
+        """Run `job` on `key`'s channel pool unless a job for `key` is running (reconciling a
+        number's interrupted sends runs once at a time per number)."""
         with self._lock:
-            if lead in self._reconciling:
+            if key in self._reconciling:
                 return
-            self._reconciling.add(lead)
-            future = self._pool(stale.channel).submit(
-                self._reconcile_job, fence, notifier, stale, settings, window
-            )
+            self._reconciling.add(key)
+            future = self._pool(key[0]).submit(job)
             self._reconcile_jobs.add(future)
-        future.add_done_callback(lambda f: self._reconciled(lead, f))
+        future.add_done_callback(lambda f: self._once_done(key, f))
 
-    def _reconciled(self, lead: int, future: Future[None]) -> None:
+    def _once_done(self, key: tuple[Channel, str], future: Future[None]) -> None:
         with self._lock:
-            self._reconciling.discard(lead)
+            self._reconciling.discard(key)
             self._reconcile_jobs.discard(future)
         if self.on_done is not None:
             self.on_done()
-
-    def _reconcile_job(
-        self, fence: Fence, notifier: Notifier, stale: StaleClaim, settings: Settings, window: timedelta
-    ) -> None:
-        try:
-            self._reconcile(fence, notifier, stale, settings, window)
-        except Exception as error:  # the provider cannot be asked now: the next tick asks again
-            log.warning("checking an interrupted %s with the provider failed: %s", stale.channel.value, error)
-
-    def _reconcile(
-        self, fence: Fence, notifier: Notifier, stale: StaleClaim, settings: Settings, window: timedelta
-    ) -> None:
-        now = self.clock.now()
-        what = f"{CHANNEL_WORDS[stale.channel]} to {stale.person}" + (
-            f" ({stale.address})" if stale.address else ""
-        )
-        answer = notifier.reconcile(stale, settings, window)
-        if answer == "unknowable":
-            events = [
-                NewEvent(
-                    i,
-                    now,
-                    "retrying",
-                    f"{what}: the station stopped while sending it; sending it again, possibly repeated",
-                    person=stale.person,
-                    channel=stale.channel,
-                    level=stale.level,
-                )
-                for i in stale.incident_ids
-            ]
-            self.store.outbox.settle_stale(fence, stale, found=None, events=events, possibly_repeated=True)
-            return
-        known = self.store.outbox.recorded_provider_ids([f.provider_id for f in answer])
-        found = next((f for f in answer if f.provider_id not in known), None)
-        if found is None:
-            events = [
-                NewEvent(
-                    i,
-                    now,
-                    "retrying",
-                    f"{what}: the station stopped while sending it and the provider "
-                    "has no record of it; sending it again",
-                    person=stale.person,
-                    channel=stale.channel,
-                    level=stale.level,
-                )
-                for i in stale.incident_ids
-            ]
-            self.store.outbox.settle_stale(fence, stale, found=None, events=events)
-            return
-        outcome = SendOutcome("sent", found.at, provider_id=found.provider_id)
-        events = [
-            NewEvent(
-                i,
-                found.at,
-                "notified",
-                f"notified {stale.person} by {CHANNEL_WORDS[stale.channel]}"
-                f"{f' ({stale.address})' if stale.address else ''} at {found.at:%Y-%m-%dT%H:%M:%SZ}, level "
-                f"{stale.level} (the station stopped before recording it; found at the provider) "
-                f"[{found.provider_id}]",
-                person=stale.person,
-                channel=stale.channel,
-                level=stale.level,
-            )
-            for i in stale.incident_ids
-        ]
-        self.store.outbox.settle_stale(fence, stale, found=outcome, events=events)
 
 
 def build_delivery(

@@ -24,6 +24,7 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from oncall_desktop.domain import Channel, Configuration, Status
 from oncall_desktop.engine.clock import Clock, SystemClock, clock_spec
@@ -40,6 +41,7 @@ from oncall_desktop.engine.dispatch import (
 )
 from oncall_desktop.engine.notifiers import DeliveryResult, Notifier, TimelineNotifier
 from oncall_desktop.engine.planning import fallback_schedules, plan_incident
+from oncall_desktop.engine.reconcile import reconcile_number
 from oncall_desktop.incident import (
     Claim,
     DueIncident,
@@ -48,6 +50,7 @@ from oncall_desktop.incident import (
     IncidentPlan,
     NewEvent,
     NotificationRecord,
+    StaleClaim,
 )
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.sms_limit import SmsRateLimit
@@ -323,13 +326,27 @@ class EscalationEngine:
     # -- after a station died mid-send ------------------------------------------------------------
 
     def _recover(self, fence: Fence, real: datetime) -> None:
-        """Ask the providers about sends claimed under an older epoch (or that got no answer)."""
+        """Ask the providers about sends claimed under an older epoch (or that got no answer),
+        one number at a time (`reconcile`)."""
+        window = claim_margin(self.send_timeout())
+        by_number: dict[tuple[Channel, str], list[StaleClaim]] = {}
         for stale in self.store.outbox.stale_claims(fence.epoch):
-            notifier = self._notifier(stale.channel)
-            window = claim_margin(self.send_timeout())
             if stale.claimed_at is not None and stale.claimed_at + window > real:
                 continue  # its sender may still be waiting for the provider's answer
-            self.senders.submit_reconcile(fence, notifier, stale, self._config.settings, window)
+            by_number.setdefault((stale.channel, stale.address or ""), []).append(stale)
+        for key, claims in by_number.items():
+            notifier = self._notifier(key[0])
+            job = partial(
+                reconcile_number,
+                self.store,
+                self.clock,
+                fence,
+                notifier,
+                claims,
+                self._config.settings,
+                window,
+            )
+            self.senders.submit_once(key, job)
 
     # -- dispatching ----------------------------------------------------------------------------
 

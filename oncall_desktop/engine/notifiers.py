@@ -88,10 +88,12 @@ class DeliveryResult:
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """The provider has the message or call a dead station claimed: sent at `at` as `provider_id`."""
+    """A message or call the provider has that a dead station's claim may have sent: sent at `at`
+    as `provider_id`; `text` is an SMS's body (None for a call)."""
 
     provider_id: str
     at: datetime
+    text: str | None = None
 
 
 ReconcileResult = list[Found] | Literal["unknowable"]

@@ -166,19 +166,22 @@ class TwilioNotifier:
         client, twilio_settings = self.access.client(settings.twilio)
         earliest = stale.claimed_at - CLOCK_SKEW
         latest = stale.claimed_at + window + CLOCK_SKEW
+        # Twilio filters by day (YYYY-MM-DD, newest first); the exact window is checked here.
+        day = earliest.astimezone(UTC).date().isoformat()
         if stale.channel == Channel.SMS:
             found = client.messages.list(
-                to=number, from_=twilio_settings.from_number, date_sent_after=earliest, limit=50
+                to=number, from_=twilio_settings.from_number, date_sent_after=day, limit=200
             )
-            candidates = [(m.sid, m.date_created or m.date_sent) for m in found]
+            candidates = [(m.sid, m.date_created or m.date_sent, m.body) for m in found]
         else:
             calls = client.calls.list(
-                to=number, from_=twilio_settings.from_number, start_time_after=earliest, limit=50
+                to=number, from_=twilio_settings.from_number, start_time_after=day, limit=200
             )
-            candidates = [(c.sid, c.date_created or c.start_time) for c in calls]
+
+            candidates = [(c.sid, c.date_created or c.start_time, None) for c in calls]
         matches = sorted(
-            (at.astimezone(UTC), sid)
-            for sid, at in candidates
+            (at.astimezone(UTC), sid, text)
+            for sid, at, text in candidates
             if sid and at is not None and earliest <= at.astimezone(UTC) <= latest
         )
-        return [Found(sid, self.clock.at_real(at)) for at, sid in matches]
+        return [Found(sid, self.clock.at_real(at), text) for at, sid, text in matches]
