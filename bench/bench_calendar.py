@@ -36,6 +36,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Layer,
     OnCallRule,
     Override,
     Person,
@@ -80,8 +81,9 @@ def big_configuration(rules: int = 50, people: int = 20) -> Configuration:
                 f"Rule {r:02d}",
                 ZONES[r % len(ZONES)],
                 windows=windows,
-                personnel=personnel,
-                rotation=Rotation(period, every, time(9), date(2026, 1, 5)),  # type: ignore[arg-type]
+                layers=(
+                    Layer(personnel=personnel, rotation=Rotation(period, every, time(9), date(2026, 1, 5))),
+                ),  # type: ignore[arg-type]
                 escalation=(EscalationLevel(channels={"*": (Channel.EMAIL,)}, repeat=5),),
             )
         )
@@ -90,7 +92,13 @@ def big_configuration(rules: int = 50, people: int = 20) -> Configuration:
             Override(f"rule{r:02d}", persons[(r * 7) % people].id, start, start + timedelta(hours=30))
         )
     built.append(
-        OnCallRule("default", "Default", "UTC", personnel=(persons[0].id,), escalation=built[0].escalation)
+        OnCallRule(
+            "default",
+            "Default",
+            "UTC",
+            layers=(Layer(personnel=(persons[0].id,)),),
+            escalation=built[0].escalation,
+        )
     )
     return Configuration(people=persons, rules=tuple(built), overrides=tuple(overrides))
 

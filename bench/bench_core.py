@@ -20,6 +20,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Layer,
     MatchConditions,
     OnCallRule,
     Override,
@@ -59,12 +60,24 @@ def build(rules: int = 50, people: int = 20, overrides: int = 500, seed: int = 7
                 effective_start=datetime(2025, 1, 1),
                 windows=weekdays if r % 2 else (),
                 match=MatchConditions("all", (f"service:svc-{r:02}",)),
-                personnel=tuple(p.id for p in rng.sample(staff, 6)),
-                rotation=Rotation("weekly", 1, clock(9), date(2025, 1, 6)),
+                layers=(
+                    Layer(
+                        personnel=tuple(p.id for p in rng.sample(staff, 6)),
+                        rotation=Rotation("weekly", 1, clock(9), date(2025, 1, 6)),
+                    ),
+                ),
                 escalation=ladder,
             )
         )
-    rule_list.append(OnCallRule("default", "Default", "UTC", personnel=("p00",), escalation=ladder[:1]))
+    rule_list.append(
+        OnCallRule(
+            "default",
+            "Default",
+            "UTC",
+            layers=(Layer(personnel=("p00",)),),
+            escalation=ladder[:1],
+        )
+    )
     start = datetime(2026, 1, 1, tzinfo=UTC)
     override_list = []
     for i in range(overrides):

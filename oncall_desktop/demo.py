@@ -14,6 +14,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Layer,
     MatchConditions,
     OnCallRule,
     Override,
@@ -84,8 +85,12 @@ def demo_configuration(now: datetime) -> Configuration:
         timezone="Europe/Berlin",
         effective_start=since,
         match=MatchConditions("all", ("service:platform*",)),
-        personnel=("lukas", "chloe", "priya", "maria", "james", "dev"),
-        rotation=Rotation("weekly", 1, time(9, 0), anchor),
+        layers=(
+            Layer(
+                personnel=("lukas", "chloe", "priya", "maria", "james", "dev"),
+                rotation=Rotation("weekly", 1, time(9, 0), anchor),
+            ),
+        ),
         escalation=_ladder("team:leads", "chloe"),
     )
     secondary = OnCallRule(
@@ -94,8 +99,12 @@ def demo_configuration(now: datetime) -> Configuration:
         timezone="Europe/Berlin",
         effective_start=since,
         match=MatchConditions("all", ("service:platform*",)),
-        personnel=("maria", "james", "dev", "lukas", "chloe", "priya"),
-        rotation=Rotation("weekly", 1, time(9, 0), anchor),
+        layers=(
+            Layer(
+                personnel=("maria", "james", "dev", "lukas", "chloe", "priya"),
+                rotation=Rotation("weekly", 1, time(9, 0), anchor),
+            ),
+        ),
         escalation=(
             EscalationLevel(wait=0, repeat=10, channels={"*": (EMAIL,)}),
             EscalationLevel(wait=15, add=(Target("team:leads", (SMS,)),)),
@@ -110,8 +119,12 @@ def demo_configuration(now: datetime) -> Configuration:
         timezone="UTC",
         effective_start=since,
         match=MatchConditions("any", ("env:prod", "severity:critical")),
-        personnel=("hana", "lukas", "maria", "wei", "priya", "james"),
-        rotation=Rotation("hours", 8, time(22, 0), anchor - timedelta(days=1)),
+        layers=(
+            Layer(
+                personnel=("hana", "lukas", "maria", "wei", "priya", "james"),
+                rotation=Rotation("hours", 8, time(22, 0), anchor - timedelta(days=1)),
+            ),
+        ),
         escalation=_ladder("team:sre", "james"),
     )
     business_hours = OnCallRule(
@@ -121,16 +134,16 @@ def demo_configuration(now: datetime) -> Configuration:
         effective_start=since,
         windows=(Window((0, 1, 2, 3, 4), time(9, 0), time(17, 0)),),
         match=MatchConditions("all", ("service:billing*",)),
-        personnel=("maria", "dev", "james"),
-        rotation=Rotation("daily", 1, time(9, 0), anchor),
+        layers=(
+            Layer(personnel=("maria", "dev", "james"), rotation=Rotation("daily", 1, time(9, 0), anchor)),
+        ),
         escalation=_ladder("james", "chloe"),
     )
     default = OnCallRule(
         id="default",
         name="Default",
         timezone=system_zone_name(),
-        personnel=("team:sre",),
-        rotation=Rotation("weekly", 1, time(9, 0), anchor),
+        layers=(Layer(personnel=("team:sre",), rotation=Rotation("weekly", 1, time(9, 0), anchor)),),
         escalation=(
             EscalationLevel(wait=0, severities=ALL_SEVERITIES, repeat=10, channels={"*": (SMS, EMAIL)}),
             EscalationLevel(wait=15, repeat=15, add=(Target("team:leads", (VOICE,)),)),

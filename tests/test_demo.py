@@ -34,7 +34,7 @@ def test_demo_team_is_eight_people_on_three_continents_with_four_rules() -> None
     custom = [r for r in config.rules if not r.is_default]
     assert [r.id for r in custom] == ["primary", "secondary", "follow-the-sun", "business-hours"]
     assert config.rules[-1].is_default
-    rotations = {r.id: r.rotation.period for r in custom if r.rotation}
+    rotations = {r.id: r.layers[0].rotation.period for r in custom if r.layers[0].rotation}
     assert rotations["primary"] == rotations["secondary"] == "weekly"
     assert all(3 <= len(r.escalation) <= 4 for r in custom)
     assert custom[3].windows, "business hours has weekly windows"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.domain import Channel, PlannedNotification, Status
+from oncall_desktop.domain import Channel, Layer, PlannedNotification, Status
 from oncall_desktop.engine import incidents
 from oncall_desktop.engine.clock import FakeClock, ScaledClock, clock_speed
 from oncall_desktop.engine.engine import UNKNOWN_DELIVERY, EscalationEngine, TickReport, next_delay
@@ -133,7 +133,7 @@ def test_a_configuration_change_applies_from_now_on_and_never_pages_for_the_past
     config = store.load_configuration()
     default = config.rule("default")
     assert default is not None
-    store.save_rule(replace(default, personnel=("bob",)))
+    store.save_rule(replace(default, layers=(Layer(personnel=("bob",)),)))
     run(engine, clock, T + 12 * MINUTE)
     got = [((at - T) // MINUTE, person) for at, person, *_ in recorded(store, incident_id)]
     assert sorted(set(got)) == [(0, "alice"), (5, "alice"), (10, "bob")]

@@ -15,6 +15,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Layer,
     OnCallRule,
     Override,
     Person,
@@ -44,8 +45,9 @@ def team_config() -> Configuration:
         id="payments",
         name="Payments primary",
         timezone="Europe/Berlin",
-        personnel=("alice", "bob"),
-        rotation=Rotation("weekly", 1, time(9, 0), date(2026, 3, 2)),
+        layers=(
+            Layer(personnel=("alice", "bob"), rotation=Rotation("weekly", 1, time(9, 0), date(2026, 3, 2))),
+        ),
         escalation=LADDER,
     )
     nights = OnCallRule(
@@ -53,8 +55,12 @@ def team_config() -> Configuration:
         name="Nights",
         timezone="America/New_York",
         windows=(Window((0, 1, 2, 3, 4, 5, 6), time(22, 0), time(6, 0)),),
-        personnel=("bob", "carol", "alice"),
-        rotation=Rotation("daily", 1, time(22, 0), date(2026, 3, 1)),
+        layers=(
+            Layer(
+                personnel=("bob", "carol", "alice"),
+                rotation=Rotation("daily", 1, time(22, 0), date(2026, 3, 1)),
+            ),
+        ),
         escalation=LADDER[:1],
     )
     overrides = (
@@ -221,7 +227,15 @@ def test_default_span_is_two_weeks_back_to_half_a_year_ahead() -> None:
 def test_a_shift_without_known_start_keeps_its_uid_when_the_span_moves() -> None:
     config = Configuration(
         people=PEOPLE,
-        rules=(OnCallRule("default", "Default", "UTC", personnel=("alice", "bob"), escalation=LADDER[:1]),),
+        rules=(
+            OnCallRule(
+                "default",
+                "Default",
+                "UTC",
+                layers=(Layer(personnel=("alice", "bob")),),
+                escalation=LADDER[:1],
+            ),
+        ),
     )
     first = icalendar.Calendar.from_ical(ical.export_calendar(config, START, END))
     later = icalendar.Calendar.from_ical(ical.export_calendar(config, START + timedelta(days=3), END))

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop import cli
-from oncall_desktop.domain import Configuration, OnCallRule, Person, Rotation, Team
+from oncall_desktop.domain import Configuration, Layer, OnCallRule, Person, Rotation, Team
 from oncall_desktop.store import Store
 from oncall_desktop.views.calendar_widget import PERSON_MIME, CalendarWidget
 from oncall_desktop.views.editors import PersonEditorDialog, RuleEditorDialog, TeamEditorDialog
@@ -248,8 +248,7 @@ def test_rule_edits_and_deletion_undo_to_the_exact_previous_state(window: MainWi
         "payments",
         "Payments",
         "Asia/Tokyo",
-        personnel=("hana", "wei"),
-        rotation=Rotation("daily", 1, time(9), date(2026, 3, 2)),
+        layers=(Layer(personnel=("hana", "wei"), rotation=Rotation("daily", 1, time(9), date(2026, 3, 2))),),
         escalation=primary.escalation,
     )
     window.save_rule(None, new_rule)

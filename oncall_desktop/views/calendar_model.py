@@ -40,6 +40,7 @@ class Block(NamedTuple):
     start: datetime
     end: datetime
     override: Override | None = None
+    layer: str | None = None
 
     @property
     def is_gap(self) -> bool:
@@ -261,7 +262,7 @@ class CalendarModel(QObject):
         blocks = [
             Block(i.rule, i.person, i.start, i.end, self._override_of(i.rule, i.person, i.start, i.end))
             if i.override
-            else Block(i.rule, i.person, i.start, i.end)
+            else Block(i.rule, i.person, i.start, i.end, layer=i.layer)
             for i in schedule.intervals
         ]
         blocks.extend(Block(g.rule, None, g.start, g.end) for g in schedule.gaps)

@@ -436,7 +436,7 @@ class MainWindow(QMainWindow):
         rule = self.config.rule(override.rule)
         if rule is None or self.config.person(override.person) is None:
             return
-        if not rule.personnel:
+        if not rule.has_personnel:
             self.statusBar().showMessage(
                 f"{rule.name} has no personnel: an override there would change nothing"
             )
