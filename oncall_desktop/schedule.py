@@ -17,9 +17,8 @@ instants, so handoffs keep their local time across DST changes.
 
 from __future__ import annotations
 
-import bisect
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -29,6 +28,8 @@ from oncall_desktop.domain import Configuration, Gap, Interval, Layer, OnCallRul
 from oncall_desktop.timeutil import resolve_wall, to_instant, wall_clock, zone
 
 _DAY = timedelta(days=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
 # How far `intervals(..., clip=False)` looks beyond the span for an interval's real start and end.
 UNCLIPPED_REACH = timedelta(days=400)
 _HANDOFFS_KEPT = 512
@@ -44,8 +45,6 @@ class Schedule:
     gaps: tuple[Gap, ...]
 
 
-# A piece of a layer's time: (start, end, who is on call).
-_LayerPiece = tuple[datetime, datetime, tuple[str, ...]]
 # A piece of a rule's duty time: (start, end, who is on call, the layer index each of them comes
 # from (or _NO_LAYER), whether an override put them there).
 _Piece = tuple[datetime, datetime, tuple[str, ...], tuple[int, ...], bool]
@@ -67,10 +66,15 @@ class _Duty:
         self.start = to_instant(effective_start, tz) if effective_start else None
         self.end = to_instant(effective_end, tz) if effective_end else None
         self.has_windows = bool(windows)
-        self._by_day: list[list[tuple[time, time]]] = [[] for _ in range(7)]
+        # Per weekday: (start, end, start and end as time after that day's midnight).
+        self._by_day: list[list[tuple[time, time, timedelta, timedelta]]] = [[] for _ in range(7)]
         for window in windows:
+            since = timedelta(hours=window.start.hour, minutes=window.start.minute)
+            until = timedelta(hours=window.end.hour, minutes=window.end.minute)
+            if window.end <= window.start:
+                until += _DAY
             for day in window.days:
-                self._by_day[day].append((window.start, window.end))
+                self._by_day[day].append((window.start, window.end, since, until))
 
     def contains(self, t: datetime) -> bool:
         if self.start is not None and t < self.start:
@@ -81,7 +85,7 @@ class _Duty:
             return True
         local_day = t.astimezone(self.tz).date()
         for day in (local_day - _DAY, local_day):
-            for start, end in self._by_day[day.weekday()]:
+            for start, end, _since, _until in self._by_day[day.weekday()]:
                 begins, ends = self._window_bounds(day, start, end)
                 if begins <= t < ends:
                     return True
@@ -95,16 +99,39 @@ class _Duty:
             return []
         if not self.has_windows:
             return [(lo, hi)]
+        tz = self.tz
+        offset = tz.utcoffset
+        by_day = self._by_day
         spans: list[tuple[datetime, datetime]] = []
-        day = lo.astimezone(self.tz).date() - _DAY
-        last = hi.astimezone(self.tz).date()
-        while day <= last:
-            for w_start, w_end in self._by_day[day.weekday()]:
-                begins, ends = self._window_bounds(day, w_start, w_end)
-                # A window wholly inside a spring-forward gap resolves to no time at all.
-                if begins < min(ends, hi) and ends > lo:
-                    spans.append((max(begins, lo), min(ends, hi)))
-            day += _DAY
+        append = spans.append
+        first = lo.astimezone(tz).date() - _DAY
+        weekday = first.weekday()
+        midnight = datetime.combine(first, time())
+        last = datetime.combine(hi.astimezone(tz).date(), time())
+        ahead = midnight + 2 * _DAY
+        # The zone's offsets at this day's midnight and the next two: when they are equal, every
+        # wall time of a window starting today (it may end tomorrow) has that offset. (The zone
+        # reads the fields of a naive time as its own wall clock.)
+        today, tomorrow, after = offset(midnight), offset(midnight + _DAY), offset(ahead)
+        while midnight <= last:
+            windows = by_day[weekday]
+            if windows:
+                if today is not None and today == tomorrow == after:
+                    base = _EPOCH + (midnight - _EPOCH_NAIVE - today)
+                    for _start, _end, since, until in windows:
+                        begins, ends = base + since, base + until
+                        if begins < hi and ends > lo:
+                            append((begins if begins > lo else lo, ends if ends < hi else hi))
+                else:
+                    for w_start, w_end, _since, _until in windows:
+                        begins, ends = self._window_bounds(midnight.date(), w_start, w_end)
+                        # A window wholly inside a spring-forward gap resolves to no time at all.
+                        if begins < min(ends, hi) and ends > lo:
+                            append((max(begins, lo), min(ends, hi)))
+            midnight += _DAY
+            ahead += _DAY
+            weekday = weekday + 1 if weekday < 6 else 0
+            today, tomorrow, after = tomorrow, after, offset(ahead)
         return _merge_spans(spans)
 
     def _window_bounds(self, day: date, start: time, end: time) -> tuple[datetime, datetime]:
@@ -119,18 +146,23 @@ class LayerSchedule:
     The layer expands exactly as SPEC §3 "Rotation" describes, in its own zone (the rule's when it
     names none): slots from its personnel in order, one slot per shift from the rotation's anchor
     (all of them together without a rotation), limited to its own windows and effective span. The
-    rule's duty and the other layers do not enter here.
+    rule's duty and the other layers do not enter here. `position` is the layer's place in its
+    rule (0: the highest priority), which its pieces name as their source.
     """
 
-    def __init__(self, config: Configuration, layer: Layer, rule_zone: str) -> None:
+    def __init__(self, config: Configuration, layer: Layer, rule_zone: str, position: int = 0) -> None:
         self.layer = layer
+        self.position = position
         self.tz = zone(layer.timezone or rule_zone)
         self.slots = config.slots(layer)
         self.people = tuple(dict.fromkeys(self.slots))
-        self._slot_people = tuple((person,) for person in self.slots)
+        self._sources = (position,) * len(self.people)
+        self._slot_pieces = tuple(((person,), (position,)) for person in self.slots)
         self.duty = _Duty(self.tz, layer.effective_start, layer.effective_end, layer.windows)
         rotation = layer.rotation
-        self._base = datetime.combine(rotation.anchor, rotation.handoff) if rotation else None
+        # Wall-clock time of handoff 0, and the months between handoffs of a monthly rotation.
+        self._base = datetime.combine(rotation.anchor, rotation.handoff) if rotation else _EPOCH_NAIVE
+        self._months = rotation.every if rotation else 1
         self._step: timedelta | None = None
         if rotation and rotation.period != "monthly":
             unit = {"hours": timedelta(hours=1), "daily": _DAY, "weekly": 7 * _DAY}[rotation.period]
@@ -156,18 +188,18 @@ class LayerSchedule:
 
     def handoff(self, k: int) -> datetime:
         """The instant of the k-th handoff (k = 0 at the anchor; negative before it)."""
-        assert self._base is not None
-        assert self.layer.rotation is not None
-        found = self._handoffs.get(k)
+        cache = self._handoffs
+        found = cache.get(k)
         if found is None:
-            if self._step is not None:
-                local = self._base + k * self._step
+            step = self._step
+            if step is not None:
+                local = self._base + k * step
             else:
-                local = self._base + relativedelta(months=k * self.layer.rotation.every)
+                local = self._base + relativedelta(months=k * self._months)
             found = resolve_wall(local, self.tz)
-            if len(self._handoffs) >= _HANDOFFS_KEPT:
-                self._handoffs.clear()
-            self._handoffs[k] = found
+            if len(cache) >= _HANDOFFS_KEPT:
+                cache.clear()
+            cache[k] = found
         return found
 
     def shift_index(self, t: datetime) -> int:
@@ -176,14 +208,12 @@ class LayerSchedule:
 
     def _shift_at(self, t: datetime) -> tuple[int, datetime, datetime]:
         """(k, handoff(k), handoff(k + 1)) of the shift that holds `t`."""
-        assert self._base is not None
-        assert self.layer.rotation is not None
         local = wall_clock(t, self.tz)
         if self._step is not None:
             k = (local - self._base) // self._step
         else:
             months = (local.year - self._base.year) * 12 + local.month - self._base.month
-            k = months // self.layer.rotation.every
+            k = months // self._months
         begins = self.handoff(k)
         ends: datetime | None = None
         while begins > t:
@@ -198,24 +228,38 @@ class LayerSchedule:
 
     # -- spans -----------------------------------------------------------------------------------
 
-    def pieces(self, start: datetime, end: datetime) -> Iterator[_LayerPiece]:
+    def pieces(self, start: datetime, end: datetime) -> list[_Piece]:
         """Time-ordered, non-overlapping pieces of [start, end) in which the layer has someone on
-        call, with who (one piece per shift; the time between pieces has nobody)."""
+        call, with who (one piece per shift; the time between pieces has nobody). Each piece names
+        the layer's `position` as the source of everyone in it."""
         if not self.slots:
-            return
-        for lo, hi in self.duty.spans(start, end):
-            if self.layer.rotation is None:
-                yield (lo, hi, self.people)
-                continue
-            k, begins, ends = self._shift_at(lo)
-            slots, count = self._slot_people, len(self._slot_people)
+            return []
+        spans = self.duty.spans(start, end)
+        if self.layer.rotation is None:
+            return [(lo, hi, self.people, self._sources, False) for lo, hi in spans]
+        found: list[_Piece] = []
+        append = found.append
+        slots, count = self._slot_pieces, len(self._slot_pieces)
+        handoff = self.handoff
+        k, begins, ends = 0, end, end
+        for lo, hi in spans:
+            # The shift holding `lo`: usually the one in hand or the next (windows a day apart).
+            for _ in range(3):
+                if ends > lo:
+                    break
+                k += 1
+                begins, ends = ends, handoff(k + 1)
+            if not begins <= lo < ends:
+                k, begins, ends = self._shift_at(lo)
             while True:
                 if ends > begins:  # a handoff inside a spring-forward gap can give a shift no time
-                    yield (begins if begins > lo else lo, ends if ends < hi else hi, slots[k % count])
+                    people, sources = slots[k % count]
+                    append((begins if begins > lo else lo, ends if ends < hi else hi, people, sources, False))
                 if ends >= hi:
                     break
                 k += 1
-                begins, ends = ends, self.handoff(k + 1)
+                begins, ends = ends, handoff(k + 1)
+        return found
 
 
 class RuleSchedule:
@@ -225,11 +269,15 @@ class RuleSchedule:
         self.rule = rule
         self.tz = zone(rule.timezone)
         self._duty = _Duty(self.tz, rule.effective_start, rule.effective_end, rule.windows)
-        self.layers = tuple(LayerSchedule(config, layer, rule.timezone) for layer in rule.layers)
+        self.layers = tuple(
+            LayerSchedule(config, layer, rule.timezone, position)
+            for position, layer in enumerate(rule.layers)
+        )
         self.people = config.rule_people(rule)
         self.staffed = any(layer.slots for layer in self.layers)
         self._union = rule.combine == "all"
-        self._layer_names = tuple(layer.name or None for layer in rule.layers)
+        # By source: a layer's name, and None (at index _NO_LAYER, the last) for no single layer.
+        self._layer_names = (*(layer.name or None for layer in rule.layers), None)
         staffed = [layer for layer in self.layers if layer.slots]
         # At most one person on call at a time: the intervals then come out in order.
         self._single_file = all(layer.one_at_a_time for layer in staffed) and (
@@ -280,29 +328,59 @@ class RuleSchedule:
             )
         if self._single_file:
             return self._single_file_intervals(start, end)
+        return self._per_person_intervals(start, end)
+
+    def _per_person_intervals(self, start: datetime, end: datetime) -> tuple[list[Interval], list[Gap]]:
+        """`intervals` when several people can be on call at once: each person's time is gathered
+        from the layers (`all`: every layer; `first`: the layers combined), less the overrides,
+        within duty, and joined where it meets."""
         rule_id, names = self.rule.id, self._layer_names
-        intervals: list[Interval] = []
-        gaps: list[Gap] = []
-        # person -> (start, end, whether overrides alone put them there, layer or _NO_LAYER) of
-        # the interval still open
-        open_since: dict[str, tuple[datetime, datetime, bool, int]] = {}
-        for lo, hi, people, sources, override in self._pieces(start, end):
-            if not people:
-                _add_gap(gaps, rule_id, lo, hi)
-            if open_since:
-                for person in [p for p, held in open_since.items() if held[1] != lo or p not in people]:
-                    s, e, ov, src = open_since.pop(person)
-                    intervals.append(Interval(rule_id, person, s, e, ov, _name(names, src)))
+        duty = self._duty.spans(start, end)
+        if not duty:
+            return [], []
+        lo, hi = duty[0][0], duty[-1][1]
+        pieces: list[_Piece] = []
+        if self.staffed:
+            pieces = (
+                [p for la in self.layers for p in la.pieces(lo, hi)]
+                if self._union
+                else self._combined(lo, hi)
+            )
+        overrides = self._override_pieces(start, end)
+        allowed = _subtract(duty, [(o[0], o[1]) for o in overrides]) if overrides else duty
+        spans: dict[str, list[tuple[datetime, datetime, int]]] = {}
+        for begins, ends, people, sources, _override in pieces:
             for person, source in zip(people, sources, strict=True):
-                held = open_since.get(person)
-                if held is None:
-                    open_since[person] = (lo, hi, override, source)
-                else:
-                    same = held[3] if held[3] == source else _NO_LAYER
-                    open_since[person] = (held[0], hi, held[2] and override, same)
-        for person, (s, e, ov, src) in open_since.items():
-            intervals.append(Interval(rule_id, person, s, e, ov, _name(names, src)))
+                spans.setdefault(person, []).append((begins, ends, source))
+        # (person, start, end, whether overrides alone put them there, layer or _NO_LAYER)
+        held: list[tuple[str, datetime, datetime, bool, int]] = []
+        for person, found in spans.items():
+            found.sort()
+            clipped = _clip(found, allowed)
+            clipped.sort()
+            held.extend((person, s, e, False, src) for s, e, src in _joined(clipped))
+        for o_start, o_end, o_people, _sources, _override in overrides:
+            held.extend(
+                (o_people[0], s, e, True, _NO_LAYER) for s, e, _src in _clip([(o_start, o_end, 0)], duty)
+            )
+        held.sort()
+        joined: list[tuple[str, datetime, datetime, bool, int]] = []
+        for item in held:
+            if joined and joined[-1][0] == item[0] and joined[-1][2] == item[1]:
+                last = joined[-1]
+                joined[-1] = (
+                    item[0],
+                    last[1],
+                    item[2],
+                    last[3] and item[3],
+                    last[4] if last[4] == item[4] else _NO_LAYER,
+                )
+            else:
+                joined.append(item)
+        intervals = [Interval(rule_id, p, s, e, ov, names[src]) for p, s, e, ov, src in joined]
         intervals.sort(key=lambda i: (i.start, i.person))
+        covered = _merge_spans([(i.start, i.end) for i in intervals])
+        gaps = [Gap(rule_id, s, e) for s, e in _subtract(duty, covered)]
         return intervals, gaps
 
     def _single_file_intervals(self, start: datetime, end: datetime) -> tuple[list[Interval], list[Gap]]:
@@ -327,71 +405,32 @@ class RuleSchedule:
                     layer = _NO_LAYER
                 continue
             if person is not None:
-                intervals.append(Interval(rule_id, person, since, until, by_override, _name(names, layer)))
+                intervals.append(Interval(rule_id, person, since, until, by_override, names[layer]))
             person, since, until, by_override, layer = who, lo, hi, override, sources[0]
         if person is not None:
-            intervals.append(Interval(rule_id, person, since, until, by_override, _name(names, layer)))
+            intervals.append(Interval(rule_id, person, since, until, by_override, names[layer]))
         return intervals, gaps
 
-    def _pieces(self, start: datetime, end: datetime) -> Iterator[_Piece]:
-        """Time-ordered, non-overlapping pieces of duty time with who is on call in each."""
+    def _pieces(self, start: datetime, end: datetime) -> list[_Piece]:
+        """Time-ordered pieces covering the rule's duty time in [start, end) exactly, with who is on
+        call in each (nobody in a gap)."""
+        duty = self._duty.spans(start, end)
+        if not duty:
+            return []
+        combined = self._combined(duty[0][0], duty[-1][1]) if self.staffed else []
+        base = _within(combined, duty)
         overrides = self._override_pieces(start, end)
-        for lo, hi in self._duty.spans(start, end):
-            base = self._layer_pieces(lo, hi)
-            yield from _overlay(base, overrides, lo, hi) if overrides else base
+        return _overlay(base, overrides) if overrides else base
 
-    def _layer_pieces(self, lo: datetime, hi: datetime) -> Iterator[_Piece]:
-        """Pieces covering all of [lo, hi) (nobody where no layer has anyone), layers combined."""
-        if not self.staffed:
-            yield (lo, hi, (), (), False)
-            return
-        if len(self.layers) == 1:
-            cursor = lo
-            for begins, ends, people in self.layers[0].pieces(lo, hi):
-                if begins > cursor:
-                    yield (cursor, begins, (), (), False)
-                yield (begins, ends, people, (0,) * len(people), False)
-                cursor = ends
-            if cursor < hi:
-                yield (cursor, hi, (), (), False)
-            return
-        yield from self._combined([list(layer.pieces(lo, hi)) for layer in self.layers], lo, hi)
-
-    def _combined(self, streams: list[list[_LayerPiece]], lo: datetime, hi: datetime) -> Iterator[_Piece]:
-        """Each layer's pieces within [lo, hi) combined `first` or `all`, cut where any layer changes."""
-        cuts = sorted({lo, hi}.union(*({p[0] for p in s} | {p[1] for p in s} for s in streams)))
-        at = [0] * len(streams)
-        held: _Piece | None = None
-        for begins, ends in itertools.pairwise(cuts):
-            active: list[tuple[int, tuple[str, ...]]] = []
-            for index, stream in enumerate(streams):
-                j = at[index]
-                while j < len(stream) and stream[j][1] <= begins:
-                    j += 1
-                at[index] = j
-                if j < len(stream) and stream[j][0] <= begins:
-                    active.append((index, stream[j][2]))
-                    if not self._union:
-                        break
-            people: tuple[str, ...] = ()
-            sources: tuple[int, ...] = ()
-            if active and not self._union:
-                index, people = active[0]
-                sources = (index,) * len(people)
-            elif active:
-                owner: dict[str, int] = {}
-                for index, found in active:
-                    for person in found:
-                        owner[person] = index if owner.get(person, index) == index else _NO_LAYER
-                people, sources = tuple(owner), tuple(owner.values())
-            if held is not None and held[1] == begins and held[2] == people and held[3] == sources:
-                held = (held[0], ends, people, sources, False)
-                continue
-            if held is not None:
-                yield held
-            held = (begins, ends, people, sources, False)
-        if held is not None:
-            yield held
+    def _combined(self, start: datetime, end: datetime) -> list[_Piece]:
+        """The layers' pieces over [start, end) combined `first` (or the one staffed layer's):
+        time-ordered, apart, only where someone is on call."""
+        streams = [layer.pieces(start, end) for layer in self.layers if layer.slots]
+        # The first layer with someone: each layer fills what the layers above leave empty.
+        combined = streams[-1]
+        for upper in reversed(streams[:-1]):
+            combined = _fill(upper, combined)
+        return combined
 
     def _override_pieces(self, start: datetime, end: datetime) -> list[_Piece]:
         relevant = [o for o in self.overrides if o.end > start and o.start < end]
@@ -408,10 +447,6 @@ class RuleSchedule:
             else:
                 pieces.append((lo, hi, (winner.person,), (_NO_LAYER,), True))
         return pieces
-
-
-def _name(names: tuple[str | None, ...], source: int) -> str | None:
-    return names[source] if source >= 0 else None
 
 
 def _add_gap(gaps: list[Gap], rule_id: str, lo: datetime, hi: datetime) -> None:
@@ -441,22 +476,145 @@ def _merge_spans(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime,
     return merged
 
 
-def _overlay(base: Iterable[_Piece], overrides: list[_Piece], lo: datetime, hi: datetime) -> Iterator[_Piece]:
-    """`base` within [lo, hi) with the override pieces laid on top."""
-    starts = [o[0] for o in overrides]
-    first = max(bisect.bisect_right(starts, lo) - 1, 0)
-    tops = [o for o in overrides[first:] if o[1] > lo and o[0] < hi]
-    for b_start, b_end, people, sources, override in base:
+def _fill(upper: list[_Piece], lower: list[_Piece]) -> list[_Piece]:
+    """`upper`'s pieces, and `lower`'s where `upper` has none (both time-ordered, non-overlapping)."""
+    if not upper or not lower:
+        return upper or lower
+    out: list[_Piece] = []
+    append = out.append
+    j, count = 0, len(lower)
+    cursor = lower[0][0]
+    for piece in upper:
+        hole_end = piece[0]
+        while j < count:
+            low = lower[j]
+            if low[0] >= hole_end:
+                break
+            if low[1] > cursor and cursor < hole_end:
+                if low[0] >= cursor and low[1] <= hole_end:
+                    append(low)
+                else:
+                    a = low[0] if low[0] > cursor else cursor
+                    b = low[1] if low[1] < hole_end else hole_end
+                    append((a, b, low[2], low[3], False))
+            if low[1] > hole_end:
+                break
+            j += 1
+        append(piece)
+        cursor = piece[1]
+    for low in lower[j:]:
+        if low[1] > cursor:
+            append(low if low[0] >= cursor else (cursor, low[1], low[2], low[3], False))
+    return out
+
+
+def _joined(spans: list[tuple[datetime, datetime, int]]) -> list[tuple[datetime, datetime, int]]:
+    """One person's spans (time-ordered, each with its source) joined where they meet or overlap; a
+    joined span keeps its source only when all its parts share it."""
+    out: list[tuple[datetime, datetime, int]] = []
+    for begins, ends, source in spans:
+        if out and begins <= out[-1][1]:
+            last = out[-1]
+            out[-1] = (last[0], max(last[1], ends), last[2] if last[2] == source else _NO_LAYER)
+        else:
+            out.append((begins, ends, source))
+    return out
+
+
+def _clip(
+    spans: list[tuple[datetime, datetime, int]], allowed: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime, int]]:
+    """`spans` (ordered by start) cut to the `allowed` spans (time-ordered, apart)."""
+    out: list[tuple[datetime, datetime, int]] = []
+    j, count = 0, len(allowed)
+    for begins, ends, source in spans:
+        while j < count and allowed[j][1] <= begins:
+            j += 1
+        k = j
+        while k < count and allowed[k][0] < ends:
+            lo, hi = allowed[k]
+            out.append((begins if begins > lo else lo, ends if ends < hi else hi, source))
+            k += 1
+    return out
+
+
+def _subtract(
+    spans: list[tuple[datetime, datetime]], holes: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """`spans` less `holes` (both time-ordered, apart)."""
+    out: list[tuple[datetime, datetime]] = []
+    j, count = 0, len(holes)
+    for begins, ends in spans:
+        cursor = begins
+        while j < count and holes[j][1] <= cursor:
+            j += 1
+        k = j
+        while k < count and holes[k][0] < ends:
+            if holes[k][0] > cursor:
+                out.append((cursor, holes[k][0]))
+            cursor = max(cursor, holes[k][1])
+            k += 1
+        if cursor < ends:
+            out.append((cursor, ends))
+    return out
+
+
+def _within(pieces: list[_Piece], duty: list[tuple[datetime, datetime]]) -> list[_Piece]:
+    """`pieces` cut to the duty spans, with nobody (a gap) where no piece covers duty time."""
+    out: list[_Piece] = []
+    append = out.append
+    j, count = 0, len(pieces)
+    for lo, hi in duty:
+        cursor = lo
+        while j < count and pieces[j][1] <= lo:
+            j += 1
+        while j < count:
+            piece = pieces[j]
+            if piece[0] >= hi:
+                break
+            if piece[0] > cursor:
+                append((cursor, piece[0], (), (), False))
+            if piece[0] >= cursor and piece[1] <= hi:
+                append(piece)
+            else:
+                append(
+                    (piece[0] if piece[0] > cursor else cursor, piece[1] if piece[1] < hi else hi, *piece[2:])
+                )
+            cursor = out[-1][1]
+            if piece[1] > hi:
+                break
+            j += 1
+        if cursor < hi:
+            append((cursor, hi, (), (), False))
+    return out
+
+
+def _overlay(base: list[_Piece], overrides: list[_Piece]) -> list[_Piece]:
+    """`base` with the override pieces laid on top (both time-ordered, non-overlapping)."""
+    out: list[_Piece] = []
+    append = out.append
+    k, count = 0, len(overrides)
+    for piece in base:
+        b_start, b_end = piece[0], piece[1]
+        while k < count and overrides[k][1] <= b_start:
+            k += 1
+        if k == count or overrides[k][0] >= b_end:
+            append(piece)
+            continue
         cursor = b_start
-        for t_start, t_end, t_people, t_sources, _t in tops:
-            if t_end <= cursor or t_start >= b_end:
-                continue
-            if t_start > cursor:
-                yield (cursor, t_start, people, sources, override)
-            yield (max(cursor, t_start), min(t_end, b_end), t_people, t_sources, True)
-            cursor = min(t_end, b_end)
+        t = k
+        while t < count and overrides[t][0] < b_end:
+            top = overrides[t]
+            if top[0] > cursor:
+                append((cursor, top[0], piece[2], piece[3], piece[4]))
+            cursor = top[1] if top[1] < b_end else b_end
+            append((top[0] if top[0] > b_start else b_start, cursor, top[2], top[3], True))
+            if top[1] > b_end:
+                break
+            t += 1
         if cursor < b_end:
-            yield (cursor, b_end, people, sources, override)
+            append((cursor, b_end, piece[2], piece[3], piece[4]))
+    return out
 
 
 class Schedules:

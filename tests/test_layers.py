@@ -136,14 +136,22 @@ def layered_setups(draw: st.DrawFn) -> tuple[Configuration, datetime, datetime]:
     start += timedelta(minutes=15 * draw(st.integers(0, 95)))
     end = start + timedelta(hours=draw(st.integers(1, 24 * 30)))
     combine = draw(st.sampled_from(["first", "all"]))
-    the_rule = replace(rule("r", ("alice",), tz=draw(zones)), layers=tuple(layers), combine=combine)
-    return config(the_rule), start, end
+    the_rule = replace(
+        rule("r", ("alice",), tz=draw(zones), windows=draw(windows())), layers=tuple(layers), combine=combine
+    )
+    overrides = []
+    for _ in range(draw(st.sampled_from((0, 0, 1, 3)))):
+        o_start = start + timedelta(minutes=15 * draw(st.integers(-96, 4 * 24 * 30)))
+        o_end = o_start + timedelta(minutes=15 * draw(st.integers(1, 4 * 24 * 3)))
+        overrides.append(Override("r", draw(st.sampled_from(PERSON_IDS)), o_start, o_end))
+    return config(the_rule, overrides=tuple(overrides)), start, end
 
 
 def alone(cfg: Configuration, index: int) -> RuleSchedule:
     """Layer `index` of rule `r` computed by itself, as the only layer of the rule."""
     the_rule = cfg.rules[0]
-    return schedule_of(replace(cfg, rules=(replace(the_rule, layers=(the_rule.layers[index],)),)))
+    alone_rule = replace(the_rule, layers=(the_rule.layers[index],))
+    return schedule_of(replace(cfg, rules=(alone_rule,), overrides=()))
 
 
 def instants(
@@ -167,28 +175,38 @@ def test_combined_layers_are_the_union_or_the_first_layer_with_someone(
     intervals, gaps = combined.intervals(start, end)
     layers = [alone(cfg, j) for j in range(len(the_rule.layers))]
     alone_intervals = [layer.intervals(start, end)[0] for layer in layers]
-    if the_rule.combine == "all":
+    # (a) with the gaps the intervals tile exactly the rule's duty time.
+    tiles = merged([(i.start, i.end) for i in intervals] + [(g.start, g.end) for g in gaps])
+    assert tiles == combined.duty(start, end)
+    if the_rule.combine == "all" and not cfg.overrides:
         # The union of the layers computed alone, person by person.
         union = by_person([i for found in alone_intervals for i in found])
         assert by_person(intervals) == union
         # Nobody on call exactly where every layer alone has a gap.
         covered = merged([(i.start, i.end) for found in alone_intervals for i in found])
         assert merged([(i.start, i.end) for i in intervals]) == covered
-    for t in instants(start, end, intervals, data):
+    edges = [g.start for g in gaps] + [t for o in cfg.overrides for t in (o.start, o.end) if start <= t < end]
+    for t in instants(start, end, intervals, data) + edges:
         holders = {i.person for i in intervals if i.start <= t < i.end}
         assert set(combined.on_call(t)) == holders
         each = [layer.on_call(t) for layer in layers]
-        if the_rule.combine == "all":
+        overriding = [o for o in cfg.overrides if o.start <= t < o.end]
+        if overriding:
+            assert holders == ({overriding[-1].person} if combined.on_duty(t) else set())
+        elif the_rule.combine == "all":
             assert holders == {p for found in each for p in found}
         else:
             assert combined.on_call(t) == next((found for found in each if found), ())
-        assert (not holders) == any(g.start <= t < g.end for g in gaps)
+        on_duty = combined.on_duty(t)
+        assert (on_duty and not holders) == any(g.start <= t < g.end for g in gaps)
+        if not on_duty:
+            assert not holders
     # Within the rule intervals of one person never overlap, and they are maximal.
     for person, spans in by_person(intervals).items():
         own = sorted((i.start, i.end) for i in intervals if i.person == person)
         assert own == spans, person
     # An interval names its layer exactly when that one layer put the person on call throughout.
-    for interval in intervals:
+    for interval in [] if cfg.overrides else intervals:
         sources = {
             j
             for j, found in enumerate(alone_intervals)
