@@ -1,8 +1,10 @@
 """The demo team the first run offers, so the calendar is never a blank page.
 
-Eight people on three continents and four rules (weekly primary, weekly secondary, follow-the-sun
-in 8-hour shifts, business hours) plus the default rule, each with a 3–4 level ladder, and a few
-overrides around `now`. Everything is placed relative to `now` so the demo always shows "this week".
+Eight people on three continents and five rules (weekly primary, weekly secondary, follow-the-sun
+in 8-hour UTC shifts, business hours, and a layered database rule whose regions each work 09:00–17:00
+in their own zone with a backstop behind them) plus the default rule, each with a 3–4 level ladder,
+and a few overrides around `now`. Everything is placed relative to `now` so the demo always shows
+"this week".
 """
 
 from __future__ import annotations
@@ -139,6 +141,41 @@ def demo_configuration(now: datetime) -> Configuration:
         ),
         escalation=_ladder("james", "chloe"),
     )
+    # Layers (SPEC §8): each region on call in its own working day, whatever DST does; where two
+    # regions' days overlap the one listed first keeps it; Dev backs them up at every other hour.
+    working_day = (Window((0, 1, 2, 3, 4), time(9, 0), time(17, 0)),)
+    database = OnCallRule(
+        id="database",
+        name="Database (layers)",
+        timezone="UTC",
+        effective_start=since,
+        match=MatchConditions("all", ("service:db*",)),
+        layers=(
+            Layer(
+                "Asia-Pacific",
+                "Asia/Tokyo",
+                ("hana", "wei"),
+                rotation=Rotation("daily", 1, time(9, 0), anchor),
+                windows=working_day,
+            ),
+            Layer(
+                "Europe",
+                "Europe/London",
+                ("priya", "lukas"),
+                rotation=Rotation("weekly", 1, time(9, 0), anchor),
+                windows=working_day,
+            ),
+            Layer(
+                "Americas",
+                "America/New_York",
+                ("maria", "james"),
+                rotation=Rotation("weekly", 1, time(9, 0), anchor),
+                windows=working_day,
+            ),
+            Layer("Backstop", personnel=("dev",)),
+        ),
+        escalation=_ladder("team:sre", "chloe"),
+    )
     default = OnCallRule(
         id="default",
         name="Default",
@@ -176,6 +213,6 @@ def demo_configuration(now: datetime) -> Configuration:
     return Configuration(
         people=PEOPLE,
         teams=TEAMS,
-        rules=(primary, secondary, follow_the_sun, business_hours, default),
+        rules=(primary, secondary, follow_the_sun, business_hours, database, default),
         overrides=overrides,
     )

@@ -135,7 +135,7 @@ def test_an_empty_store_offers_the_demo_team_once(app: App) -> None:
     assert not window.offer_demo(ask=lambda: False)
     assert window.rule_model.rowCount() == 1
     assert window.offer_demo(ask=lambda: True)
-    assert window.rule_model.rowCount() == 5
+    assert window.rule_model.rowCount() == 6
     assert window.roster_model.rowCount() == 8
     assert window.calendar.painted_blocks()
 
@@ -157,7 +157,13 @@ def test_a_dropped_person_becomes_an_override_the_cli_reports_and_undo_removes_e
     lane = window.calendar.lane_rect(2, 0)  # Wednesday, Platform primary
     drop_person(window.calendar, "wei", QPointF(lane.center().x(), y_of(window.calendar, 2, 14.5)))
     assert schedule_json(capsys, *span)["intervals"] == [
-        {"rule": "primary", "person": "wei", "start": "2026-03-25T13:00:00Z", "end": "2026-03-25T14:00:00Z"}
+        {
+            "rule": "primary",
+            "person": "wei",
+            "start": "2026-03-25T13:00:00Z",
+            "end": "2026-03-25T14:00:00Z",
+            "layer": None,
+        }
     ]
     assert window.undo_action.text() == "&Undo Add override"
     window.undo_action.trigger()
