@@ -55,6 +55,7 @@ from oncall_desktop.station_address import InvalidNumberError, e164, parse_liste
 
 MAX_LEVELS_AFTER_ZERO = 10
 MAX_WAIT_MINUTES = 360
+MAX_ROTATION_EVERY = 1000
 DEFAULT_RULE_NAME = "Default"
 SMTP_SECURITIES = ("tls", "starttls", "none")
 _DEFAULT_LISTEN = StationSettings().listen
@@ -353,6 +354,8 @@ class _Checker:
                     self.error(f"{lpath}.rotation.period", "must be hours, daily, weekly or monthly")
                 if layer.rotation.every < 1:
                     self.error(f"{lpath}.rotation.every", "must be at least 1")
+                elif layer.rotation.every > MAX_ROTATION_EVERY:
+                    self.error(f"{lpath}.rotation.every", f"must be at most {MAX_ROTATION_EVERY}")
 
     def _ladder(self, rule: OnCallRule, path: str) -> None:
         ladder = rule.escalation

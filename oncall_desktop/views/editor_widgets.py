@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QMimeData, QPoint, Qt
+from PySide6.QtCore import QMimeData, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QContextMenuEvent, QDrag, QKeyEvent, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QToolButton,
     QWidget,
+    QWidgetItem,
 )
 
 from oncall_desktop.domain import TEAM_PREFIX, Configuration
@@ -96,8 +99,12 @@ def show_messages(label: QLabel, problems: Sequence[Problem]) -> None:
 def roster_entries(config: Configuration) -> list[tuple[str, str]]:
     """(target, display name) for every person, then every team."""
     people = [(p.id, p.name) for p in config.people]
-    teams = [(f"{TEAM_PREFIX}{t.id}", f"Team {t.name}") for t in config.teams]
+    teams = [(f"{TEAM_PREFIX}{t.id}", _team_label(t.name)) for t in config.teams]
     return people + teams
+
+
+def _team_label(name: str) -> str:
+    return name if name.lower().startswith("team") else f"Team {name}"
 
 
 class Roster(QListWidget):
@@ -160,3 +167,71 @@ class Roster(QListWidget):
 
     def context_menu(self, item: QListWidgetItem) -> QMenu:
         return self.menu(str(item.data(Qt.ItemDataRole.UserRole)))
+
+
+class FlowLayout(QLayout):
+    """Lays its widgets out left to right, wrapping onto the next line (chips of people, conditions)."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 4) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def insertWidget(self, index: int, widget: QWidget) -> None:
+        self.addChildWidget(widget)
+        self._items.insert(index, QWidgetItem(widget))
+        self.invalidate()
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _arrange(self, rect: QRect, *, move: bool) -> int:
+        margins = self.contentsMargins()
+        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
+        x, y, line = area.x(), area.y(), 0
+        parent = self.parentWidget()
+        for item in self._items:
+            widget = item.widget()
+            if widget is not None and parent is not None and not widget.isVisibleTo(parent):
+                continue
+            hint = item.sizeHint()
+            if x + hint.width() > area.right() + 1 and line > 0:
+                x, y, line = area.x(), y + line + self._spacing, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            line = max(line, hint.height())
+        return y + line - rect.y() + margins.bottom()

@@ -67,12 +67,13 @@ class LadderEditor(QWidget):
         parent: QWidget | None = None,
         *,
         standalone: bool = True,
+        rule_index: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.setStyleSheet(CARD_STYLE)
         self.standalone = standalone
         self.config = config
-        self.rule_index = next(i for i, r in enumerate(config.rules) if r.id == rule.id)
+        self.rule_index = _index_of(config, rule, rule_index)
         self.model = LadderModel(config, rule, self)
         self.stack = stack if stack is not None else QUndoStack(self)
         self.commands = LadderCommands(self.model, self.stack)
@@ -162,10 +163,10 @@ class LadderEditor(QWidget):
         if len(ladder) < 2:
             add.setEnabled(False)
 
-    def set_rule(self, config: Configuration, rule: OnCallRule) -> None:
+    def set_rule(self, config: Configuration, rule: OnCallRule, rule_index: int | None = None) -> None:
         """The rule around the ladder changed (the rule editor): names, personnel, zone."""
         self.config = config
-        self.rule_index = next(i for i, r in enumerate(config.rules) if r.id == rule.id)
+        self.rule_index = _index_of(config, rule, rule_index)
         people_before = self.model.level0_people()
         self.model.config = config
         self.model.rule = rule
@@ -279,6 +280,13 @@ class LadderEditor(QWidget):
         elif field == "wait":
             focus = card.wait
         focus.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _index_of(config: Configuration, rule: OnCallRule, index: int | None) -> int:
+    """Where `rule` is in `config` (given, or found by its id)."""
+    if index is not None:
+        return index
+    return next(i for i, r in enumerate(config.rules) if r.id == rule.id)
 
 
 class SaveLadder(StoreCommand):
