@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop import cli
@@ -357,3 +357,15 @@ def test_cancel_asks_before_discarding_and_the_default_rule_keeps_its_fixed_fiel
     dialog.save_button.click()
     assert window.store.load_configuration().rules[-1].layers[0].personnel == ("sam", "priya")
     assert window.undo_stack.undoText() == "Edit rule Default"
+
+
+def test_enter_in_the_condition_field_adds_a_chip_and_does_not_save(dialog: RuleEditorDialog) -> None:
+    build_follow_the_sun(dialog)
+    dialog.match.edit.setFocus()
+    QTest.keyClicks(dialog.match.edit, "service:db*")
+    QTest.keyClick(dialog.match.edit, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+    assert dialog.draft.rule.match.conditions == ("service:db*",)
+    assert [chip.property("condition") for chip in dialog.match.chips] == ["service:db*"]
+    dialog.match.chips[0].findChild(QToolButton).click()
+    assert dialog.draft.rule.match.conditions == ()

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QToolButton,
+    QWidget,
 )
 
 from oncall_desktop.domain import TEAM_PREFIX, Layer
@@ -327,6 +328,21 @@ class LayerCard(QFrame):
         button.setAutoRaise(True)
         button.clicked.connect(slot)
         return button
+
+    def focus_chain(self) -> list[QWidget]:
+        """The card's widgets Tab visits, in the order they are seen."""
+        people: list[QWidget] = [*self.people.chips, self.people.add]
+        return [
+            self.name,
+            self.zone,
+            self.up,
+            self.down,
+            self.remove,
+            *people,
+            *self.rotation.focus_chain(),
+            *self.windows.focus_chain(),
+            *self.effective.focus_chain(),
+        ]
 
     def title_text(self) -> str:
         return f"layer {self.index + 1}" + (f" ({self.layer.name})" if self.layer.name else "")

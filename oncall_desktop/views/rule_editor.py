@@ -10,6 +10,7 @@ finding also sits next to its field. Edits are undoable within the dialog (Ctrl+
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -235,6 +236,9 @@ class RuleEditorDialog(QDialog):
         self.ladder.model.changed.connect(self._revalidate)
         self._draft_changed()
         self._initial = self.rule()
+        (self.name_edit if not base.is_default else self.cards[0].name).setFocus(
+            Qt.FocusReason.OtherFocusReason
+        )
 
     # -- building ----------------------------------------------------------------------------------
 
@@ -396,7 +400,18 @@ class RuleEditorDialog(QDialog):
         self._sync_cards(rule)
         edited, index = self._edited(rule)
         self.ladder.set_rule(edited, rule, index)
+        self._order_focus()
         self._revalidate()
+
+    def _order_focus(self) -> None:
+        """Tab goes through the fields as they are seen (cards and rows are made as they are needed)."""
+        chain: list[QWidget] = [self.name_edit, self.id_edit, self.zone_picker, *self.effective.focus_chain()]
+        chain += [*self.windows.focus_chain(), self.match.mode, self.match.edit, self.first, self.union]
+        for card in self.cards:
+            chain += card.focus_chain()
+        chain.append(self.add_layer_button)
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _set_fields(self, rule: OnCallRule) -> None:
         if self.name_edit.text() != rule.name:

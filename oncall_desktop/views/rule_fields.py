@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -59,6 +60,24 @@ def _date(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
+class EntryLine(QLineEdit):
+    """A line whose Enter confirms what was typed into it, instead of pressing the dialog's default
+    button (QLineEdit lets Enter through to the dialog, which would save).
+
+    Signals:
+        entered(str): Enter was pressed with this text.
+    """
+
+    entered = Signal(str)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.text().strip():
+            self.entered.emit(self.text())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class ConditionChips(QWidget):
     """`all`/`any` and the rule's conditions as removable chips, with a field to type the next one.
 
@@ -79,10 +98,10 @@ class ConditionChips(QWidget):
         self.mode.addItem("any of", "any")
         self.mode.setToolTip("An incident matches when it has all (or any) of these tags")
         self.mode.currentIndexChanged.connect(lambda _i: self.mode_changed.emit(self.mode.currentData()))
-        self.edit = QLineEdit()
+        self.edit = EntryLine()
         self.edit.setPlaceholderText("key:value, then Enter (e.g. service:db*)")
         self.edit.setAccessibleName("New match condition")
-        self.edit.returnPressed.connect(self._add)
+        self.edit.entered.connect(lambda _text: self._add())
         self.chips: list[QFrame] = []
         self.flow = FlowLayout()
         self.empty = QLabel("no conditions: untagged incidents")
@@ -225,6 +244,10 @@ class WindowRows(QWidget):
     def windows(self) -> tuple[Window, ...]:
         return tuple(row.value() for row in self.rows)
 
+    def focus_chain(self) -> list[QWidget]:
+        """The widgets Tab visits, in the order they are seen."""
+        return [w for row in self.rows for w in (*row.days, row.start, row.end, row.remove)] + [self.add]
+
     def set_windows(self, windows: tuple[Window, ...]) -> None:
         while len(self.rows) > len(windows):
             row = self.rows.pop()
@@ -265,6 +288,9 @@ class SpanRow(QWidget):
         for widget in (self.start_check, self.start_edit, self.end_check, self.end_edit):
             row.addWidget(widget)
         row.addStretch(1)
+
+    def focus_chain(self) -> list[QWidget]:
+        return [self.start_check, self.start_edit, self.end_check, self.end_edit]
 
     def _moment(self, label: str, tip: str) -> tuple[QCheckBox, QDateTimeEdit]:
         check = QCheckBox(label)
@@ -355,6 +381,9 @@ class RotationRow(QWidget):
         self.every.valueChanged.connect(lambda _v: self._emit(True))
         self.handoff.timeChanged.connect(lambda _t: self._emit(True))
         self.anchor.dateChanged.connect(lambda _d: self._emit(False))
+
+    def focus_chain(self) -> list[QWidget]:
+        return [self.period, self.every, self.handoff, self.anchor]
 
     def rotation(self) -> Rotation | None:
         period: RotationPeriod | None = self.period.currentData()
