@@ -454,6 +454,7 @@ class LevelCard(QFrame):
             return
         for chip in self.chips:
             self.targets_box.removeWidget(chip)
+            chip.hide()
             chip.deleteLater()
         self.chips = [TargetChip(self, t.target, t.channels) for t in level.add]
         for chip in self.chips:

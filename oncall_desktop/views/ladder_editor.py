@@ -202,6 +202,7 @@ class LadderEditor(QWidget):
         if rebuild or len(self.cards) != len(ladder):
             for card in self.cards:
                 self.cards_box.removeWidget(card)
+                card.hide()
                 card.deleteLater()
             self.cards = [LevelCard(self, i) for i in range(len(ladder))]
             for card in self.cards:

@@ -202,6 +202,7 @@ class PeopleChips(QFrame):
             return
         for chip in self.chips:
             self.flow.removeWidget(chip)
+            chip.hide()
             chip.deleteLater()
         self.chips = [PersonChip(self.card, i, target) for i, target in enumerate(personnel)]
         for i, chip in enumerate(self.chips):
@@ -289,11 +290,11 @@ class LayerCard(QFrame):
             header.addWidget(button)
 
         self.people = PeopleChips(self)
-        self.rotation = RotationRow()
+        self.rotation = RotationRow(editor.now)
         self.rotation.rotation_changed.connect(lambda r, typed: commands.set_rotation(self.index, r, typed))
         self.windows = WindowRows("on call all day, every day (add windows to restrict the layer)")
         self.windows.windows_changed.connect(lambda w, typed: commands.set_windows(self.index, w, typed))
-        self.effective = SpanRow("the layer")
+        self.effective = SpanRow("the layer", editor.now)
         self.effective.span_changed.connect(lambda s, e: commands.set_effective(self.index, s, e))
         self.messages = {key: message_label() for key in (*FIELDS, "card")}
 

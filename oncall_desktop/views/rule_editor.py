@@ -14,7 +14,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence, QUndoStack
@@ -122,6 +122,7 @@ class RuleEditorDialog(QDialog):
         super().__init__(parent)
         self.config = config
         self.original = rule
+        self.now = now or (lambda: datetime.now(UTC))
         self.discard_question: QMessageBox | None = None
         self.setWindowTitle("New rule" if rule is None else f"Edit rule — {rule.name}")
         self.setStyleSheet(CARD_STYLE + FIELD_STYLE)
@@ -158,7 +159,7 @@ class RuleEditorDialog(QDialog):
         escalation_box.addWidget(self.ladder, 1)
         self.tabs.addTab(escalation, "Escalation")
 
-        self.preview = SchedulePreview(now)
+        self.preview = SchedulePreview(self.now)
         preview_area = QScrollArea()
         preview_area.setWidgetResizable(True)
         preview_area.setWidget(self.preview)
@@ -259,7 +260,7 @@ class RuleEditorDialog(QDialog):
         self.zone_picker.set_zone(base.timezone)
         self.zone_picker.setToolTip("The rule's windows and effective span are wall-clock times in this zone")
         self.zone_picker.currentTextChanged.connect(lambda text: commands.set_zone(text.strip()))
-        self.effective = SpanRow("the rule")
+        self.effective = SpanRow("the rule", self.now)
         self.effective.span_changed.connect(lambda s, e: commands.set_effective(None, s, e))
         self.windows = WindowRows("on duty all day, every day")
         self.windows.windows_changed.connect(lambda w, typed: commands.set_windows(None, w, typed))
@@ -442,6 +443,7 @@ class RuleEditorDialog(QDialog):
         if len(self.cards) != len(rule.layers):
             for card in self.cards:
                 self.cards_box.removeWidget(card)
+                card.hide()
                 card.deleteLater()
             self.cards = [LayerCard(self, i) for i in range(len(rule.layers))]
             for card in self.cards:

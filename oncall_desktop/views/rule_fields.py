@@ -8,6 +8,7 @@ of range is typed in full and the validator names the limit next to the field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
@@ -131,6 +132,7 @@ class ConditionChips(QWidget):
             return
         for chip in self.chips:
             self.flow.removeWidget(chip)
+            chip.hide()  # at once: deletion waits for the event loop
             chip.deleteLater()
         self.chips = [self._chip(i, c) for i, c in enumerate(conditions)]
         for chip in self.chips:
@@ -252,6 +254,7 @@ class WindowRows(QWidget):
         while len(self.rows) > len(windows):
             row = self.rows.pop()
             self.box.removeWidget(row)
+            row.hide()  # at once: deletion waits for the event loop
             row.deleteLater()
         while len(self.rows) < len(windows):
             row = WindowRow()
@@ -278,8 +281,9 @@ class SpanRow(QWidget):
 
     span_changed = Signal(object, object)
 
-    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+    def __init__(self, what: str, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._now = now
         self._offsets: tuple[object, object] = (None, None)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -318,7 +322,7 @@ class SpanRow(QWidget):
 
     def set_span(self, start: datetime | None, end: datetime | None) -> None:
         self._offsets = (start.tzinfo if start else None, end.tzinfo if end else None)
-        now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+        now = self._now().astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)
         for check, edit, value in (
             (self.start_check, self.start_edit, start),
             (self.end_check, self.end_edit, end),
@@ -343,8 +347,9 @@ class RotationRow(QWidget):
 
     rotation_changed = Signal(object, bool)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._now = now
         self.period = QComboBox()
         self.period.addItem(NO_ROTATION, None)
         for period in ROTATION_PERIODS:
@@ -397,7 +402,7 @@ class RotationRow(QWidget):
         self.rotation_changed.emit(self.rotation(), typed)
 
     def set_rotation(self, rotation: Rotation | None) -> None:
-        shown = rotation or default_rotation(datetime.now(UTC).date())
+        shown = rotation or default_rotation(self._now().astimezone(UTC).date())
         widgets = (self.period, self.every, self.handoff, self.anchor)
         for widget in widgets:
             widget.blockSignals(True)

@@ -128,7 +128,7 @@ class SchedulePreview(QWidget):
         lanes = self._lanes(row)
         lane_h = area.height() / max(1, len(lanes))
         for interval in row.intervals:
-            lane = lanes.index(interval.person) if row.person is None and interval.person in lanes else 0
+            lane = lanes.index(interval.person) if interval.person in lanes else 0
             x0, x1 = self._x(max(interval.start, self.start)), self._x(min(interval.end, self.end))
             found.append((QRectF(x0, area.top() + lane * lane_h, max(1.0, x1 - x0), lane_h), interval))
         for gap in row.gaps:
@@ -137,11 +137,15 @@ class SchedulePreview(QWidget):
         return found
 
     def _lanes(self, row: StripRow) -> list[str]:
-        """On the rule's row, one lane per person when several can be on call at once."""
-        if row.person is not None or self.rule is None or self.rule.combine == "first":
+        """On the rule's row, one lane per person when several are ever on call at once."""
+        if row.person is not None:
             return [""]
-        people = list(dict.fromkeys(i.person for i in row.intervals))
-        return people or [""]
+        reach: datetime | None = None
+        for interval in sorted(row.intervals, key=lambda i: i.start):
+            if reach is not None and interval.start < reach:
+                return list(dict.fromkeys(i.person for i in row.intervals))
+            reach = interval.end if reach is None else max(reach, interval.end)
+        return [""]
 
     def sizeHint(self) -> QSize:
         return QSize(900, HEADER_HEIGHT + max(1, len(self.rows)) * ROW_HEIGHT + 4)
