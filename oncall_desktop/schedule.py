@@ -17,6 +17,7 @@ instants, so handoffs keep their local time across DST changes.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ _EPOCH_NAIVE = datetime(1970, 1, 1)
 # How far `intervals(..., clip=False)` looks beyond the span for an interval's real start and end.
 UNCLIPPED_REACH = timedelta(days=400)
 _HANDOFFS_KEPT = 512
+# Named tuples made by the thousand without their `__new__` (a keyword-capable Python function):
+# half the cost, the same tuple.
+_interval = functools.partial(tuple.__new__, Interval)
 # The source of a person's time that no single layer gave: an override, or several layers at once.
 _NO_LAYER = -1
 
@@ -237,22 +241,58 @@ class LayerSchedule:
         spans = self.duty.spans(start, end)
         if self.layer.rotation is None:
             return [(lo, hi, self.people, self._sources, False) for lo, hi in spans]
+        if not spans:
+            return []
+        if self._step is None:
+            return self._pieces_by_month(spans, end)
+        found: list[_Piece] = []
+        append = found.append
+        slots, count = self._slot_pieces, len(self._slot_pieces)
+        first = self.shift_index(spans[0][0])
+        bounds = self._handoffs_between(first, self.shift_index(spans[-1][1]) + 1)
+        j = 0
+        for lo, hi in spans:
+            while bounds[j + 1] <= lo:
+                j += 1
+            while True:
+                begins, ends = bounds[j], bounds[j + 1]
+                if ends > begins:  # a handoff inside a spring-forward gap can give a shift no time
+                    people, sources = slots[(first + j) % count]
+                    append((begins if begins > lo else lo, ends if ends < hi else hi, people, sources, False))
+                if ends >= hi:
+                    break
+                j += 1
+        return found
+
+    def _handoffs_between(self, first: int, last: int) -> list[datetime]:
+        """handoff(k) for k in [first, last], one after another: a fixed step of wall-clock time is
+        added each time, with `resolve_wall`'s shortcut inlined (a year of daily shifts is 365)."""
+        assert self._step is not None
+        tz, step = self.tz, self._step
+        offset = tz.utcoffset
+        local = self._base + first * step
+        found: list[datetime] = []
+        for _ in range(last - first + 1):
+            here = offset(local)
+            if here is not None and offset(local - _DAY) == here == offset(local + _DAY):
+                found.append(_EPOCH + (local - _EPOCH_NAIVE - here))
+            else:
+                found.append(resolve_wall(local, tz))
+            local += step
+        return found
+
+    def _pieces_by_month(self, spans: list[tuple[datetime, datetime]], end: datetime) -> list[_Piece]:
+        """`pieces` of a monthly rotation (handoffs are months apart: looked up one by one)."""
         found: list[_Piece] = []
         append = found.append
         slots, count = self._slot_pieces, len(self._slot_pieces)
         handoff = self.handoff
         k, begins, ends = 0, end, end
         for lo, hi in spans:
-            # The shift holding `lo`: usually the one in hand or the next (windows a day apart).
-            for _ in range(3):
-                if ends > lo:
-                    break
-                k += 1
-                begins, ends = ends, handoff(k + 1)
             if not begins <= lo < ends:
                 k, begins, ends = self._shift_at(lo)
             while True:
-                if ends > begins:  # a handoff inside a spring-forward gap can give a shift no time
+                if ends > begins:
                     people, sources = slots[k % count]
                     append((begins if begins > lo else lo, ends if ends < hi else hi, people, sources, False))
                 if ends >= hi:
@@ -354,15 +394,25 @@ class RuleSchedule:
                 spans.setdefault(person, []).append((begins, ends, source))
         # (person, start, end, whether overrides alone put them there, layer or _NO_LAYER)
         held: list[tuple[str, datetime, datetime, bool, int]] = []
+        # The layers' pieces lie within [lo, hi): with neither windows nor overrides inside it there
+        # is nothing to cut away.
+        uncut = len(allowed) == 1 and allowed[0] == (lo, hi)
         for person, found in spans.items():
             found.sort()
-            clipped = _clip(found, allowed)
-            clipped.sort()
-            held.extend((person, s, e, False, src) for s, e, src in _joined(clipped))
+            if not uncut:
+                found = _clip(found, allowed)
+                found.sort()
+            held.extend((person, s, e, False, src) for s, e, src in _joined(found))
+        if not overrides:
+            intervals = [_interval((rule_id, p, s, e, ov, names[src])) for p, s, e, ov, src in held]
+            intervals.sort(key=lambda i: (i.start, i.person))
+            covered = _merge_spans([(i.start, i.end) for i in intervals])
+            return intervals, [Gap(rule_id, s, e) for s, e in _subtract(duty, covered)]
         for o_start, o_end, o_people, _sources, _override in overrides:
             held.extend(
                 (o_people[0], s, e, True, _NO_LAYER) for s, e, _src in _clip([(o_start, o_end, 0)], duty)
             )
+        # A person's own override next to their layers' time is one interval with it.
         held.sort()
         joined: list[tuple[str, datetime, datetime, bool, int]] = []
         for item in held:
@@ -377,7 +427,7 @@ class RuleSchedule:
                 )
             else:
                 joined.append(item)
-        intervals = [Interval(rule_id, p, s, e, ov, names[src]) for p, s, e, ov, src in joined]
+        intervals = [_interval((rule_id, p, s, e, ov, names[src])) for p, s, e, ov, src in joined]
         intervals.sort(key=lambda i: (i.start, i.person))
         covered = _merge_spans([(i.start, i.end) for i in intervals])
         gaps = [Gap(rule_id, s, e) for s, e in _subtract(duty, covered)]
@@ -405,10 +455,10 @@ class RuleSchedule:
                     layer = _NO_LAYER
                 continue
             if person is not None:
-                intervals.append(Interval(rule_id, person, since, until, by_override, names[layer]))
+                intervals.append(_interval((rule_id, person, since, until, by_override, names[layer])))
             person, since, until, by_override, layer = who, lo, hi, override, sources[0]
         if person is not None:
-            intervals.append(Interval(rule_id, person, since, until, by_override, names[layer]))
+            intervals.append(_interval((rule_id, person, since, until, by_override, names[layer])))
         return intervals, gaps
 
     def _pieces(self, start: datetime, end: datetime) -> list[_Piece]:
@@ -643,7 +693,9 @@ class Schedules:
         gaps: list[Gap] = []
         for rule_id in sorted(chosen):
             rule_intervals, rule_gaps = self.rules[rule_id].intervals(start, end, clip=clip)
-            intervals.extend(i for i in rule_intervals if person is None or i.person == person)
+            intervals.extend(
+                rule_intervals if person is None else (i for i in rule_intervals if i.person == person)
+            )
             if person is None:
                 gaps.extend(rule_gaps)
         return Schedule(tuple(intervals), tuple(gaps))
