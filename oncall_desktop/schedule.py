@@ -117,11 +117,13 @@ class _Duty:
         # wall time of a window starting today (it may end tomorrow) has that offset. (The zone
         # reads the fields of a naive time as its own wall clock.)
         today, tomorrow, after = offset(midnight), offset(midnight + _DAY), offset(ahead)
+        base: datetime | None = None  # today's midnight as an instant, while the offset holds
         while midnight <= last:
             windows = by_day[weekday]
             if windows:
                 if today is not None and today == tomorrow == after:
-                    base = _EPOCH + (midnight - _EPOCH_NAIVE - today)
+                    if base is None:
+                        base = _EPOCH + (midnight - _EPOCH_NAIVE - today)
                     for _start, _end, since, until in windows:
                         begins, ends = base + since, base + until
                         if begins < hi and ends > lo:
@@ -135,6 +137,7 @@ class _Duty:
             midnight += _DAY
             ahead += _DAY
             weekday = weekday + 1 if weekday < 6 else 0
+            base = base + _DAY if base is not None and tomorrow == today else None
             today, tomorrow, after = tomorrow, after, offset(ahead)
         return _merge_spans(spans)
 
@@ -439,11 +442,28 @@ class RuleSchedule:
         rule_id, names = self.rule.id, self._layer_names
         intervals: list[Interval] = []
         gaps: list[Gap] = []
+        duty = self._duty.spans(start, end)
+        if not duty:
+            return intervals, gaps
+        overrides = self._override_pieces(start, end)
+        combined = self._combined(duty[0][0], duty[-1][1]) if self.staffed else []
+        # On duty throughout, with nothing laid on top: where the layers have nobody is a gap,
+        # seen below as a hole between pieces.
+        holes = len(duty) == 1 and not overrides
+        if holes:
+            pieces = combined
+        else:
+            pieces = _within(combined, duty)
+            if overrides:
+                pieces = _overlay(pieces, overrides)
         person: str | None = None
-        since = until = start
+        since = until = cursor = duty[0][0]
         by_override = False
         layer = _NO_LAYER
-        for lo, hi, people, sources, override in self._pieces(start, end):
+        for lo, hi, people, sources, override in pieces:
+            if holes and lo > cursor:
+                _add_gap(gaps, rule_id, cursor, lo)
+            cursor = hi
             if not people:
                 _add_gap(gaps, rule_id, lo, hi)
                 continue
@@ -459,18 +479,9 @@ class RuleSchedule:
             person, since, until, by_override, layer = who, lo, hi, override, sources[0]
         if person is not None:
             intervals.append(_interval((rule_id, person, since, until, by_override, names[layer])))
+        if holes and cursor < duty[-1][1]:
+            _add_gap(gaps, rule_id, cursor, duty[-1][1])
         return intervals, gaps
-
-    def _pieces(self, start: datetime, end: datetime) -> list[_Piece]:
-        """Time-ordered pieces covering the rule's duty time in [start, end) exactly, with who is on
-        call in each (nobody in a gap)."""
-        duty = self._duty.spans(start, end)
-        if not duty:
-            return []
-        combined = self._combined(duty[0][0], duty[-1][1]) if self.staffed else []
-        base = _within(combined, duty)
-        overrides = self._override_pieces(start, end)
-        return _overlay(base, overrides) if overrides else base
 
     def _combined(self, start: datetime, end: datetime) -> list[_Piece]:
         """The layers' pieces over [start, end) combined `first` (or the one staffed layer's):
