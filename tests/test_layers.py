@@ -9,7 +9,8 @@ from datetime import UTC, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oncall_desktop.domain import Configuration, Interval, Layer, Override, Rotation, Window
+from oncall_desktop.domain import Configuration, Interval, Layer, Override, Rotation, Severity, Window
+from oncall_desktop.planner import IncidentFacts, plan
 from oncall_desktop.schedule import RuleSchedule, Schedules
 from oncall_desktop.timeutil import wall_clock, zone
 from tests.strategies import (
@@ -372,3 +373,19 @@ def test_a_rule_whose_layers_list_nobody_never_covers() -> None:
     intervals, gaps = schedule.intervals(utc("2026-01-01T00:00"), utc("2026-01-02T00:00"))
     assert intervals == []
     assert len(gaps) == 1
+
+
+def test_a_layer_taking_over_is_a_handover_the_planner_pages() -> None:
+    """An incident at 16:55 in London on a weekday: Priya is paged, and at 17:00 London, when the
+    New York layer has Maria and London's hours end, Maria gets a handover notice."""
+    cfg = follow_the_sun()
+    start = wall("2027-01-05T16:55", "Europe/London")
+    notes = plan(
+        Schedules(cfg),
+        IncidentFacts(start, Severity.P1, ("service:db",)),
+        until=start + timedelta(minutes=10),
+    )
+    assert [(n.at, n.person, n.handover) for n in notes] == [
+        (start, "priya", False),
+        (wall("2027-01-05T17:00", "Europe/London"), "maria", True),
+    ]
