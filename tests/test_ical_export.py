@@ -244,3 +244,20 @@ def test_a_shift_without_known_start_keeps_its_uid_when_the_span_moves() -> None
     )
     assert len(first.walk("VEVENT")) == 2
     assert "continues beyond the exported span" in str(first.walk("VEVENT")[0]["DESCRIPTION"])
+
+
+def test_a_shift_from_a_named_layer_says_which_layer_and_its_zone() -> None:
+    layers = (
+        Layer("Weekdays", "Asia/Tokyo", ("alice",), windows=(Window((0, 1, 2, 3, 4), time(9), time(17)),)),
+        Layer("Backstop", personnel=("bob",)),
+    )
+    rule = OnCallRule("db", "Database", "UTC", layers=layers, escalation=LADDER)
+    config = Configuration(people=PEOPLE, rules=(rule,))
+    data = ical.export_calendar(config, utc(2026, 3, 2), utc(2026, 3, 3), rule="db")
+    events = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    alice = next(e for e in events if str(e["X-ONCALL-PERSON"]) == "alice")
+    assert alice["DTSTART"].dt.astimezone(UTC) == utc(2026, 3, 2, 0)  # 09:00 in Tokyo
+    assert str(alice["X-ONCALL-LAYER"]) == "Weekdays"
+    assert "Layer: Weekdays (Asia/Tokyo)." in str(alice["DESCRIPTION"])
+    bob = next(e for e in events if str(e["X-ONCALL-PERSON"]) == "bob")
+    assert str(bob["X-ONCALL-LAYER"]) == "Backstop"
