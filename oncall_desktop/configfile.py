@@ -21,6 +21,7 @@ from oncall_desktop.domain import (
     Configuration,
     EscalationLevel,
     Integration,
+    Layer,
     OnCallRule,
     Override,
     Person,
@@ -29,7 +30,13 @@ from oncall_desktop.domain import (
     Team,
     Window,
 )
-from oncall_desktop.validation import Problem, sorted_severities, sorted_statuses, validate_document
+from oncall_desktop.validation import (
+    Problem,
+    is_short_form,
+    sorted_severities,
+    sorted_statuses,
+    validate_document,
+)
 
 FILE_PATH = "<file>"
 
@@ -195,24 +202,43 @@ def _team(team: Team) -> dict[str, Any]:
 
 
 def _rule(rule: OnCallRule) -> dict[str, Any]:
-    staffing = {
-        "personnel": _Flow(rule.personnel),
-        "rotation": _rotation(rule.rotation),
-        "escalation": [_level(level, i) for i, level in enumerate(rule.escalation)],
-    }
+    staffing: dict[str, Any]
+    if is_short_form(rule):
+        staffing = _staffing(rule.layers[0])
+    else:
+        staffing = {"combine": rule.combine, "layers": [_layer(layer) for layer in rule.layers]}
+    staffing["escalation"] = [_level(level, i) for i, level in enumerate(rule.escalation)]
     if rule.is_default:
         return {"id": rule.id, **staffing}
     return {
         "id": rule.id,
         "name": rule.name,
         "timezone": rule.timezone,
-        "effective": {
-            "start": None if rule.effective_start is None else _moment(rule.effective_start),
-            "end": None if rule.effective_end is None else _moment(rule.effective_end),
-        },
+        "effective": _effective(rule.effective_start, rule.effective_end),
         "windows": [_window(w) for w in rule.windows],
         "match": {"mode": rule.match.mode, "conditions": _Flow(_Quoted(c) for c in rule.match.conditions)},
         **staffing,
+    }
+
+
+def _staffing(layer: Layer) -> dict[str, Any]:
+    return {"personnel": _Flow(layer.personnel), "rotation": _rotation(layer.rotation)}
+
+
+def _layer(layer: Layer) -> dict[str, Any]:
+    return {
+        "name": layer.name,
+        "timezone": layer.timezone,
+        "effective": _effective(layer.effective_start, layer.effective_end),
+        "windows": [_window(w) for w in layer.windows],
+        **_staffing(layer),
+    }
+
+
+def _effective(start: datetime | None, end: datetime | None) -> dict[str, Any]:
+    return {
+        "start": None if start is None else _moment(start),
+        "end": None if end is None else _moment(end),
     }
 
 

@@ -1,9 +1,10 @@
 """The demo team the first run offers, so the calendar is never a blank page.
 
-Eight people on three continents and four rules (weekly primary, weekly secondary, follow-the-sun
-in 8-hour shifts, business hours) plus the default rule, each with a 3–4 level ladder, a few
-overrides around `now`, and an integration of each kind. Everything is placed relative to `now` so
-the demo always shows "this week".
+Eight people on three continents and five rules (weekly primary, weekly secondary, follow-the-sun
+in 8-hour UTC shifts, business hours, and a layered database rule whose regions each work 09:00–17:00
+in their own zone with a backstop behind them) plus the default rule, each with a 3–4 level ladder,
+a few overrides around `now`, and an integration of each kind. Everything is placed relative to
+`now` so the demo always shows "this week".
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from oncall_desktop.domain import (
     Configuration,
     EscalationLevel,
     Integration,
+    Layer,
     MatchConditions,
     OnCallRule,
     Override,
@@ -147,8 +149,12 @@ def demo_configuration(now: datetime) -> Configuration:
         timezone="Europe/Berlin",
         effective_start=since,
         match=MatchConditions("all", ("service:platform*",)),
-        personnel=("lukas", "chloe", "priya", "maria", "james", "dev"),
-        rotation=Rotation("weekly", 1, time(9, 0), anchor),
+        layers=(
+            Layer(
+                personnel=("lukas", "chloe", "priya", "maria", "james", "dev"),
+                rotation=Rotation("weekly", 1, time(9, 0), anchor),
+            ),
+        ),
         escalation=_ladder("team:leads", "chloe"),
     )
     secondary = OnCallRule(
@@ -157,8 +163,12 @@ def demo_configuration(now: datetime) -> Configuration:
         timezone="Europe/Berlin",
         effective_start=since,
         match=MatchConditions("all", ("service:platform*",)),
-        personnel=("maria", "james", "dev", "lukas", "chloe", "priya"),
-        rotation=Rotation("weekly", 1, time(9, 0), anchor),
+        layers=(
+            Layer(
+                personnel=("maria", "james", "dev", "lukas", "chloe", "priya"),
+                rotation=Rotation("weekly", 1, time(9, 0), anchor),
+            ),
+        ),
         escalation=(
             EscalationLevel(wait=0, repeat=10, channels={"*": (EMAIL,)}),
             EscalationLevel(wait=15, add=(Target("team:leads", (SMS,)),)),
@@ -173,8 +183,12 @@ def demo_configuration(now: datetime) -> Configuration:
         timezone="UTC",
         effective_start=since,
         match=MatchConditions("any", ("env:prod", "severity:critical")),
-        personnel=("hana", "lukas", "maria", "wei", "priya", "james"),
-        rotation=Rotation("hours", 8, time(22, 0), anchor - timedelta(days=1)),
+        layers=(
+            Layer(
+                personnel=("hana", "lukas", "maria", "wei", "priya", "james"),
+                rotation=Rotation("hours", 8, time(22, 0), anchor - timedelta(days=1)),
+            ),
+        ),
         escalation=_ladder("team:sre", "james"),
     )
     business_hours = OnCallRule(
@@ -184,16 +198,51 @@ def demo_configuration(now: datetime) -> Configuration:
         effective_start=since,
         windows=(Window((0, 1, 2, 3, 4), time(9, 0), time(17, 0)),),
         match=MatchConditions("all", ("service:billing*",)),
-        personnel=("maria", "dev", "james"),
-        rotation=Rotation("daily", 1, time(9, 0), anchor),
+        layers=(
+            Layer(personnel=("maria", "dev", "james"), rotation=Rotation("daily", 1, time(9, 0), anchor)),
+        ),
         escalation=_ladder("james", "chloe"),
+    )
+    # Layers (SPEC §8): each region on call in its own working day, whatever DST does; where two
+    # regions' days overlap the one listed first keeps it; Dev backs them up at every other hour.
+    working_day = (Window((0, 1, 2, 3, 4), time(9, 0), time(17, 0)),)
+    database = OnCallRule(
+        id="database",
+        name="Database (layers)",
+        timezone="UTC",
+        effective_start=since,
+        match=MatchConditions("all", ("service:db*",)),
+        layers=(
+            Layer(
+                "Asia-Pacific",
+                "Asia/Tokyo",
+                ("hana", "wei"),
+                rotation=Rotation("daily", 1, time(9, 0), anchor),
+                windows=working_day,
+            ),
+            Layer(
+                "Europe",
+                "Europe/London",
+                ("priya", "lukas"),
+                rotation=Rotation("weekly", 1, time(9, 0), anchor),
+                windows=working_day,
+            ),
+            Layer(
+                "Americas",
+                "America/New_York",
+                ("maria", "james"),
+                rotation=Rotation("weekly", 1, time(9, 0), anchor),
+                windows=working_day,
+            ),
+            Layer("Backstop", personnel=("dev",)),
+        ),
+        escalation=_ladder("team:sre", "chloe"),
     )
     default = OnCallRule(
         id="default",
         name="Default",
         timezone=system_zone_name(),
-        personnel=("team:sre",),
-        rotation=Rotation("weekly", 1, time(9, 0), anchor),
+        layers=(Layer(personnel=("team:sre",), rotation=Rotation("weekly", 1, time(9, 0), anchor)),),
         escalation=(
             EscalationLevel(wait=0, severities=ALL_SEVERITIES, repeat=10, channels={"*": (SMS, EMAIL)}),
             EscalationLevel(wait=15, repeat=15, add=(Target("team:leads", (VOICE,)),)),
@@ -226,7 +275,7 @@ def demo_configuration(now: datetime) -> Configuration:
     return Configuration(
         people=PEOPLE,
         teams=TEAMS,
-        rules=(primary, secondary, follow_the_sun, business_hours, default),
+        rules=(primary, secondary, follow_the_sun, business_hours, database, default),
         overrides=overrides,
         integrations=INTEGRATIONS,
     )

@@ -50,6 +50,8 @@ TEAM_PREFIX = "team:"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 RotationPeriod = Literal["hours", "daily", "weekly", "monthly"]
+Combine = Literal["first", "all"]
+COMBINE_MODES: tuple[Combine, ...] = ("first", "all")
 ROTATION_PERIODS: tuple[RotationPeriod, ...] = ("hours", "daily", "weekly", "monthly")
 IntegrationKind = Literal["alertmanager", "grafana_alerting", "webhook"]
 INTEGRATION_KINDS: tuple[IntegrationKind, ...] = ("alertmanager", "grafana_alerting", "webhook")
@@ -103,6 +105,35 @@ class Rotation:
 
 
 @dataclass(frozen=True, slots=True)
+class Layer:
+    """Where a rule's on-call people come from (SPEC §8): personnel, an optional rotation, and optional
+    weekly windows and effective span that restrict it, all wall-clock in the layer's own zone.
+
+    `timezone` None means the rule's zone. The unnamed layer (`name == ""`) is the one a v1 rule with
+    top-level `personnel`/`rotation` is made of.
+    """
+
+    name: str = ""
+    timezone: str | None = None
+    personnel: tuple[str, ...] = ()
+    rotation: Rotation | None = None
+    windows: tuple[Window, ...] = ()
+    effective_start: datetime | None = None
+    effective_end: datetime | None = None
+
+    @property
+    def is_plain(self) -> bool:
+        """Whether this layer is nothing but personnel and rotation (what v1's short form can say)."""
+        return (
+            not self.name
+            and self.timezone is None
+            and not self.windows
+            and self.effective_start is None
+            and self.effective_end is None
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class MatchConditions:
     mode: Literal["all", "any"] = "all"
     conditions: tuple[str, ...] = ()
@@ -146,7 +177,12 @@ class EscalationLevel:
 
 @dataclass(frozen=True, slots=True)
 class OnCallRule:
-    """An on-call rule. Effective bounds are naive (wall-clock in `timezone`) or aware (an instant)."""
+    """An on-call rule. Effective bounds are naive (wall-clock in `timezone`) or aware (an instant).
+
+    Its people on call come from `layers` (highest priority first), combined `first` (the first
+    layer with someone on call) or `all` (the union). A rule always has at least one layer; a v1 rule
+    is one plain layer.
+    """
 
     id: str
     name: str
@@ -155,8 +191,8 @@ class OnCallRule:
     effective_end: datetime | None = None
     windows: tuple[Window, ...] = ()
     match: MatchConditions = MatchConditions()
-    personnel: tuple[str, ...] = ()
-    rotation: Rotation | None = None
+    layers: tuple[Layer, ...] = (Layer(),)
+    combine: Combine = "first"
     escalation: tuple[EscalationLevel, ...] = ()
 
     @property
@@ -166,6 +202,11 @@ class OnCallRule:
     @property
     def is_tagged(self) -> bool:
         return bool(self.match.conditions)
+
+    @property
+    def has_personnel(self) -> bool:
+        """Whether any layer lists someone (a rule without personnel never covers and has no ladder)."""
+        return any(layer.personnel for layer in self.layers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,13 +300,20 @@ class Configuration:
             return team.members if team else ()
         return (entry,)
 
-    def slots(self, rule: OnCallRule) -> tuple[str, ...]:
-        """The rule's personnel expanded into rotation slots (a person listed twice takes two)."""
-        return tuple(pid for entry in rule.personnel for pid in self.expand(entry))
+    def slots(self, layer: Layer) -> tuple[str, ...]:
+        """A layer's personnel expanded into rotation slots (a person listed twice takes two)."""
+        return tuple(pid for entry in layer.personnel for pid in self.expand(entry))
+
+    def rule_people(self, rule: OnCallRule) -> tuple[str, ...]:
+        """Everyone a rule's layers can put on call, each once, in layer order."""
+        return tuple(dict.fromkeys(pid for layer in rule.layers for pid in self.slots(layer)))
 
 
 class Interval(NamedTuple):
     """One final-schedule interval: `person` is on call for `rule` during [start, end).
+
+    `layer` names the layer that put them there when one named layer did so throughout (None when
+    layers or an override took turns, or the rule's one layer has no name).
 
     Schedules produce these by the thousand, so they are named tuples: several times cheaper to
     make than frozen dataclasses.
@@ -276,6 +324,7 @@ class Interval(NamedTuple):
     start: datetime
     end: datetime
     override: bool = False
+    layer: str | None = None
 
 
 class Gap(NamedTuple):

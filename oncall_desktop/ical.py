@@ -169,6 +169,9 @@ def _event(
     suffix = " (override)" if interval.override else ""
     event.add("summary", f"On call: {rule.name} — {name}{suffix}")
     notes = [f"{name} is on call for {rule.name} ({rule.timezone})."]
+    if interval.layer:
+        layer = next(la for la in rule.layers if la.name == interval.layer)
+        notes.append(f"Layer: {interval.layer} ({layer.timezone or rule.timezone}).")
     if interval.override:
         notes.append("This shift is an override.")
     if open_start or open_end:
@@ -182,6 +185,8 @@ def _event(
         event.add("attendee", f"mailto:{person.email}", parameters={"CN": person.name})
     event.add("x-oncall-rule", interval.rule)
     event.add("x-oncall-person", interval.person)
+    if interval.layer:
+        event.add("x-oncall-layer", interval.layer)
     return event
 
 

@@ -1,32 +1,44 @@
-"""Who is on call: duty windows, rotations, overrides and the final schedule (SPEC §3).
+"""Who is on call: duty windows, layers, rotations, overrides and the final schedule (SPEC §3, §8).
 
-`RuleSchedule` compiles one rule once and then answers two questions:
+`LayerSchedule` compiles one layer: its personnel, rotation, weekly windows and effective span, all
+wall-clock in the layer's own zone, expanded exactly as §3 "Rotation" describes. `RuleSchedule`
+compiles a rule: its own duty (effective period and windows in the rule's zone), its layers combined
+`first` (the first layer with someone on call) or `all` (the union), and its overrides. It answers
+two questions:
 
-* `on_call(t)` — who is on call at one instant, computed directly from the rotation's arithmetic
-  (the shift index comes from the elapsed wall-clock time), so it costs the same in 2026 and 2036;
+* `on_call(t)` — who is on call at one instant, computed directly from each layer's rotation
+  arithmetic (the shift index comes from the elapsed wall-clock time), so it costs the same in 2026
+  and 2036;
 * `intervals(start, end)` — the final schedule of the rule over a span, with its gaps.
 
-All rotation arithmetic is done on wall-clock times in the rule's zone and only then resolved to
+All rotation arithmetic is done on wall-clock times in the layer's zone and only then resolved to
 instants, so handoffs keep their local time across DST changes.
 """
 
 from __future__ import annotations
 
-import bisect
+import functools
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dateutil.relativedelta import relativedelta
 
-from oncall_desktop.domain import Configuration, Gap, Interval, OnCallRule, Override
+from oncall_desktop.domain import Configuration, Gap, Interval, Layer, OnCallRule, Override, Window
 from oncall_desktop.timeutil import resolve_wall, to_instant, wall_clock, zone
 
 _DAY = timedelta(days=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
 # How far `intervals(..., clip=False)` looks beyond the span for an interval's real start and end.
 UNCLIPPED_REACH = timedelta(days=400)
 _HANDOFFS_KEPT = 512
+# Named tuples made by the thousand without their `__new__` (a keyword-capable Python function):
+# half the cost, the same tuple.
+_interval = functools.partial(tuple.__new__, Interval)
+# The source of a person's time that no single layer gave: an override, or several layers at once.
+_NO_LAYER = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,62 +49,145 @@ class Schedule:
     gaps: tuple[Gap, ...]
 
 
-# A piece of duty time: (start, end, who is on call, whether an override put them there).
-_Piece = tuple[datetime, datetime, tuple[str, ...], bool]
+# A piece of a rule's duty time: (start, end, who is on call, the layer index each of them comes
+# from (or _NO_LAYER), whether an override put them there).
+_Piece = tuple[datetime, datetime, tuple[str, ...], tuple[int, ...], bool]
 
 
-class RuleSchedule:
-    """One rule compiled for fast questions about who is on call."""
+class _Duty:
+    """An effective span and weekly windows in one zone: when a rule (or a layer) is on duty."""
 
-    def __init__(self, config: Configuration, rule: OnCallRule) -> None:
-        self.rule = rule
-        self.tz = zone(rule.timezone)
-        self.slots = config.slots(rule)
-        self.people = tuple(dict.fromkeys(self.slots))
-        self._slot_people = tuple((person,) for person in self.slots)
-        self.effective_start = to_instant(rule.effective_start, self.tz) if rule.effective_start else None
-        self.effective_end = to_instant(rule.effective_end, self.tz) if rule.effective_end else None
-        self._windows_by_day: list[list[tuple[time, time]]] = [[] for _ in range(7)]
-        for window in rule.windows:
+    __slots__ = ("_by_day", "end", "has_windows", "start", "tz")
+
+    def __init__(
+        self,
+        tz: tzinfo,
+        effective_start: datetime | None,
+        effective_end: datetime | None,
+        windows: Sequence[Window],
+    ) -> None:
+        self.tz = tz
+        self.start = to_instant(effective_start, tz) if effective_start else None
+        self.end = to_instant(effective_end, tz) if effective_end else None
+        self.has_windows = bool(windows)
+        # Per weekday: (start, end, start and end as time after that day's midnight).
+        self._by_day: list[list[tuple[time, time, timedelta, timedelta]]] = [[] for _ in range(7)]
+        for window in windows:
+            since = timedelta(hours=window.start.hour, minutes=window.start.minute)
+            until = timedelta(hours=window.end.hour, minutes=window.end.minute)
+            if window.end <= window.start:
+                until += _DAY
             for day in window.days:
-                self._windows_by_day[day].append((window.start, window.end))
-        # Overrides in list order: a later override wins where two overlap.
-        self.overrides = config.overrides_for(rule.id) if self.slots else ()
-        rotation = rule.rotation
-        self._base = datetime.combine(rotation.anchor, rotation.handoff) if rotation else None
-        self._step: timedelta | None = None
-        if rotation and rotation.period != "monthly":
-            unit = {"hours": timedelta(hours=1), "daily": _DAY, "weekly": 7 * _DAY}[rotation.period]
-            self._step = unit * rotation.every
-        # Recent handoffs by k: windowed rules ask for the same ones once per window, and a
-        # calendar asks for neighbouring spans.
-        self._handoffs: dict[int, datetime] = {}
+                self._by_day[day].append((window.start, window.end, since, until))
 
-    # -- single instants -------------------------------------------------------------------------
-
-    def on_duty(self, t: datetime) -> bool:
-        if self.effective_start is not None and t < self.effective_start:
+    def contains(self, t: datetime) -> bool:
+        if self.start is not None and t < self.start:
             return False
-        if self.effective_end is not None and t >= self.effective_end:
+        if self.end is not None and t >= self.end:
             return False
-        if not self.rule.windows:
+        if not self.has_windows:
             return True
         local_day = t.astimezone(self.tz).date()
         for day in (local_day - _DAY, local_day):
-            for start, end in self._windows_by_day[day.weekday()]:
+            for start, end, _since, _until in self._by_day[day.weekday()]:
                 begins, ends = self._window_bounds(day, start, end)
                 if begins <= t < ends:
                     return True
         return False
 
+    def spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """Maximal on-duty spans within [start, end)."""
+        lo = max(start, self.start) if self.start else start
+        hi = min(end, self.end) if self.end else end
+        if lo >= hi:
+            return []
+        if not self.has_windows:
+            return [(lo, hi)]
+        tz = self.tz
+        offset = tz.utcoffset
+        by_day = self._by_day
+        spans: list[tuple[datetime, datetime]] = []
+        append = spans.append
+        first = lo.astimezone(tz).date() - _DAY
+        weekday = first.weekday()
+        midnight = datetime.combine(first, time())
+        last = datetime.combine(hi.astimezone(tz).date(), time())
+        ahead = midnight + 2 * _DAY
+        # The zone's offsets at this day's midnight and the next two: when they are equal, every
+        # wall time of a window starting today (it may end tomorrow) has that offset. (The zone
+        # reads the fields of a naive time as its own wall clock.)
+        today, tomorrow, after = offset(midnight), offset(midnight + _DAY), offset(ahead)
+        base: datetime | None = None  # today's midnight as an instant, while the offset holds
+        while midnight <= last:
+            windows = by_day[weekday]
+            if windows:
+                if today is not None and today == tomorrow == after:
+                    if base is None:
+                        base = _EPOCH + (midnight - _EPOCH_NAIVE - today)
+                    for _start, _end, since, until in windows:
+                        begins, ends = base + since, base + until
+                        if begins < hi and ends > lo:
+                            append((begins if begins > lo else lo, ends if ends < hi else hi))
+                else:
+                    for w_start, w_end, _since, _until in windows:
+                        begins, ends = self._window_bounds(midnight.date(), w_start, w_end)
+                        # A window wholly inside a spring-forward gap resolves to no time at all.
+                        if begins < min(ends, hi) and ends > lo:
+                            append((max(begins, lo), min(ends, hi)))
+            midnight += _DAY
+            ahead += _DAY
+            weekday = weekday + 1 if weekday < 6 else 0
+            base = base + _DAY if base is not None and tomorrow == today else None
+            today, tomorrow, after = tomorrow, after, offset(ahead)
+        return _merge_spans(spans)
+
+    def _window_bounds(self, day: date, start: time, end: time) -> tuple[datetime, datetime]:
+        begins = resolve_wall(datetime.combine(day, start), self.tz)
+        end_day = day if end > start else day + _DAY
+        return begins, resolve_wall(datetime.combine(end_day, end), self.tz)
+
+
+class LayerSchedule:
+    """One layer compiled: who it puts on call, by itself, at an instant and over a span.
+
+    The layer expands exactly as SPEC §3 "Rotation" describes, in its own zone (the rule's when it
+    names none): slots from its personnel in order, one slot per shift from the rotation's anchor
+    (all of them together without a rotation), limited to its own windows and effective span. The
+    rule's duty and the other layers do not enter here. `position` is the layer's place in its
+    rule (0: the highest priority), which its pieces name as their source.
+    """
+
+    def __init__(self, config: Configuration, layer: Layer, rule_zone: str, position: int = 0) -> None:
+        self.layer = layer
+        self.position = position
+        self.tz = zone(layer.timezone or rule_zone)
+        self.slots = config.slots(layer)
+        self.people = tuple(dict.fromkeys(self.slots))
+        self._sources = (position,) * len(self.people)
+        self._slot_pieces = tuple(((person,), (position,)) for person in self.slots)
+        self.duty = _Duty(self.tz, layer.effective_start, layer.effective_end, layer.windows)
+        rotation = layer.rotation
+        # Wall-clock time of handoff 0, and the months between handoffs of a monthly rotation.
+        self._base = datetime.combine(rotation.anchor, rotation.handoff) if rotation else _EPOCH_NAIVE
+        self._months = rotation.every if rotation else 1
+        self._step: timedelta | None = None
+        if rotation and rotation.period != "monthly":
+            unit = {"hours": timedelta(hours=1), "daily": _DAY, "weekly": 7 * _DAY}[rotation.period]
+            self._step = unit * rotation.every
+        # Recent handoffs by k: windowed layers ask for the same ones once per window, and a
+        # calendar asks for neighbouring spans.
+        self._handoffs: dict[int, datetime] = {}
+
+    @property
+    def one_at_a_time(self) -> bool:
+        """Whether the layer never has more than one person on call at once."""
+        return self.layer.rotation is not None or len(self.people) <= 1
+
     def on_call(self, t: datetime) -> tuple[str, ...]:
-        """Person ids on call at `t` (empty when off duty or nobody is)."""
-        if not self.slots or not self.on_duty(t):
+        """Person ids the layer has on call at `t` (empty outside its windows and span)."""
+        if not self.slots or not self.duty.contains(t):
             return ()
-        for override in reversed(self.overrides):
-            if override.start <= t < override.end:
-                return (override.person,)
-        if self.rule.rotation is None:
+        if self.layer.rotation is None:
             return self.people
         return (self.slots[self.shift_index(t) % len(self.slots)],)
 
@@ -100,18 +195,18 @@ class RuleSchedule:
 
     def handoff(self, k: int) -> datetime:
         """The instant of the k-th handoff (k = 0 at the anchor; negative before it)."""
-        assert self._base is not None
-        assert self.rule.rotation is not None
-        found = self._handoffs.get(k)
+        cache = self._handoffs
+        found = cache.get(k)
         if found is None:
-            if self._step is not None:
-                local = self._base + k * self._step
+            step = self._step
+            if step is not None:
+                local = self._base + k * step
             else:
-                local = self._base + relativedelta(months=k * self.rule.rotation.every)
+                local = self._base + relativedelta(months=k * self._months)
             found = resolve_wall(local, self.tz)
-            if len(self._handoffs) >= _HANDOFFS_KEPT:
-                self._handoffs.clear()
-            self._handoffs[k] = found
+            if len(cache) >= _HANDOFFS_KEPT:
+                cache.clear()
+            cache[k] = found
         return found
 
     def shift_index(self, t: datetime) -> int:
@@ -120,14 +215,12 @@ class RuleSchedule:
 
     def _shift_at(self, t: datetime) -> tuple[int, datetime, datetime]:
         """(k, handoff(k), handoff(k + 1)) of the shift that holds `t`."""
-        assert self._base is not None
-        assert self.rule.rotation is not None
         local = wall_clock(t, self.tz)
         if self._step is not None:
             k = (local - self._base) // self._step
         else:
             months = (local.year - self._base.year) * 12 + local.month - self._base.month
-            k = months // self.rule.rotation.every
+            k = months // self._months
         begins = self.handoff(k)
         ends: datetime | None = None
         while begins > t:
@@ -142,25 +235,125 @@ class RuleSchedule:
 
     # -- spans -----------------------------------------------------------------------------------
 
+    def pieces(self, start: datetime, end: datetime) -> list[_Piece]:
+        """Time-ordered, non-overlapping pieces of [start, end) in which the layer has someone on
+        call, with who (one piece per shift; the time between pieces has nobody). Each piece names
+        the layer's `position` as the source of everyone in it."""
+        if not self.slots:
+            return []
+        spans = self.duty.spans(start, end)
+        if self.layer.rotation is None:
+            return [(lo, hi, self.people, self._sources, False) for lo, hi in spans]
+        if not spans:
+            return []
+        if self._step is None:
+            return self._pieces_by_month(spans, end)
+        found: list[_Piece] = []
+        append = found.append
+        slots, count = self._slot_pieces, len(self._slot_pieces)
+        first = self.shift_index(spans[0][0])
+        bounds = self._handoffs_between(first, self.shift_index(spans[-1][1]) + 1)
+        j = 0
+        for lo, hi in spans:
+            while bounds[j + 1] <= lo:
+                j += 1
+            while True:
+                begins, ends = bounds[j], bounds[j + 1]
+                if ends > begins:  # a handoff inside a spring-forward gap can give a shift no time
+                    people, sources = slots[(first + j) % count]
+                    append((begins if begins > lo else lo, ends if ends < hi else hi, people, sources, False))
+                if ends >= hi:
+                    break
+                j += 1
+        return found
+
+    def _handoffs_between(self, first: int, last: int) -> list[datetime]:
+        """handoff(k) for k in [first, last], one after another: a fixed step of wall-clock time is
+        added each time, with `resolve_wall`'s shortcut inlined (a year of daily shifts is 365)."""
+        assert self._step is not None
+        tz, step = self.tz, self._step
+        offset = tz.utcoffset
+        local = self._base + first * step
+        found: list[datetime] = []
+        for _ in range(last - first + 1):
+            here = offset(local)
+            if here is not None and offset(local - _DAY) == here == offset(local + _DAY):
+                found.append(_EPOCH + (local - _EPOCH_NAIVE - here))
+            else:
+                found.append(resolve_wall(local, tz))
+            local += step
+        return found
+
+    def _pieces_by_month(self, spans: list[tuple[datetime, datetime]], end: datetime) -> list[_Piece]:
+        """`pieces` of a monthly rotation (handoffs are months apart: looked up one by one)."""
+        found: list[_Piece] = []
+        append = found.append
+        slots, count = self._slot_pieces, len(self._slot_pieces)
+        handoff = self.handoff
+        k, begins, ends = 0, end, end
+        for lo, hi in spans:
+            if not begins <= lo < ends:
+                k, begins, ends = self._shift_at(lo)
+            while True:
+                if ends > begins:
+                    people, sources = slots[k % count]
+                    append((begins if begins > lo else lo, ends if ends < hi else hi, people, sources, False))
+                if ends >= hi:
+                    break
+                k += 1
+                begins, ends = ends, handoff(k + 1)
+        return found
+
+
+class RuleSchedule:
+    """One rule compiled for fast questions about who is on call."""
+
+    def __init__(self, config: Configuration, rule: OnCallRule) -> None:
+        self.rule = rule
+        self.tz = zone(rule.timezone)
+        self._duty = _Duty(self.tz, rule.effective_start, rule.effective_end, rule.windows)
+        self.layers = tuple(
+            LayerSchedule(config, layer, rule.timezone, position)
+            for position, layer in enumerate(rule.layers)
+        )
+        self.people = config.rule_people(rule)
+        self.staffed = any(layer.slots for layer in self.layers)
+        self._union = rule.combine == "all"
+        # By source: a layer's name, and None (at index _NO_LAYER, the last) for no single layer.
+        self._layer_names = (*(layer.name or None for layer in rule.layers), None)
+        staffed = [layer for layer in self.layers if layer.slots]
+        # At most one person on call at a time: the intervals then come out in order.
+        self._single_file = all(layer.one_at_a_time for layer in staffed) and (
+            not self._union or len(staffed) <= 1
+        )
+        # Overrides in list order: a later override wins where two overlap.
+        self.overrides = config.overrides_for(rule.id) if self.staffed else ()
+
+    # -- single instants -------------------------------------------------------------------------
+
+    def on_duty(self, t: datetime) -> bool:
+        return self._duty.contains(t)
+
+    def on_call(self, t: datetime) -> tuple[str, ...]:
+        """Person ids on call at `t` (empty when off duty or nobody is)."""
+        if not self.staffed or not self._duty.contains(t):
+            return ()
+        for override in reversed(self.overrides):
+            if override.start <= t < override.end:
+                return (override.person,)
+        if self._union:
+            return tuple(dict.fromkeys(p for layer in self.layers for p in layer.on_call(t)))
+        for layer in self.layers:
+            found = layer.on_call(t)
+            if found:
+                return found
+        return ()
+
+    # -- spans -----------------------------------------------------------------------------------
+
     def duty(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """Maximal on-duty spans within [start, end)."""
-        lo = max(start, self.effective_start) if self.effective_start else start
-        hi = min(end, self.effective_end) if self.effective_end else end
-        if lo >= hi:
-            return []
-        if not self.rule.windows:
-            return [(lo, hi)]
-        spans: list[tuple[datetime, datetime]] = []
-        day = lo.astimezone(self.tz).date() - _DAY
-        last = hi.astimezone(self.tz).date()
-        while day <= last:
-            for w_start, w_end in self._windows_by_day[day.weekday()]:
-                begins, ends = self._window_bounds(day, w_start, w_end)
-                # A window wholly inside a spring-forward gap resolves to no time at all.
-                if begins < min(ends, hi) and ends > lo:
-                    spans.append((max(begins, lo), min(ends, hi)))
-            day += _DAY
-        return _merge_spans(spans)
+        return self._duty.spans(start, end)
 
     def intervals(
         self, start: datetime, end: datetime, *, clip: bool = True
@@ -176,41 +369,101 @@ class RuleSchedule:
                 [i for i in wide_intervals if i.end > start and i.start < end],
                 [g for g in wide_gaps if g.end > start and g.start < end],
             )
-        if self.rule.rotation is not None:
-            return self._one_at_a_time(start, end)
-        rule_id = self.rule.id
-        intervals: list[Interval] = []
-        gaps: list[Gap] = []
-        # person -> (start, end, whether overrides alone put them there) of the interval still open
-        open_since: dict[str, tuple[datetime, datetime, bool]] = {}
-        for lo, hi, people, override in self._pieces(start, end):
-            if not people:
-                _add_gap(gaps, rule_id, lo, hi)
-            if open_since:
-                for person in [p for p, (_s, e, _o) in open_since.items() if e != lo or p not in people]:
-                    s, e, ov = open_since.pop(person)
-                    intervals.append(Interval(rule_id, person, s, e, ov))
-            for person in people:
-                held = open_since.get(person)
-                if held is None:
-                    open_since[person] = (lo, hi, override)
-                else:
-                    open_since[person] = (held[0], hi, held[2] and override)
-        for person, (s, e, ov) in open_since.items():
-            intervals.append(Interval(rule_id, person, s, e, ov))
+        if self._single_file:
+            return self._single_file_intervals(start, end)
+        return self._per_person_intervals(start, end)
+
+    def _per_person_intervals(self, start: datetime, end: datetime) -> tuple[list[Interval], list[Gap]]:
+        """`intervals` when several people can be on call at once: each person's time is gathered
+        from the layers (`all`: every layer; `first`: the layers combined), less the overrides,
+        within duty, and joined where it meets."""
+        rule_id, names = self.rule.id, self._layer_names
+        duty = self._duty.spans(start, end)
+        if not duty:
+            return [], []
+        lo, hi = duty[0][0], duty[-1][1]
+        pieces: list[_Piece] = []
+        if self.staffed:
+            pieces = (
+                [p for la in self.layers for p in la.pieces(lo, hi)]
+                if self._union
+                else self._combined(lo, hi)
+            )
+        overrides = self._override_pieces(start, end)
+        allowed = _subtract(duty, [(o[0], o[1]) for o in overrides]) if overrides else duty
+        spans: dict[str, list[tuple[datetime, datetime, int]]] = {}
+        for begins, ends, people, sources, _override in pieces:
+            for person, source in zip(people, sources, strict=True):
+                spans.setdefault(person, []).append((begins, ends, source))
+        # (person, start, end, whether overrides alone put them there, layer or _NO_LAYER)
+        held: list[tuple[str, datetime, datetime, bool, int]] = []
+        # The layers' pieces lie within [lo, hi): with neither windows nor overrides inside it there
+        # is nothing to cut away.
+        uncut = len(allowed) == 1 and allowed[0] == (lo, hi)
+        for person, found in spans.items():
+            found.sort()
+            if not uncut:
+                found = _clip(found, allowed)
+                found.sort()
+            held.extend((person, s, e, False, src) for s, e, src in _joined(found))
+        if not overrides:
+            intervals = [_interval((rule_id, p, s, e, ov, names[src])) for p, s, e, ov, src in held]
+            intervals.sort(key=lambda i: (i.start, i.person))
+            covered = _merge_spans([(i.start, i.end) for i in intervals])
+            return intervals, [Gap(rule_id, s, e) for s, e in _subtract(duty, covered)]
+        for o_start, o_end, o_people, _sources, _override in overrides:
+            held.extend(
+                (o_people[0], s, e, True, _NO_LAYER) for s, e, _src in _clip([(o_start, o_end, 0)], duty)
+            )
+        # A person's own override next to their layers' time is one interval with it.
+        held.sort()
+        joined: list[tuple[str, datetime, datetime, bool, int]] = []
+        for item in held:
+            if joined and joined[-1][0] == item[0] and joined[-1][2] == item[1]:
+                last = joined[-1]
+                joined[-1] = (
+                    item[0],
+                    last[1],
+                    item[2],
+                    last[3] and item[3],
+                    last[4] if last[4] == item[4] else _NO_LAYER,
+                )
+            else:
+                joined.append(item)
+        intervals = [_interval((rule_id, p, s, e, ov, names[src])) for p, s, e, ov, src in joined]
         intervals.sort(key=lambda i: (i.start, i.person))
+        covered = _merge_spans([(i.start, i.end) for i in intervals])
+        gaps = [Gap(rule_id, s, e) for s, e in _subtract(duty, covered)]
         return intervals, gaps
 
-    def _one_at_a_time(self, start: datetime, end: datetime) -> tuple[list[Interval], list[Gap]]:
-        """`intervals` of a rotation: one person on call at a time (or nobody), so the intervals come
-        out in order and only the one still open needs watching."""
-        rule_id = self.rule.id
+    def _single_file_intervals(self, start: datetime, end: datetime) -> tuple[list[Interval], list[Gap]]:
+        """`intervals` when one person at most is on call at a time (or nobody), so the intervals
+        come out in order and only the one still open needs watching."""
+        rule_id, names = self.rule.id, self._layer_names
         intervals: list[Interval] = []
         gaps: list[Gap] = []
+        duty = self._duty.spans(start, end)
+        if not duty:
+            return intervals, gaps
+        overrides = self._override_pieces(start, end)
+        combined = self._combined(duty[0][0], duty[-1][1]) if self.staffed else []
+        # On duty throughout, with nothing laid on top: where the layers have nobody is a gap,
+        # seen below as a hole between pieces.
+        holes = len(duty) == 1 and not overrides
+        if holes:
+            pieces = combined
+        else:
+            pieces = _within(combined, duty)
+            if overrides:
+                pieces = _overlay(pieces, overrides)
         person: str | None = None
-        since = until = start
+        since = until = cursor = duty[0][0]
         by_override = False
-        for lo, hi, people, override in self._pieces(start, end):
+        layer = _NO_LAYER
+        for lo, hi, people, sources, override in pieces:
+            if holes and lo > cursor:
+                _add_gap(gaps, rule_id, cursor, lo)
+            cursor = hi
             if not people:
                 _add_gap(gaps, rule_id, lo, hi)
                 continue
@@ -218,37 +471,27 @@ class RuleSchedule:
             if who == person and lo == until:
                 until = hi
                 by_override = by_override and override
+                if sources[0] != layer:
+                    layer = _NO_LAYER
                 continue
             if person is not None:
-                intervals.append(Interval(rule_id, person, since, until, by_override))
-            person, since, until, by_override = who, lo, hi, override
+                intervals.append(_interval((rule_id, person, since, until, by_override, names[layer])))
+            person, since, until, by_override, layer = who, lo, hi, override, sources[0]
         if person is not None:
-            intervals.append(Interval(rule_id, person, since, until, by_override))
+            intervals.append(_interval((rule_id, person, since, until, by_override, names[layer])))
+        if holes and cursor < duty[-1][1]:
+            _add_gap(gaps, rule_id, cursor, duty[-1][1])
         return intervals, gaps
 
-    def _pieces(self, start: datetime, end: datetime) -> Iterator[_Piece]:
-        """Time-ordered, non-overlapping pieces of duty time with who is on call in each."""
-        overrides = self._override_pieces(start, end)
-        for lo, hi in self.duty(start, end):
-            base = self._base_pieces(lo, hi)
-            yield from _overlay(base, overrides, lo, hi) if overrides else base
-
-    def _base_pieces(self, lo: datetime, hi: datetime) -> Iterator[_Piece]:
-        if not self.slots:
-            yield (lo, hi, (), False)
-            return
-        if self.rule.rotation is None:
-            yield (lo, hi, self.people, False)
-            return
-        k, begins, ends = self._shift_at(lo)
-        slots, count = self._slot_people, len(self._slot_people)
-        while True:
-            if ends > begins:  # a handoff inside a spring-forward gap can give a shift no time
-                yield (begins if begins > lo else lo, ends if ends < hi else hi, slots[k % count], False)
-            if ends >= hi:
-                return
-            k += 1
-            begins, ends = ends, self.handoff(k + 1)
+    def _combined(self, start: datetime, end: datetime) -> list[_Piece]:
+        """The layers' pieces over [start, end) combined `first` (or the one staffed layer's):
+        time-ordered, apart, only where someone is on call."""
+        streams = [layer.pieces(start, end) for layer in self.layers if layer.slots]
+        # The first layer with someone: each layer fills what the layers above leave empty.
+        combined = streams[-1]
+        for upper in reversed(streams[:-1]):
+            combined = _fill(upper, combined)
+        return combined
 
     def _override_pieces(self, start: datetime, end: datetime) -> list[_Piece]:
         relevant = [o for o in self.overrides if o.end > start and o.start < end]
@@ -261,15 +504,10 @@ class RuleSchedule:
             if winner is None:
                 continue
             if pieces and pieces[-1][1] == lo and pieces[-1][2] == (winner.person,):
-                pieces[-1] = (pieces[-1][0], hi, (winner.person,), True)
+                pieces[-1] = (pieces[-1][0], hi, (winner.person,), (_NO_LAYER,), True)
             else:
-                pieces.append((lo, hi, (winner.person,), True))
+                pieces.append((lo, hi, (winner.person,), (_NO_LAYER,), True))
         return pieces
-
-    def _window_bounds(self, day: date, start: time, end: time) -> tuple[datetime, datetime]:
-        begins = resolve_wall(datetime.combine(day, start), self.tz)
-        end_day = day if end > start else day + _DAY
-        return begins, resolve_wall(datetime.combine(end_day, end), self.tz)
 
 
 def _add_gap(gaps: list[Gap], rule_id: str, lo: datetime, hi: datetime) -> None:
@@ -299,22 +537,145 @@ def _merge_spans(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime,
     return merged
 
 
-def _overlay(base: Iterable[_Piece], overrides: list[_Piece], lo: datetime, hi: datetime) -> Iterator[_Piece]:
-    """`base` within [lo, hi) with the override pieces laid on top."""
-    starts = [o[0] for o in overrides]
-    first = max(bisect.bisect_right(starts, lo) - 1, 0)
-    tops = [o for o in overrides[first:] if o[1] > lo and o[0] < hi]
-    for b_start, b_end, people, override in base:
+def _fill(upper: list[_Piece], lower: list[_Piece]) -> list[_Piece]:
+    """`upper`'s pieces, and `lower`'s where `upper` has none (both time-ordered, non-overlapping)."""
+    if not upper or not lower:
+        return upper or lower
+    out: list[_Piece] = []
+    append = out.append
+    j, count = 0, len(lower)
+    cursor = lower[0][0]
+    for piece in upper:
+        hole_end = piece[0]
+        while j < count:
+            low = lower[j]
+            if low[0] >= hole_end:
+                break
+            if low[1] > cursor and cursor < hole_end:
+                if low[0] >= cursor and low[1] <= hole_end:
+                    append(low)
+                else:
+                    a = low[0] if low[0] > cursor else cursor
+                    b = low[1] if low[1] < hole_end else hole_end
+                    append((a, b, low[2], low[3], False))
+            if low[1] > hole_end:
+                break
+            j += 1
+        append(piece)
+        cursor = piece[1]
+    for low in lower[j:]:
+        if low[1] > cursor:
+            append(low if low[0] >= cursor else (cursor, low[1], low[2], low[3], False))
+    return out
+
+
+def _joined(spans: list[tuple[datetime, datetime, int]]) -> list[tuple[datetime, datetime, int]]:
+    """One person's spans (time-ordered, each with its source) joined where they meet or overlap; a
+    joined span keeps its source only when all its parts share it."""
+    out: list[tuple[datetime, datetime, int]] = []
+    for begins, ends, source in spans:
+        if out and begins <= out[-1][1]:
+            last = out[-1]
+            out[-1] = (last[0], max(last[1], ends), last[2] if last[2] == source else _NO_LAYER)
+        else:
+            out.append((begins, ends, source))
+    return out
+
+
+def _clip(
+    spans: list[tuple[datetime, datetime, int]], allowed: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime, int]]:
+    """`spans` (ordered by start) cut to the `allowed` spans (time-ordered, apart)."""
+    out: list[tuple[datetime, datetime, int]] = []
+    j, count = 0, len(allowed)
+    for begins, ends, source in spans:
+        while j < count and allowed[j][1] <= begins:
+            j += 1
+        k = j
+        while k < count and allowed[k][0] < ends:
+            lo, hi = allowed[k]
+            out.append((begins if begins > lo else lo, ends if ends < hi else hi, source))
+            k += 1
+    return out
+
+
+def _subtract(
+    spans: list[tuple[datetime, datetime]], holes: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """`spans` less `holes` (both time-ordered, apart)."""
+    out: list[tuple[datetime, datetime]] = []
+    j, count = 0, len(holes)
+    for begins, ends in spans:
+        cursor = begins
+        while j < count and holes[j][1] <= cursor:
+            j += 1
+        k = j
+        while k < count and holes[k][0] < ends:
+            if holes[k][0] > cursor:
+                out.append((cursor, holes[k][0]))
+            cursor = max(cursor, holes[k][1])
+            k += 1
+        if cursor < ends:
+            out.append((cursor, ends))
+    return out
+
+
+def _within(pieces: list[_Piece], duty: list[tuple[datetime, datetime]]) -> list[_Piece]:
+    """`pieces` cut to the duty spans, with nobody (a gap) where no piece covers duty time."""
+    out: list[_Piece] = []
+    append = out.append
+    j, count = 0, len(pieces)
+    for lo, hi in duty:
+        cursor = lo
+        while j < count and pieces[j][1] <= lo:
+            j += 1
+        while j < count:
+            piece = pieces[j]
+            if piece[0] >= hi:
+                break
+            if piece[0] > cursor:
+                append((cursor, piece[0], (), (), False))
+            if piece[0] >= cursor and piece[1] <= hi:
+                append(piece)
+            else:
+                append(
+                    (piece[0] if piece[0] > cursor else cursor, piece[1] if piece[1] < hi else hi, *piece[2:])
+                )
+            cursor = out[-1][1]
+            if piece[1] > hi:
+                break
+            j += 1
+        if cursor < hi:
+            append((cursor, hi, (), (), False))
+    return out
+
+
+def _overlay(base: list[_Piece], overrides: list[_Piece]) -> list[_Piece]:
+    """`base` with the override pieces laid on top (both time-ordered, non-overlapping)."""
+    out: list[_Piece] = []
+    append = out.append
+    k, count = 0, len(overrides)
+    for piece in base:
+        b_start, b_end = piece[0], piece[1]
+        while k < count and overrides[k][1] <= b_start:
+            k += 1
+        if k == count or overrides[k][0] >= b_end:
+            append(piece)
+            continue
         cursor = b_start
-        for t_start, t_end, t_people, _t in tops:
-            if t_end <= cursor or t_start >= b_end:
-                continue
-            if t_start > cursor:
-                yield (cursor, t_start, people, override)
-            yield (max(cursor, t_start), min(t_end, b_end), t_people, True)
-            cursor = min(t_end, b_end)
+        t = k
+        while t < count and overrides[t][0] < b_end:
+            top = overrides[t]
+            if top[0] > cursor:
+                append((cursor, top[0], piece[2], piece[3], piece[4]))
+            cursor = top[1] if top[1] < b_end else b_end
+            append((top[0] if top[0] > b_start else b_start, cursor, top[2], top[3], True))
+            if top[1] > b_end:
+                break
+            t += 1
         if cursor < b_end:
-            yield (cursor, b_end, people, override)
+            append((cursor, b_end, piece[2], piece[3], piece[4]))
+    return out
 
 
 class Schedules:
@@ -343,7 +704,9 @@ class Schedules:
         gaps: list[Gap] = []
         for rule_id in sorted(chosen):
             rule_intervals, rule_gaps = self.rules[rule_id].intervals(start, end, clip=clip)
-            intervals.extend(i for i in rule_intervals if person is None or i.person == person)
+            intervals.extend(
+                rule_intervals if person is None else (i for i in rule_intervals if i.person == person)
+            )
             if person is None:
                 gaps.extend(rule_gaps)
         return Schedule(tuple(intervals), tuple(gaps))

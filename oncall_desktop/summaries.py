@@ -14,16 +14,19 @@ from datetime import datetime, tzinfo
 from oncall_desktop.domain import (
     ALL_SEVERITIES,
     TEAM_PREFIX,
+    WEEKDAYS,
     Channel,
     Configuration,
     EscalationLevel,
+    Layer,
     OnCallRule,
     Override,
     Rotation,
     Status,
+    Window,
 )
 from oncall_desktop.timeutil import is_zone, night_part, zone
-from oncall_desktop.validation import sorted_severities, sorted_statuses
+from oncall_desktop.validation import is_short_form, sorted_severities, sorted_statuses
 
 _CHANNEL_NAMES = {Channel.SMS: "SMS", Channel.VOICE: "voice call", Channel.EMAIL: "email"}
 _DEFAULT_STATUSES = frozenset({Status.OPEN})
@@ -43,9 +46,52 @@ def target_name(config: Configuration, target: str) -> str:
     return f"{name} (team)" if target.startswith(TEAM_PREFIX) else name
 
 
-def personnel_summary(rule: OnCallRule, config: Configuration) -> str:
-    names = [target_name(config, entry) for entry in rule.personnel]
+def personnel_summary(layer: Layer, config: Configuration) -> str:
+    names = [target_name(config, entry) for entry in layer.personnel]
     return ", ".join(names) if names else "nobody"
+
+
+def _days(days: Iterable[int]) -> str:
+    """`Mon–Fri`, `Sat, Sun`, `Mon, Wed–Fri`: runs of three or more days joined by a dash."""
+    runs: list[list[int]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    names = [WEEKDAYS[d].title() for d in range(7)]
+    parts = [
+        f"{names[run[0]]}–{names[run[-1]]}" if len(run) > 2 else ", ".join(names[d] for d in run)
+        for run in runs
+    ]
+    return ", ".join(parts)
+
+
+def windows_summary(windows: Iterable[Window]) -> str:
+    """`Mon–Fri 09:00–17:00; Sat 10:00–14:00`, or `all day, every day` without windows."""
+    parts = [f"{_days(w.days)} {w.start:%H:%M}–{w.end:%H:%M}" for w in windows]
+    return "; ".join(parts) if parts else "all day, every day"
+
+
+def layer_summary(layer: Layer, rule: OnCallRule, config: Configuration) -> str:
+    """One line about one layer: who, how they rotate, when, and in which zone."""
+    text = f"{personnel_summary(layer, config)} ({rotation_summary(layer.rotation)})"
+    if layer.windows:
+        text += f", {windows_summary(layer.windows)}"
+    if layer.timezone is not None or layer.windows or layer.rotation is not None:
+        text += f" in {layer.timezone or rule.timezone}"
+    return f"{layer.name}: {text}" if layer.name else text
+
+
+def staffing_summary(rule: OnCallRule, config: Configuration) -> tuple[str, str]:
+    """How the rule's people are on call, and who they are: two short lines for the rule list."""
+    if is_short_form(rule):
+        layer = rule.layers[0]
+        return rotation_summary(layer.rotation), personnel_summary(layer, config)
+    how = "the first with someone on call" if rule.combine == "first" else "all together"
+    count = len(rule.layers)
+    who = " · ".join(f"{layer.name or '?'}: {personnel_summary(layer, config)}" for layer in rule.layers)
+    return f"{count} layer{'' if count == 1 else 's'}, {how}", who
 
 
 def match_summary(rule: OnCallRule) -> str:

@@ -13,7 +13,7 @@ import difflib
 import re
 import reprlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from oncall_desktop import timeutil
 from oncall_desktop.domain import (
     ALL_SEVERITIES,
+    COMBINE_MODES,
     DEFAULT_RULE_ID,
     INTEGRATION_KINDS,
     LADDER_STATUSES,
@@ -28,10 +29,12 @@ from oncall_desktop.domain import (
     TEAM_PREFIX,
     WEEKDAYS,
     Channel,
+    Combine,
     Configuration,
     EscalationLevel,
     Integration,
     IntegrationKind,
+    Layer,
     MatchConditions,
     OnCallRule,
     Override,
@@ -63,7 +66,7 @@ _DEFAULT_LISTEN = StationSettings().listen
 _NO_BOUNDS: tuple[datetime | None, datetime | None] = (None, None)
 _DEFAULT_SMTP_PORT = SmtpSettings().port
 _DEFAULT_SMTP_SECURITY = SmtpSettings().security
-DEFAULT_RULE_KEYS = ("id", "personnel", "rotation", "escalation")
+DEFAULT_RULE_KEYS = ("id", "personnel", "rotation", "combine", "layers", "escalation")
 DEFAULT_RULE_FIXED = ("name", "timezone", "effective", "windows", "match")
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
@@ -111,6 +114,20 @@ def has_errors(problems: Sequence[Problem]) -> bool:
     return any(p.level == "error" for p in problems)
 
 
+def is_short_form(rule: OnCallRule) -> bool:
+    """Whether the rule is written as v1 wrote it: top-level `personnel` and `rotation`, no `layers`.
+
+    That is a rule of one plain layer (no name, zone, windows or span of its own) combined `first`;
+    the file's paths then name `rules[i].personnel`, otherwise `rules[i].layers[j].personnel`.
+    """
+    return len(rule.layers) == 1 and rule.layers[0].is_plain and rule.combine == "first"
+
+
+def layer_path(rule_path: str, layered: bool, index: int) -> str:
+    """The path of a rule's layer `index`: the rule's own when it is not written with `layers`."""
+    return f"{rule_path}.layers[{index}]" if layered else rule_path
+
+
 def sorted_severities(values: frozenset[Severity]) -> list[Severity]:
     """Severities in P0..P4 order, as the file and the messages list them."""
     return sorted(values, key=_SEVERITY_ORDER.__getitem__)
@@ -135,6 +152,8 @@ class _Paths:
     rules: Sequence[str | None]
     overrides: Sequence[str]
     integrations: Sequence[str]
+    # Per rule: whether it is written with `layers` (else v1's short form).
+    layered: Sequence[bool]
 
     @classmethod
     def of(cls, config: Configuration) -> _Paths:
@@ -144,6 +163,7 @@ class _Paths:
             rules=[f"rules[{i}]" for i in range(len(config.rules))],
             overrides=[f"overrides[{i}]" for i in range(len(config.overrides))],
             integrations=[f"integrations[{i}]" for i in range(len(config.integrations))],
+            layered=[not is_short_form(rule) for rule in config.rules],
         )
 
 
@@ -187,8 +207,8 @@ class _Checker:
             self._person(person, path)
         for team, path in zip(self.config.teams, self.paths.teams, strict=True):
             self._team(team, path)
-        for rule, rpath in zip(self.config.rules, self.paths.rules, strict=True):
-            self._rule(rule, rpath)
+        for rule, rpath, layered in zip(self.config.rules, self.paths.rules, self.paths.layered, strict=True):
+            self._rule(rule, rpath, layered)
         if not any(r.is_default for r in self.config.rules):
             self.warning(
                 "rules",
@@ -257,7 +277,7 @@ class _Checker:
         elif entry not in self.person_ids:
             self.error(path, f"unknown person {_short(entry)} (teams are written team:<id>)")
 
-    def _rule(self, rule: OnCallRule, rpath: str | None) -> None:
+    def _rule(self, rule: OnCallRule, rpath: str | None, layered: bool) -> None:
         path = rpath if rpath is not None else "rules"
         if rule.is_default:
             fixed = {
@@ -268,8 +288,10 @@ class _Checker:
             for key, changed in fixed.items():
                 if changed:
                     self.error(f"{path}.{key}", f"the default rule's {key} is not editable")
-            if not rule.personnel:
-                where = f"{path}.personnel" if rpath is not None else path
+            if not rule.has_personnel:
+                where = path
+                if rpath is not None:
+                    where = f"{path}.layers" if layered else f"{path}.personnel"
                 self.warning(where, "the default rule has no personnel: an incident could then reach nobody")
         else:
             if not rule.name.strip():
@@ -280,29 +302,69 @@ class _Checker:
                 f"{path}.timezone",
                 f"unknown time zone {_short(rule.timezone)} (use an IANA name like Europe/Berlin)",
             )
-        start, end = rule.effective_start, rule.effective_end
-        if start is not None and end is not None and zone_ok:
-            tz = timeutil.zone(rule.timezone)
-            if timeutil.to_instant(end, tz) <= timeutil.to_instant(start, tz):
-                self.error(f"{path}.effective.end", "must be after the start")
-        for i, window in enumerate(rule.windows):
-            if not window.days:
-                self.error(f"{path}.windows[{i}].days", "must list at least one day")
-            elif any(not 0 <= d < len(WEEKDAYS) for d in window.days):
-                self.error(f"{path}.windows[{i}].days", "days are mon, tue, wed, thu, fri, sat, sun")
+        if zone_ok:
+            self._effective(rule.effective_start, rule.effective_end, rule.timezone, path)
+        self._windows(rule.windows, path)
         if rule.match.mode not in ("all", "any"):
             self.error(f"{path}.match.mode", "must be all or any")
         for i, condition in enumerate(rule.match.conditions):
             key, sep, _value = condition.partition(":")
             if not sep or not key.strip():
                 self.error(f"{path}.match.conditions[{i}]", f"{_short(condition)} is not key:value")
-        for i, entry in enumerate(rule.personnel):
-            self._reference(f"{path}.personnel[{i}]", entry)
-        if rule.rotation is not None:
-            self._rotation(rule.rotation, f"{path}.rotation")
+        self._layers(rule, path, layered, rule.timezone if zone_ok else None)
         self._years(f"{path}.effective.start", rule.effective_start)
         self._years(f"{path}.effective.end", rule.effective_end)
         self._ladder(rule, path)
+
+    def _effective(self, start: datetime | None, end: datetime | None, zone_name: str, path: str) -> None:
+        if start is not None and end is not None:
+            tz = timeutil.zone(zone_name)
+            if timeutil.to_instant(end, tz) <= timeutil.to_instant(start, tz):
+                self.error(f"{path}.effective.end", "must be after the start")
+
+    def _windows(self, windows: Sequence[Window], path: str) -> None:
+        for i, window in enumerate(windows):
+            if not window.days:
+                self.error(f"{path}.windows[{i}].days", "must list at least one day")
+            elif any(not 0 <= d < len(WEEKDAYS) for d in window.days):
+                self.error(f"{path}.windows[{i}].days", "days are mon, tue, wed, thu, fri, sat, sun")
+
+    def _layers(self, rule: OnCallRule, path: str, layered: bool, rule_zone: str | None) -> None:
+        if not rule.layers:
+            self.error(f"{path}.layers", "must list at least one layer")
+            return
+        if rule.combine not in COMBINE_MODES:
+            self.error(f"{path}.combine", "must be first or all")
+        named: dict[str, str] = {}
+        for j, layer in enumerate(rule.layers):
+            lpath = layer_path(path, layered, j)
+            if layered:
+                if not layer.name.strip():
+                    self.error(f"{lpath}.name", "must not be empty: name the layer (e.g. Weekdays)")
+                elif layer.name in named:
+                    self.error(
+                        f"{lpath}.name",
+                        f"duplicate layer name {_short(layer.name)} (also {named[layer.name]})",
+                    )
+                else:
+                    named[layer.name] = lpath
+            zone_name = rule_zone
+            if layer.timezone is not None:
+                zone_name = layer.timezone if timeutil.is_zone(layer.timezone) else None
+                if zone_name is None:
+                    self.error(
+                        f"{lpath}.timezone",
+                        f"unknown time zone {_short(layer.timezone)} (use an IANA name like Europe/Berlin)",
+                    )
+            if zone_name is not None:
+                self._effective(layer.effective_start, layer.effective_end, zone_name, lpath)
+            self._windows(layer.windows, lpath)
+            for i, entry in enumerate(layer.personnel):
+                self._reference(f"{lpath}.personnel[{i}]", entry)
+            if layer.rotation is not None:
+                self._rotation(layer.rotation, f"{lpath}.rotation")
+            self._years(f"{lpath}.effective.start", layer.effective_start)
+            self._years(f"{lpath}.effective.end", layer.effective_end)
 
     def _rotation(self, rotation: Rotation, path: str) -> None:
         if rotation.period not in ROTATION_PERIODS:
@@ -325,7 +387,7 @@ class _Checker:
     def _ladder(self, rule: OnCallRule, path: str) -> None:
         ladder = rule.escalation
         lpath = f"{path}.escalation"
-        if not rule.personnel:
+        if not rule.has_personnel:
             if ladder:
                 self.error(
                     lpath, "a rule without personnel has no ladder: add personnel or remove the levels"
@@ -369,12 +431,15 @@ class _Checker:
         """SPEC §9: a level whose recipients are nobody — every target without an address for its
         channels, or a team without members — is a warning, never a silent skip."""
         level0 = ladder[0]
-        on_call = list(dict.fromkeys(self.config.slots(rule)))
+        on_call = list(self.config.rule_people(rule))
         known = [p for p in on_call if self._reachable(p, level0.channels_for(p)) is not None]
         unreached = [p for p in known if not self._reachable(p, level0.channels_for(p))]
         nobody_below = bool(known) and len(unreached) == len(known)
-        if rule.rotation is not None and not nobody_below:
-            # One slot at a time: while an unreachable person holds it, level 0 reaches nobody.
+        by_turns = len(rule.layers) > 1 or any(layer.rotation is not None for layer in rule.layers)
+        if by_turns and not nobody_below:
+            # People take turns (a rotation, or layers): while an unreachable one is on call, level 0
+            # reaches nobody.
+
             for person_id in unreached:
                 self.warning(
                     f"{lpath}[0]",
@@ -516,11 +581,7 @@ class _Checker:
         return lacks
 
     def _level0_addresses(self, rule: OnCallRule, level: EscalationLevel, path: str) -> None:
-        seen: set[str] = set()
-        for person_id in self.config.slots(rule):
-            if person_id in seen:
-                continue
-            seen.add(person_id)
+        for person_id in self.config.rule_people(rule):
             where = f"{path}.channels.{person_id}" if person_id in level.channels else f"{path}.channels"
             for lack in self._missing(person_id, level.channels_for(person_id)):
                 self.warning(where, lack)
@@ -786,8 +847,11 @@ _RULE_KEYS = (
     "match",
     "personnel",
     "rotation",
+    "combine",
+    "layers",
     "escalation",
 )
+_LAYER_KEYS = ("name", "timezone", "effective", "windows", "personnel", "rotation")
 _LEVEL_KEYS = ("level", "wait", "severities", "statuses", "repeat", "channels", "add")
 _OVERRIDE_KEYS = ("rule", "person", "start", "end")
 _INTEGRATION_KEYS = ("id", "name", "kind", "severity_mapping")
@@ -817,7 +881,7 @@ class _DocumentReader(_Reader):
             )
         people = self._list(top, "people", self._person, self.people_paths)
         teams = self._list(top, "teams", self._team, self.team_paths)
-        rules, rule_paths = self._rules(top.get("rules"))
+        rules, rule_paths, layered = self._rules(top.get("rules"))
         overrides_raw = self._list(top, "overrides", self._override_raw, self.override_paths)
         zones = {r.id: r.timezone for r in rules}
         overrides = [self._override(raw, zones) for raw in overrides_raw]
@@ -835,6 +899,7 @@ class _DocumentReader(_Reader):
             people=self.people_paths,
             teams=self.team_paths,
             rules=rule_paths,
+            layered=layered,
             overrides=[p for p, o in zip(self.override_paths, overrides, strict=True) if o is not None],
             integrations=self.integration_paths,
         )
@@ -890,10 +955,11 @@ class _DocumentReader(_Reader):
         items = self.sequence(value, path)
         return tuple(self.each(items, path, self.string))
 
-    def _rules(self, value: object) -> tuple[list[OnCallRule], list[str | None]]:
+    def _rules(self, value: object) -> tuple[list[OnCallRule], list[str | None], list[bool]]:
+        """The rules, the default one last; their paths; and whether each is written with layers."""
         items: list[object] = self.kept(lambda: self.sequence(value, "rules"), [])
-        custom: list[tuple[OnCallRule, str]] = []
-        default: tuple[OnCallRule, str] | None = None
+        custom: list[tuple[OnCallRule, str, bool]] = []
+        default: tuple[OnCallRule, str, bool] | None = None
         for i, item in enumerate(items):
             path = f"rules[{i}]"
             try:
@@ -901,21 +967,21 @@ class _DocumentReader(_Reader):
                 rule = self._default_rule(item, path) if is_default else self._rule(item, path)
             except _UnreadableError:
                 continue
+            read = (rule, path, isinstance(item, dict) and "layers" in item)
             if is_default and default is None:
-                default = (rule, path)
+                default = read
             else:
-                custom.append((rule, path))
-        rules = [r for r, _ in custom]
-        paths: list[str | None] = [p for _, p in custom]
+                custom.append(read)
         if default is None:
-            rules.append(
-                OnCallRule(id=DEFAULT_RULE_ID, name=DEFAULT_RULE_NAME, timezone=timeutil.system_zone_name())
+            empty = OnCallRule(
+                id=DEFAULT_RULE_ID, name=DEFAULT_RULE_NAME, timezone=timeutil.system_zone_name()
             )
-            paths.append(None)
+            custom.append((empty, "", False))
+            paths: list[str | None] = [p for _, p, _ in custom[:-1]] + [None]
         else:
-            rules.append(default[0])
-            paths.append(default[1])
-        return rules, paths
+            custom.append(default)
+            paths = [p for _, p, _ in custom]
+        return [r for r, _, _ in custom], paths, [layered for _, _, layered in custom]
 
     def _default_rule(self, value: object, path: str) -> OnCallRule:
         assert isinstance(value, dict)
@@ -925,13 +991,13 @@ class _DocumentReader(_Reader):
                 self.error(f"{path}.{key}", f"the default rule's {key} is not editable{why}")
         trimmed = {k: v for k, v in value.items() if k not in DEFAULT_RULE_FIXED}
         raw = self.mapping(trimmed, path, DEFAULT_RULE_KEYS)
-        personnel, rotation, escalation = self._staffing(raw, path)
+        layers, combine, escalation = self._staffing(raw, path)
         return OnCallRule(
             id=DEFAULT_RULE_ID,
             name=DEFAULT_RULE_NAME,
             timezone=timeutil.system_zone_name(),
-            personnel=personnel,
-            rotation=rotation,
+            layers=layers,
+            combine=combine,
             escalation=escalation,
         )
 
@@ -948,7 +1014,7 @@ class _DocumentReader(_Reader):
             lambda: self._windows(raw.get("windows"), f"{path}.windows"), ()
         )
         match = self.kept(lambda: self._match(raw.get("match"), f"{path}.match"), MatchConditions())
-        personnel, rotation, escalation = self._staffing(raw, path)
+        layers, combine, escalation = self._staffing(raw, path)
         return OnCallRule(
             id=ident,
             name=name,
@@ -957,22 +1023,59 @@ class _DocumentReader(_Reader):
             effective_end=end,
             windows=windows,
             match=match,
-            personnel=personnel,
-            rotation=rotation,
+            layers=layers,
+            combine=combine,
             escalation=escalation,
         )
 
     def _staffing(
         self, raw: dict[str, object], path: str
-    ) -> tuple[tuple[str, ...], Rotation | None, tuple[EscalationLevel, ...]]:
-        personnel: tuple[str, ...] = self.kept(
-            lambda: self._ids(raw.get("personnel"), f"{path}.personnel"), ()
-        )
-        rotation = self.kept(lambda: self._rotation(raw.get("rotation"), f"{path}.rotation"), None)
+    ) -> tuple[tuple[Layer, ...], Combine, tuple[EscalationLevel, ...]]:
+        """The rule's layers (v1's top-level personnel and rotation are one layer) and its ladder."""
         escalation: tuple[EscalationLevel, ...] = self.kept(
             lambda: self._ladder(raw.get("escalation"), f"{path}.escalation"), ()
         )
-        return personnel, rotation, escalation
+        if "layers" not in raw:
+            if "combine" in raw:
+                self.error(
+                    f"{path}.combine", "combine applies to layers: list the rule's layers under layers"
+                )
+            return (self._plain_layer(raw, path),), "first", escalation
+        for key in ("personnel", "rotation"):
+            if key in raw:
+                self.error(f"{path}.{key}", f"a rule with layers lists its {key} in each layer")
+        combine = self.kept(
+            lambda: self.choice(
+                raw.get("combine", "first"), f"{path}.combine", COMBINE_MODES, "combine mode"
+            ),
+            "first",
+        )
+        lpath = f"{path}.layers"
+        # A layer that cannot be read would shift every later index: then the rule is not kept.
+        items = self.sequence(raw["layers"], lpath)
+        layers = tuple(self._layer(item, f"{lpath}[{j}]") for j, item in enumerate(items))
+        return layers, _combine(combine), escalation
+
+    def _plain_layer(self, raw: dict[str, object], path: str) -> Layer:
+        """A layer's personnel and rotation (all a v1 rule's short form says about its one layer)."""
+        return Layer(
+            personnel=self.kept(lambda: self._ids(raw.get("personnel"), f"{path}.personnel"), ()),
+            rotation=self.kept(lambda: self._rotation(raw.get("rotation"), f"{path}.rotation"), None),
+        )
+
+    def _layer(self, value: object, path: str) -> Layer:
+        raw = self.mapping(value, path, _LAYER_KEYS, ("name",))
+        bounds: tuple[datetime | None, datetime | None] = self.kept(
+            lambda: self._effective(raw.get("effective"), f"{path}.effective"), _NO_BOUNDS
+        )
+        return replace(
+            self._plain_layer(raw, path),
+            name=self.kept(lambda: self.string(raw.get("name", ""), f"{path}.name"), ""),
+            timezone=self.kept(lambda: self.optional_string(raw.get("timezone"), f"{path}.timezone"), None),
+            windows=self.kept(lambda: self._windows(raw.get("windows"), f"{path}.windows"), ()),
+            effective_start=bounds[0],
+            effective_end=bounds[1],
+        )
 
     def _effective(self, value: object, path: str) -> tuple[datetime | None, datetime | None]:
         if value is None:
@@ -1217,6 +1320,10 @@ def _rotation_period(value: str) -> RotationPeriod:
         if period == value:
             return period
     raise ValueError(value)
+
+
+def _combine(value: str) -> Combine:
+    return "all" if value == "all" else "first"
 
 
 def _integration_kind(value: str) -> IntegrationKind:

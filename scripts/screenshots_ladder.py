@@ -21,6 +21,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Layer,
     OnCallRule,
     Person,
     Rotation,
@@ -62,15 +63,16 @@ def configuration() -> Configuration:
         "payments",
         "Payments primary",
         "Europe/Berlin",
-        personnel=("alice", "bob"),
-        rotation=Rotation("weekly", 1, time(9, 0), date(2026, 1, 5)),
+        layers=(
+            Layer(personnel=("alice", "bob"), rotation=Rotation("weekly", 1, time(9, 0), date(2026, 1, 5))),
+        ),
         escalation=ladder,
     )
     default = OnCallRule(
         "default",
         "Default",
         "UTC",
-        personnel=("erin",),
+        layers=(Layer(personnel=("erin",)),),
         escalation=(EscalationLevel(channels={"*": (EMAIL,)}),),
     )
     teams = (Team("leads", "Leads", ("erin", "carol")),)

@@ -10,6 +10,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Layer,
     MatchConditions,
     OnCallRule,
     Override,
@@ -55,8 +56,7 @@ def rule(
         effective_end=effective_end,
         windows=windows,
         match=MatchConditions(mode="any" if mode == "any" else "all", conditions=conditions),
-        personnel=personnel,
-        rotation=rotation,
+        layers=(Layer(personnel=personnel, rotation=rotation),),
         escalation=escalation,
     )
 

@@ -19,9 +19,11 @@ from oncall_desktop.domain import (
     ALL_SEVERITIES,
     DEFAULT_RULE_ID,
     Channel,
+    Combine,
     Configuration,
     EscalationLevel,
     Integration,
+    Layer,
     MatchConditions,
     OnCallRule,
     Override,
@@ -72,8 +74,11 @@ def test_spec_example_parses() -> None:
     assert payments.effective_end is None
     assert payments.windows == (Window(days=(0, 1, 2, 3, 4), start=time(9), end=time(18)),)
     assert payments.match == MatchConditions("all", ("service:payment", "env:prod"))
-    assert payments.personnel == ("alice", "bob", "team:sre")
-    assert payments.rotation == Rotation("weekly", 1, time(9), date(2026, 1, 5))
+    assert payments.layers == (
+        Layer(
+            personnel=("alice", "bob", "team:sre"), rotation=Rotation("weekly", 1, time(9), date(2026, 1, 5))
+        ),
+    )
     level0, level1 = payments.escalation
     assert level0.channels == {"*": (Channel.SMS, Channel.EMAIL)}
     assert level0.statuses == frozenset({Status.OPEN})
@@ -86,7 +91,7 @@ def test_spec_example_parses() -> None:
     assert default.id == DEFAULT_RULE_ID
     assert default.name == "Default"
     assert default.timezone == timeutil.system_zone_name()
-    assert default.personnel == ("alice",)
+    assert default.layers == (Layer(personnel=("alice",)),)
     assert default.escalation[0].severities == ALL_SEVERITIES
     # Override bounds are wall-clock in the rule's zone (Berlin, UTC+1 in February).
     assert config.overrides == (
@@ -412,8 +417,12 @@ RICH = Configuration(
             effective_end=datetime(2026, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=1))),
             windows=(Window((0, 1, 2, 3, 4), time(9), time(18)), Window((4,), time(22), time(6))),
             match=MatchConditions("any", ("service:payment*", "env:prod")),
-            personnel=("alice", "bob", "team:sre"),
-            rotation=Rotation("hours", 12, time(9), date(2026, 1, 5)),
+            layers=(
+                Layer(
+                    personnel=("alice", "bob", "team:sre"),
+                    rotation=Rotation("hours", 12, time(9), date(2026, 1, 5)),
+                ),
+            ),
             escalation=(
                 EscalationLevel(
                     channels={"alice": (Channel.SMS,), "*": (Channel.EMAIL, Channel.VOICE)}, repeat=4
@@ -431,13 +440,13 @@ RICH = Configuration(
             id="db",
             name="Databases",
             timezone="Asia/Kolkata",
-            rotation=Rotation("monthly", 1, time(0, 30), date(2026, 1, 31)),
+            layers=(Layer(rotation=Rotation("monthly", 1, time(0, 30), date(2026, 1, 31))),),
         ),
         OnCallRule(
             id=DEFAULT_RULE_ID,
             name="Default",
             timezone=timeutil.system_zone_name(),
-            personnel=("dave",),
+            layers=(Layer(personnel=("dave",)),),
             escalation=(EscalationLevel(channels={"*": (Channel.EMAIL,)}, repeat=15),),
         ),
     ),
@@ -504,6 +513,44 @@ NAMES = st.text(
 ).filter(lambda s: s.strip() != "")
 
 
+_ROTATIONS = st.one_of(
+    st.none(),
+    st.builds(
+        Rotation,
+        st.sampled_from(["hours", "daily", "weekly", "monthly"]),
+        st.integers(1, 4),
+        st.builds(time, st.integers(0, 23), st.integers(0, 59)),
+        st.dates(date(2025, 1, 1), date(2027, 12, 31)),
+    ),
+)
+
+
+@st.composite
+def rule_layers(draw: st.DrawFn, targets: list[str]) -> tuple[tuple[Layer, ...], Combine]:
+    """Half the time v1's one plain layer; else named layers with their own zones, windows and spans."""
+    personnel = st.lists(st.sampled_from(targets), max_size=3).map(tuple)
+    if draw(st.booleans()):
+        return (Layer(personnel=draw(personnel), rotation=draw(_ROTATIONS)),), "first"
+    layers = []
+    for j in range(draw(st.integers(1, 3))):
+        start = draw(st.one_of(st.none(), MINUTE_INSTANTS.map(lambda d: d.replace(tzinfo=None))))
+        layers.append(
+            Layer(
+                name=draw(st.sampled_from(["Weekdays", "Sydney", "Backstop", "on: call"])) + f" {j}",
+                timezone=draw(st.sampled_from([None, *ZONES])),
+                personnel=draw(personnel),
+                rotation=draw(_ROTATIONS),
+                windows=tuple(
+                    Window(tuple(sorted(draw(st.sets(st.integers(0, 6), min_size=1)))), time(9), time(17))
+                    for _ in range(draw(st.integers(0, 2)))
+                ),
+                effective_start=start,
+                effective_end=None if start is None else start + timedelta(days=draw(st.integers(1, 90))),
+            )
+        )
+    return tuple(layers), draw(st.sampled_from(["first", "all"]))
+
+
 @st.composite
 def ladders(draw: st.DrawFn, person_ids: list[str], targets: list[str]) -> tuple[EscalationLevel, ...]:
     count = draw(st.integers(0, 3))
@@ -560,7 +607,7 @@ def configurations(draw: st.DrawFn) -> Configuration:
     targets = person_ids + [f"team:{t.id}" for t in teams]
     rules = []
     for i in range(draw(st.integers(0, 2))):
-        personnel = tuple(draw(st.lists(st.sampled_from(targets), max_size=3)))
+        layers, combine = draw(rule_layers(targets))
         start = draw(st.one_of(st.none(), MINUTE_INSTANTS.map(lambda d: d.replace(tzinfo=None))))
         end = None if start is None else draw(st.one_of(st.none(), st.just(start + timedelta(days=30))))
         rules.append(
@@ -582,30 +629,22 @@ def configurations(draw: st.DrawFn) -> Configuration:
                     draw(st.sampled_from(["all", "any"])),
                     tuple(draw(st.lists(st.sampled_from(["env:prod", "service:a*", "team:x"])))),
                 ),
-                personnel=personnel,
-                rotation=draw(
-                    st.one_of(
-                        st.none(),
-                        st.builds(
-                            Rotation,
-                            st.sampled_from(["hours", "daily", "weekly", "monthly"]),
-                            st.integers(1, 4),
-                            st.builds(time, st.integers(0, 23), st.integers(0, 59)),
-                            st.dates(date(2025, 1, 1), date(2027, 12, 31)),
-                        ),
-                    )
-                ),
-                escalation=draw(ladders(person_ids, targets)) if personnel else (),
+                layers=layers,
+                combine=combine,
+                escalation=draw(ladders(person_ids, targets)) if any(la.personnel for la in layers) else (),
             )
         )
-    default_personnel = tuple(draw(st.lists(st.sampled_from(targets), max_size=2)))
+    default_layers, default_combine = draw(rule_layers(targets))
     rules.append(
         OnCallRule(
             id=DEFAULT_RULE_ID,
             name="Default",
             timezone=timeutil.system_zone_name(),
-            personnel=default_personnel,
-            escalation=draw(ladders(person_ids, targets)) if default_personnel else (),
+            layers=default_layers,
+            combine=default_combine,
+            escalation=draw(ladders(person_ids, targets))
+            if any(la.personnel for la in default_layers)
+            else (),
         )
     )
     overrides = []

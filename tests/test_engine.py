@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.domain import Channel, PlannedNotification, Settings, Severity, Status
+from oncall_desktop.domain import Channel, Layer, PlannedNotification, Settings, Severity, Status
 from oncall_desktop.engine import planning
 from oncall_desktop.engine.clock import FakeClock, ScaledClock, clock_speed
 from oncall_desktop.engine.engine import EscalationEngine, TickReport, next_delay
@@ -223,7 +223,7 @@ def test_a_configuration_change_applies_from_now_on_and_never_pages_for_the_past
     run(engine, clock, T + 7 * MINUTE)
     default = store.load_configuration().rule("default")
     assert default is not None
-    store.save_rule(replace(default, personnel=("bob",)))
+    store.save_rule(replace(default, layers=(Layer(personnel=("bob",)),)))
     run(engine, clock, T + 12 * MINUTE)
     got = [((at - T) // MINUTE, person) for at, person, *_ in recorded(store, incident_id)]
     assert sorted(set(got)) == [(0, "alice"), (5, "alice"), (10, "bob")]

@@ -15,6 +15,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Layer,
     OnCallRule,
     Override,
     Person,
@@ -44,8 +45,9 @@ def team_config() -> Configuration:
         id="payments",
         name="Payments primary",
         timezone="Europe/Berlin",
-        personnel=("alice", "bob"),
-        rotation=Rotation("weekly", 1, time(9, 0), date(2026, 3, 2)),
+        layers=(
+            Layer(personnel=("alice", "bob"), rotation=Rotation("weekly", 1, time(9, 0), date(2026, 3, 2))),
+        ),
         escalation=LADDER,
     )
     nights = OnCallRule(
@@ -53,8 +55,12 @@ def team_config() -> Configuration:
         name="Nights",
         timezone="America/New_York",
         windows=(Window((0, 1, 2, 3, 4, 5, 6), time(22, 0), time(6, 0)),),
-        personnel=("bob", "carol", "alice"),
-        rotation=Rotation("daily", 1, time(22, 0), date(2026, 3, 1)),
+        layers=(
+            Layer(
+                personnel=("bob", "carol", "alice"),
+                rotation=Rotation("daily", 1, time(22, 0), date(2026, 3, 1)),
+            ),
+        ),
         escalation=LADDER[:1],
     )
     overrides = (
@@ -221,7 +227,15 @@ def test_default_span_is_two_weeks_back_to_half_a_year_ahead() -> None:
 def test_a_shift_without_known_start_keeps_its_uid_when_the_span_moves() -> None:
     config = Configuration(
         people=PEOPLE,
-        rules=(OnCallRule("default", "Default", "UTC", personnel=("alice", "bob"), escalation=LADDER[:1]),),
+        rules=(
+            OnCallRule(
+                "default",
+                "Default",
+                "UTC",
+                layers=(Layer(personnel=("alice", "bob")),),
+                escalation=LADDER[:1],
+            ),
+        ),
     )
     first = icalendar.Calendar.from_ical(ical.export_calendar(config, START, END))
     later = icalendar.Calendar.from_ical(ical.export_calendar(config, START + timedelta(days=3), END))
@@ -230,3 +244,20 @@ def test_a_shift_without_known_start_keeps_its_uid_when_the_span_moves() -> None
     )
     assert len(first.walk("VEVENT")) == 2
     assert "continues beyond the exported span" in str(first.walk("VEVENT")[0]["DESCRIPTION"])
+
+
+def test_a_shift_from_a_named_layer_says_which_layer_and_its_zone() -> None:
+    layers = (
+        Layer("Weekdays", "Asia/Tokyo", ("alice",), windows=(Window((0, 1, 2, 3, 4), time(9), time(17)),)),
+        Layer("Backstop", personnel=("bob",)),
+    )
+    rule = OnCallRule("db", "Database", "UTC", layers=layers, escalation=LADDER)
+    config = Configuration(people=PEOPLE, rules=(rule,))
+    data = ical.export_calendar(config, utc(2026, 3, 2), utc(2026, 3, 3), rule="db")
+    events = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    alice = next(e for e in events if str(e["X-ONCALL-PERSON"]) == "alice")
+    assert alice["DTSTART"].dt.astimezone(UTC) == utc(2026, 3, 2, 0)  # 09:00 in Tokyo
+    assert str(alice["X-ONCALL-LAYER"]) == "Weekdays"
+    assert "Layer: Weekdays (Asia/Tokyo)." in str(alice["DESCRIPTION"])
+    bob = next(e for e in events if str(e["X-ONCALL-PERSON"]) == "bob")
+    assert str(bob["X-ONCALL-LAYER"]) == "Backstop"

@@ -11,7 +11,7 @@ import pytest
 
 from oncall_desktop import ical
 from oncall_desktop.cli import main
-from oncall_desktop.domain import Configuration, OnCallRule, Override, Person
+from oncall_desktop.domain import Configuration, Layer, OnCallRule, Override, Person
 from oncall_desktop.schedule import Schedules, utc
 from oncall_desktop.store import Store
 from tests.test_ical_export import START, team_config
@@ -179,7 +179,7 @@ def test_an_unreadable_calendar_names_what_is_wrong(text: str, message: str) -> 
 def test_export_then_import_onto_an_empty_rule_reproduces_the_schedule() -> None:
     config = team_config()
     # No rotation and no overrides of its own: whoever the overrides name is on call.
-    empty = OnCallRule("copy", "Copy", "Europe/Berlin", personnel=("alice",))
+    empty = OnCallRule("copy", "Copy", "Europe/Berlin", layers=(Layer(personnel=("alice",)),))
     config = replace(config, rules=(*config.rules[:-1], empty, config.rules[-1]))
     end = START + timedelta(days=60)
     data = ical.export_calendar(config, START, end, rule="payments")

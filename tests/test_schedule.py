@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oncall_desktop.domain import Configuration, Gap, Interval, Override, Rotation, Team, Window
-from oncall_desktop.schedule import RuleSchedule, Schedules
+from oncall_desktop.schedule import LayerSchedule, Schedules
 from oncall_desktop.timeutil import resolve_wall, zone
 from tests.strategies import config, rotating_setups, rule, utc, wall, wall_times_near_transitions
 
@@ -146,8 +146,8 @@ def test_monthly_rotation_clamps_each_month_from_the_anchor_not_cumulatively() -
         ("bob", utc("2024-04-30T09:00"), utc("2024-05-31T09:00")),
     ]
     schedule = Schedules(cfg).rules["r"]
-    assert schedule.handoff(13) == utc("2025-02-28T09:00")
-    assert schedule.handoff(14) == utc("2025-03-31T09:00")
+    assert schedule.layers[0].handoff(13) == utc("2025-02-28T09:00")
+    assert schedule.layers[0].handoff(14) == utc("2025-03-31T09:00")
     assert schedule.on_call(utc("2025-02-28T08:59")) == ("alice",)
     assert schedule.on_call(utc("2025-02-28T09:00")) == ("bob",)
 
@@ -450,14 +450,14 @@ def test_rotating_rule_schedule_properties(
 
 def test_who_in_2036_costs_no_more_handoffs_than_in_2026(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = 0
-    original = RuleSchedule.handoff
+    original = LayerSchedule.handoff
 
-    def counting(self: RuleSchedule, k: int) -> datetime:
+    def counting(self: LayerSchedule, k: int) -> datetime:
         nonlocal calls
         calls += 1
         return original(self, k)
 
-    monkeypatch.setattr(RuleSchedule, "handoff", counting)
+    monkeypatch.setattr(LayerSchedule, "handoff", counting)
     counts = {}
     for period, every in (("hours", 12), ("daily", 1), ("weekly", 2), ("monthly", 1)):
         cfg = config(

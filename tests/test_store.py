@@ -20,6 +20,7 @@ from oncall_desktop.domain import (
     Configuration,
     EscalationLevel,
     Integration,
+    Layer,
     MatchConditions,
     OnCallRule,
     Override,
@@ -98,8 +99,12 @@ def rich_configuration() -> Configuration:
             Window(days=(6,), start=time(0, 0), end=time(0, 0)),
         ),
         match=MatchConditions(mode="any", conditions=("service:payment", "env:prod*")),
-        personnel=("alice", "team:sre", "alice"),
-        rotation=Rotation(period="monthly", every=1, handoff=time(9, 30), anchor=date(2026, 1, 31)),
+        layers=(
+            Layer(
+                personnel=("alice", "team:sre", "alice"),
+                rotation=Rotation(period="monthly", every=1, handoff=time(9, 30), anchor=date(2026, 1, 31)),
+            ),
+        ),
         escalation=(
             EscalationLevel(
                 statuses=OPEN_WORKING,
@@ -127,16 +132,24 @@ def rich_configuration() -> Configuration:
         timezone="America/New_York",
         effective_start=datetime(2026, 3, 8, 2, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
         match=MatchConditions(conditions=("team:night",)),
-        personnel=("team:ops", "bob"),
-        rotation=Rotation(period="hours", every=12, handoff=time(9, 0), anchor=date(2026, 1, 5)),
+        layers=(
+            Layer(
+                personnel=("team:ops", "bob"),
+                rotation=Rotation(period="hours", every=12, handoff=time(9, 0), anchor=date(2026, 1, 5)),
+            ),
+        ),
         escalation=(EscalationLevel(channels={"*": (Channel.EMAIL,)}),),
     )
     default = OnCallRule(
         id="default",
         name="Default",
         timezone=timeutil.system_zone_name(),
-        personnel=("carol",),
-        rotation=Rotation(period="weekly", every=2, handoff=time(8, 0), anchor=date(2025, 12, 29)),
+        layers=(
+            Layer(
+                personnel=("carol",),
+                rotation=Rotation(period="weekly", every=2, handoff=time(8, 0), anchor=date(2025, 12, 29)),
+            ),
+        ),
         escalation=(EscalationLevel(severities=ALL_SEVERITIES, channels={"*": (Channel.SMS,)}),),
     )
     overrides = (
@@ -229,7 +242,7 @@ def test_failed_replace_changes_nothing(store: Store) -> None:
                 end=datetime(2026, 1, 2, tzinfo=UTC),
             ),
         ),
-        rules=(OnCallRule(id="solo", name="Solo", timezone="UTC", personnel=("dave",)),),
+        rules=(OnCallRule(id="solo", name="Solo", timezone="UTC", layers=(Layer(personnel=("dave",)),)),),
         teams=(),
     )
 
@@ -284,7 +297,7 @@ def test_default_rule_always_exists_and_cannot_be_deleted(
             timezone="Europe/Paris",
             windows=(Window(days=(0,), start=time(9), end=time(17)),),
             match=MatchConditions(conditions=("a:b",)),
-            personnel=("alice",),
+            layers=(Layer(personnel=("alice",)),),
             escalation=(EscalationLevel(channels={"*": (Channel.EMAIL,)}),),
         )
     )
@@ -293,7 +306,7 @@ def test_default_rule_always_exists_and_cannot_be_deleted(
         id="default",
         name="Default",
         timezone="Asia/Tokyo",
-        personnel=("alice",),
+        layers=(Layer(personnel=("alice",)),),
         escalation=(EscalationLevel(channels={"*": (Channel.EMAIL,)}),),
     )
 
@@ -301,14 +314,23 @@ def test_default_rule_always_exists_and_cannot_be_deleted(
 def test_rules_keep_their_position_when_saved_and_new_ones_go_last(store: Store) -> None:
     store.replace_configuration(rich_configuration())
     payments = rich_configuration().rules[0]
-    store.save_rule(dataclasses.replace(payments, name="Payments (renamed)", windows=(), rotation=None))
-    store.save_rule(OnCallRule(id="extra", name="Extra", timezone="UTC", personnel=("team:ops",)))
+    store.save_rule(
+        dataclasses.replace(
+            payments,
+            name="Payments (renamed)",
+            windows=(),
+            layers=(dataclasses.replace(payments.layers[0], rotation=None),),
+        )
+    )
+    store.save_rule(
+        OnCallRule(id="extra", name="Extra", timezone="UTC", layers=(Layer(personnel=("team:ops",)),))
+    )
 
     rules = store.load_configuration().rules
     assert [r.id for r in rules] == ["payments", "night", "extra", "default"]
     assert rules[0].name == "Payments (renamed)"
     assert rules[0].windows == ()
-    assert rules[0].rotation is None
+    assert rules[0].layers[0].rotation is None
     assert rules[0].escalation == payments.escalation
     assert len(store.load_configuration().overrides_for("payments")) == 1
 

@@ -70,8 +70,8 @@ def test_every_model_passes_the_model_tester(qtmodeltester: object) -> None:
     teams.set_configuration(CONFIG)
     for model in (rules, roster, people, teams):
         qtmodeltester.check(model)  # type: ignore[attr-defined]
-    assert rules.rowCount() == 5
-    assert "(default, cannot be deleted)" in rules.index(4).data()
+    assert rules.rowCount() == 6
+    assert "(default, cannot be deleted)" in rules.index(5).data()
     assert people.rowCount() == 8
     assert people.columnCount() == 6
 

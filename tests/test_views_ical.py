@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from oncall_desktop.domain import OnCallRule
+from oncall_desktop.domain import Layer, OnCallRule
 from oncall_desktop.schedule import utc
 from oncall_desktop.store import Store
 from oncall_desktop.views.ical_dialogs import ExportDialog, FeedsDialog, ImportDialog
@@ -28,7 +28,7 @@ NOW = utc(2026, 3, 12, 10)
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     config = team_config()
-    cover = OnCallRule("cover", "Cover", "Europe/Berlin", personnel=("alice",))
+    cover = OnCallRule("cover", "Cover", "Europe/Berlin", layers=(Layer(personnel=("alice",)),))
     with Store.open(f"sqlite:///{tmp_path / 'views.sqlite'}") as opened:
         opened.replace_configuration(replace(config, rules=(cover, *config.rules)))
         yield opened

@@ -17,6 +17,7 @@ from oncall_desktop.domain import (
     Configuration,
     EscalationLevel,
     Integration,
+    Layer,
     OnCallRule,
     Person,
     Severity,
@@ -61,7 +62,15 @@ def station_configuration() -> Configuration:
             Person("alice", "Alice Chen", "alice@example.com", "+14155550101"),
             Person("bob", "Bob Müller", "bob@example.com", "+4915112345678"),
         ),
-        rules=(OnCallRule("default", "Default", "UTC", personnel=("alice",), escalation=ladder),),
+        rules=(
+            OnCallRule(
+                "default",
+                "Default",
+                "UTC",
+                layers=(Layer(personnel=("alice",)),),
+                escalation=ladder,
+            ),
+        ),
         integrations=(Integration("prod-am", "Prod Alertmanager", "alertmanager"),),
     )
 

@@ -18,6 +18,7 @@ from oncall_desktop.domain import (
     Channel,
     Configuration,
     EscalationLevel,
+    Layer,
     MatchConditions,
     OnCallRule,
     Person,
@@ -62,15 +63,16 @@ def seed_configuration() -> Configuration:
         "Payments primary",
         "Europe/Berlin",
         match=MatchConditions("all", ("service:payments",)),
-        personnel=("alice", "bob"),
-        rotation=Rotation("weekly", 1, time(9, 0), date(2026, 1, 5)),
+        layers=(
+            Layer(personnel=("alice", "bob"), rotation=Rotation("weekly", 1, time(9, 0), date(2026, 1, 5))),
+        ),
         escalation=SEED_LADDER,
     )
     default = OnCallRule(
         "default",
         "Default",
         "UTC",
-        personnel=("erin",),
+        layers=(Layer(personnel=("erin",)),),
         escalation=(EscalationLevel(channels={"*": (EMAIL,)}),),
     )
     teams = (Team("leads", "Leads", ("erin", "carol")),)

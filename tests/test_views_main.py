@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop import cli
-from oncall_desktop.domain import Configuration, OnCallRule, Person, Rotation, Team
+from oncall_desktop.domain import Configuration, Layer, OnCallRule, Person, Rotation, Team
 from oncall_desktop.store import Store
 from oncall_desktop.views.calendar_widget import PERSON_MIME, CalendarWidget
-from oncall_desktop.views.editors import PersonEditorDialog, RuleEditorDialog, TeamEditorDialog
+from oncall_desktop.views.editors import PersonEditorDialog, TeamEditorDialog
 from oncall_desktop.views.main_window import MainWindow
 
 pytestmark = [
@@ -135,7 +135,7 @@ def test_an_empty_store_offers_the_demo_team_once(app: App) -> None:
     assert not window.offer_demo(ask=lambda: False)
     assert window.rule_model.rowCount() == 1
     assert window.offer_demo(ask=lambda: True)
-    assert window.rule_model.rowCount() == 5
+    assert window.rule_model.rowCount() == 6
     assert window.roster_model.rowCount() == 8
     assert window.calendar.painted_blocks()
 
@@ -157,7 +157,13 @@ def test_a_dropped_person_becomes_an_override_the_cli_reports_and_undo_removes_e
     lane = window.calendar.lane_rect(2, 0)  # Wednesday, Platform primary
     drop_person(window.calendar, "wei", QPointF(lane.center().x(), y_of(window.calendar, 2, 14.5)))
     assert schedule_json(capsys, *span)["intervals"] == [
-        {"rule": "primary", "person": "wei", "start": "2026-03-25T13:00:00Z", "end": "2026-03-25T14:00:00Z"}
+        {
+            "rule": "primary",
+            "person": "wei",
+            "start": "2026-03-25T13:00:00Z",
+            "end": "2026-03-25T14:00:00Z",
+            "layer": None,
+        }
     ]
     assert window.undo_action.text() == "&Undo Add override"
     window.undo_action.trigger()
@@ -248,8 +254,7 @@ def test_rule_edits_and_deletion_undo_to_the_exact_previous_state(window: MainWi
         "payments",
         "Payments",
         "Asia/Tokyo",
-        personnel=("hana", "wei"),
-        rotation=Rotation("daily", 1, time(9), date(2026, 3, 2)),
+        layers=(Layer(personnel=("hana", "wei"), rotation=Rotation("daily", 1, time(9), date(2026, 3, 2))),),
         escalation=primary.escalation,
     )
     window.save_rule(None, new_rule)
@@ -273,43 +278,42 @@ def test_the_default_rule_cannot_be_deleted(window: MainWindow) -> None:
     assert window.store.load_configuration().rule("default") is not None
 
 
-def test_rule_editor_shows_the_validator_next_to_the_field_and_blocks_ok(
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's note on showing a window
+def test_rule_editor_shows_the_validator_next_to_the_field_and_refuses_to_save(
     window: MainWindow, qtbot: QtBot
 ) -> None:
-    config = window.store.load_configuration()
-    dialog = RuleEditorDialog(config, config.rule("primary"), window)
+    dialog = window.edit_rule("primary")
     qtbot.addWidget(dialog)
-    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
-    assert ok.isEnabled()
-    dialog.personnel_edit.setText("lukas, nobody")
-    assert "unknown person 'nobody'" in dialog.messages["personnel"].text()
-    assert not ok.isEnabled()
-    dialog.personnel_edit.setText("lukas, team:sre")
-    assert dialog.messages["personnel"].text() == ""
-    dialog.windows_edit.setText("funday 09:00-10:00")
-    assert "days are mon" in dialog.messages["windows"].text()
-    dialog.windows_edit.setText("mon-fri 09:00-18:00")
+    assert dialog.errors() == []
     dialog.zone_picker.setCurrentText("Mars/Olympus")
     assert "unknown time zone 'Mars/Olympus'" in dialog.messages["timezone"].text()
+    assert not dialog.save()
+    assert dialog.isVisible()
     dialog.zone_picker.setCurrentText("Europe/Paris")
-    assert ok.isEnabled()
+    dialog.windows.add.click()
+    assert dialog.errors() == []
     rule = dialog.rule()
-    assert rule.personnel == ("lukas", "team:sre")
     assert rule.timezone == "Europe/Paris"
-    assert [(w.days, w.start, w.end) for w in rule.windows] == [((0, 1, 2, 3, 4), time(9), time(18))]
-    assert rule.escalation == config.rule("primary").escalation  # type: ignore[union-attr]
+    assert [(w.days, w.start, w.end) for w in rule.windows] == [((0, 1, 2, 3, 4), time(9), time(17))]
+    assert rule.escalation == window.store.load_configuration().rule("primary").escalation  # type: ignore[union-attr]
+    assert dialog.save()
+    assert window.store.load_configuration().rule("primary") == rule
+    window.undo_stack.undo()
+    assert window.store.load_configuration().rule("primary").timezone == "Europe/Berlin"  # type: ignore[union-attr]
 
 
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's note on showing a window
 def test_a_new_rule_with_a_taken_id_shows_one_error_on_the_id(window: MainWindow, qtbot: QtBot) -> None:
-    dialog = RuleEditorDialog(window.store.load_configuration(), None, window)
+    dialog = window.edit_rule(None)
     qtbot.addWidget(dialog)
     dialog.name_edit.setText("Another")
+    dialog.commands.set_name("Another")
     for taken in ("primary", "default"):
-        dialog.id_edit.setText(taken)
-        lines = dialog.messages["id"].text().splitlines()
-        assert len(lines) == 1
-        assert lines[0].startswith("error: ")
-        assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+        dialog.id_edit.textEdited.emit(taken)
+        lines = dialog.messages["id"].text().split("<br>")
+        assert len(lines) == 1, lines
+        assert "✖" in lines[0]
+        assert not dialog.save()
 
 
 def test_person_editor_checks_e164_and_adding_a_person_is_undoable(window: MainWindow, qtbot: QtBot) -> None:

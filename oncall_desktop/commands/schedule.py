@@ -110,6 +110,7 @@ def _schedule(args: argparse.Namespace, context: Context) -> int:
                         "person": i.person,
                         "start": format_instant(i.start),
                         "end": format_instant(i.end),
+                        "layer": i.layer,
                     }
                     for i in result.intervals
                 ],
@@ -121,7 +122,7 @@ def _schedule(args: argparse.Namespace, context: Context) -> int:
         )
         return 0
     for interval in result.intervals:
-        mark = "  (override)" if interval.override else ""
+        mark = "  (override)" if interval.override else f"  [{interval.layer}]" if interval.layer else ""
         print(
             f"{interval.rule:<16} {_span(interval.start, interval.end, tz)}  "
             f"{_names(config, [interval.person])}{mark}"

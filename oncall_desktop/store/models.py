@@ -1,8 +1,9 @@
 """The database schema as SQLAlchemy 2 typed models.
 
 Alembic owns the schema (`oncall_desktop/migrations`); these models must always equal what the
-migrations produce, which a test checks. Lists that users order (personnel, levels, targets, windows,
-conditions, team members, and people, teams, rules, integrations themselves) carry a `position`.
+migrations produce, which a test checks. Lists that users order (layers, personnel, levels, targets,
+windows, conditions, team members, and people, teams, rules, integrations themselves) carry a
+`position`.
 Values that are only ever read whole (a window's days, a level's severity set, a level-0 channel map,
 an incident's tags) are JSON. Relationships are read-only conveniences for loading; the store
 writes child rows with explicit statements so their order is exactly the user's. Every instant is
@@ -114,7 +115,8 @@ class TeamMemberRow(Base):
 class RuleRow(Base):
     """An on-call rule. Effective bounds are wall-clock times in the rule's zone, as the user wrote
     them: `*_offset` (seconds east of UTC) is set when the bound was written with an offset, and then
-    the stored wall-clock is in that offset; otherwise it is in `timezone`.
+    the stored wall-clock is in that offset; otherwise it is in `timezone`. Its people on call come
+    from its layers (`LayerRow`), combined as `combine` says.
     """
 
     __tablename__ = "rules"
@@ -127,14 +129,11 @@ class RuleRow(Base):
     effective_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
     effective_end_offset: Mapped[int | None] = mapped_column(Integer)
     match_mode: Mapped[str] = mapped_column(String(8), default="all")
-    rotation_period: Mapped[str | None] = mapped_column(String(16))
-    rotation_every: Mapped[int | None] = mapped_column(Integer)
-    rotation_handoff: Mapped[time | None] = mapped_column(Time)
-    rotation_anchor: Mapped[date | None] = mapped_column(Date)
+    combine: Mapped[str] = mapped_column(String(8), default="first")
 
     windows: Mapped[list[WindowRow]] = relationship(order_by="WindowRow.position", viewonly=True)
     conditions: Mapped[list[ConditionRow]] = relationship(order_by="ConditionRow.position", viewonly=True)
-    personnel: Mapped[list[PersonnelRow]] = relationship(order_by="PersonnelRow.position", viewonly=True)
+    layers: Mapped[list[LayerRow]] = relationship(order_by="LayerRow.position", viewonly=True)
     levels: Mapped[list[LevelRow]] = relationship(order_by="LevelRow.level", viewonly=True)
 
 
@@ -154,15 +153,60 @@ class ConditionRow(Base):
     condition: Mapped[str] = mapped_column(String(400))
 
 
-class PersonnelRow(Base):
-    """One personnel entry: exactly one of a person or a team."""
+class LayerRow(Base):
+    """One layer of a rule (SPEC §8), `position` 0 first (highest priority). `timezone` NULL means the
+    rule's; effective bounds are stored as the rule's are, wall-clock in the layer's zone."""
 
-    __tablename__ = "rule_personnel"
-    __table_args__ = (CheckConstraint("(person_id IS NULL) <> (team_id IS NULL)", name="person_xor_team"),)
+    __tablename__ = "rule_layers"
     rule_id: Mapped[str] = mapped_column(ForeignKey("rules.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    effective_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
+    effective_start_offset: Mapped[int | None] = mapped_column(Integer)
+    effective_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
+    effective_end_offset: Mapped[int | None] = mapped_column(Integer)
+    rotation_period: Mapped[str | None] = mapped_column(String(16))
+    rotation_every: Mapped[int | None] = mapped_column(Integer)
+    rotation_handoff: Mapped[time | None] = mapped_column(Time)
+    rotation_anchor: Mapped[date | None] = mapped_column(Date)
+
+    personnel: Mapped[list[PersonnelRow]] = relationship(order_by="PersonnelRow.position", viewonly=True)
+    windows: Mapped[list[LayerWindowRow]] = relationship(order_by="LayerWindowRow.position", viewonly=True)
+
+
+class PersonnelRow(Base):
+    """One personnel entry of a layer: exactly one of a person or a team."""
+
+    __tablename__ = "layer_personnel"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["rule_id", "layer"], ["rule_layers.rule_id", "rule_layers.position"], ondelete="CASCADE"
+        ),
+        CheckConstraint("(person_id IS NULL) <> (team_id IS NULL)", name="person_xor_team"),
+    )
+    rule_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    layer: Mapped[int] = mapped_column(Integer, primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), index=True)
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
+
+
+class LayerWindowRow(Base):
+    """A weekly window of a layer, wall-clock in the layer's zone."""
+
+    __tablename__ = "layer_windows"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["rule_id", "layer"], ["rule_layers.rule_id", "rule_layers.position"], ondelete="CASCADE"
+        ),
+    )
+    rule_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    layer: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    days: Mapped[list[Any]] = mapped_column(JSON)
+    start: Mapped[time] = mapped_column(Time)
+    end: Mapped[time] = mapped_column(Time)
 
 
 class LevelRow(Base):

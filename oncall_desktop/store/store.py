@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     create_engine,
@@ -40,6 +41,7 @@ from oncall_desktop.domain import (
     EscalationLevel,
     Integration,
     IntegrationKind,
+    Layer,
     MatchConditions,
     OnCallRule,
     Override,
@@ -67,6 +69,8 @@ from oncall_desktop.store.models import (
     ConditionRow,
     ConfigState,
     IntegrationRow,
+    LayerRow,
+    LayerWindowRow,
     LevelRow,
     OverrideRow,
     PersonnelRow,
@@ -194,7 +198,8 @@ class Store:
                 .options(
                     selectinload(RuleRow.windows),
                     selectinload(RuleRow.conditions),
-                    selectinload(RuleRow.personnel),
+                    selectinload(RuleRow.layers).selectinload(LayerRow.personnel),
+                    selectinload(RuleRow.layers).selectinload(LayerRow.windows),
                     selectinload(RuleRow.levels).selectinload(LevelRow.targets),
                 )
                 .order_by(RuleRow.position, RuleRow.id)
@@ -231,7 +236,7 @@ class Store:
         Integrations keep their tokens while their ids stay (unless `config` gives one); new ones get
         a fresh random token. People given without a colour keep theirs the same way; new ones get
         a palette colour nobody else has. Overrides keep their ids when they carry ids that exist.
-        Of the default rule only personnel, rotation and ladder are stored; it always exists.
+        Of the default rule only its layers and ladder are stored; it always exists.
         """
         with self._config_write() as session:
             kept_override_ids = set(session.scalars(select(OverrideRow.id)))
@@ -243,6 +248,8 @@ class Store:
                 TargetRow,
                 LevelRow,
                 PersonnelRow,
+                LayerWindowRow,
+                LayerRow,
                 ConditionRow,
                 WindowRow,
                 RuleRow,
@@ -321,7 +328,7 @@ class Store:
     def save_rule(self, rule: OnCallRule) -> None:
         """Insert or replace a rule, keeping its position; a new rule goes last. Its overrides stay.
 
-        Of the default rule only personnel, rotation and ladder are stored.
+        Of the default rule only its layers and ladder are stored.
         """
         with self._config_write() as session:
             row = session.get(RuleRow, rule.id)
@@ -536,11 +543,11 @@ def _level(row: LevelRow) -> EscalationLevel:
     )
 
 
-def _rotation(row: RuleRow) -> Rotation | None:
+def _rotation(row: LayerRow) -> Rotation | None:
     if row.rotation_period is None:
         return None
     if row.rotation_every is None or row.rotation_handoff is None or row.rotation_anchor is None:
-        raise StoreError(f"rule {row.id!r} has an incomplete rotation in the database")
+        raise StoreError(f"rule {row.rule_id!r} has a layer with an incomplete rotation in the database")
     return Rotation(
         period=cast(RotationPeriod, row.rotation_period),
         every=row.rotation_every,
@@ -561,9 +568,21 @@ def _rule(row: RuleRow) -> OnCallRule:
             mode="any" if row.match_mode == "any" else "all",
             conditions=tuple(c.condition for c in row.conditions),
         ),
+        layers=tuple(_layer(layer) for layer in row.layers) or (Layer(),),
+        combine="all" if row.combine == "all" else "first",
+        escalation=tuple(_level(level) for level in row.levels),
+    )
+
+
+def _layer(row: LayerRow) -> Layer:
+    return Layer(
+        name=row.name,
+        timezone=row.timezone,
         personnel=tuple(_entry(p.person_id, p.team_id) for p in row.personnel),
         rotation=_rotation(row),
-        escalation=tuple(_level(level) for level in row.levels),
+        windows=tuple(Window(days=tuple(w.days), start=w.start, end=w.end) for w in row.windows),
+        effective_start=_bound(row.effective_start, row.effective_start_offset),
+        effective_end=_bound(row.effective_end, row.effective_end_offset),
     )
 
 
@@ -577,7 +596,7 @@ def _default_rule(row: RuleRow | None) -> OnCallRule:
     if row is None:
         return empty
     stored = _rule(row)
-    return replace(empty, personnel=stored.personnel, rotation=stored.rotation, escalation=stored.escalation)
+    return replace(empty, layers=stored.layers, combine=stored.combine, escalation=stored.escalation)
 
 
 def _override(row: OverrideRow) -> Override:
@@ -684,14 +703,10 @@ def _wall_and_offset(value: datetime | None) -> tuple[datetime | None, int | Non
 def _rule_values(rule: OnCallRule, position: int) -> dict[str, Any]:
     if rule.id == DEFAULT_RULE_ID:
         rule = replace(
-            _empty_default_rule(),
-            personnel=rule.personnel,
-            rotation=rule.rotation,
-            escalation=rule.escalation,
+            _empty_default_rule(), layers=rule.layers, combine=rule.combine, escalation=rule.escalation
         )
     start, start_offset = _wall_and_offset(rule.effective_start)
     end, end_offset = _wall_and_offset(rule.effective_end)
-    rotation = rule.rotation
     return {
         "id": rule.id,
         "position": position,
@@ -702,6 +717,23 @@ def _rule_values(rule: OnCallRule, position: int) -> dict[str, Any]:
         "effective_end": end,
         "effective_end_offset": end_offset,
         "match_mode": rule.match.mode,
+        "combine": rule.combine,
+    }
+
+
+def _layer_values(rule_id: str, position: int, layer: Layer) -> dict[str, Any]:
+    start, start_offset = _wall_and_offset(layer.effective_start)
+    end, end_offset = _wall_and_offset(layer.effective_end)
+    rotation = layer.rotation
+    return {
+        "rule_id": rule_id,
+        "position": position,
+        "name": layer.name,
+        "timezone": layer.timezone,
+        "effective_start": start,
+        "effective_start_offset": start_offset,
+        "effective_end": end,
+        "effective_end_offset": end_offset,
         "rotation_period": rotation.period if rotation else None,
         "rotation_every": rotation.every if rotation else None,
         "rotation_handoff": rotation.handoff if rotation else None,
@@ -726,8 +758,19 @@ def _insert_rule_children(session: Session, rule: OnCallRule) -> None:
             {"rule_id": rule.id, "position": i, "condition": c} for i, c in enumerate(rule.match.conditions)
         ]
         _insert(session, ConditionRow, conditions)
-    personnel = [{"rule_id": rule.id, "position": i, **_split_entry(e)} for i, e in enumerate(rule.personnel)]
+    _insert(session, LayerRow, [_layer_values(rule.id, n, layer) for n, layer in enumerate(rule.layers)])
+    personnel = [
+        {"rule_id": rule.id, "layer": n, "position": i, **_split_entry(e)}
+        for n, layer in enumerate(rule.layers)
+        for i, e in enumerate(layer.personnel)
+    ]
     _insert(session, PersonnelRow, personnel)
+    windows = [
+        {"rule_id": rule.id, "layer": n, "position": i, "days": list(w.days), "start": w.start, "end": w.end}
+        for n, layer in enumerate(rule.layers)
+        for i, w in enumerate(layer.windows)
+    ]
+    _insert(session, LayerWindowRow, windows)
     levels = [
         {
             "rule_id": rule.id,
@@ -756,7 +799,7 @@ def _insert_rule_children(session: Session, rule: OnCallRule) -> None:
 
 
 def _delete_rule_children(session: Session, rule_id: str) -> None:
-    for model in (TargetRow, LevelRow, PersonnelRow, ConditionRow, WindowRow):
+    for model in (TargetRow, LevelRow, PersonnelRow, LayerWindowRow, LayerRow, ConditionRow, WindowRow):
         session.execute(delete(model).where(model.rule_id == rule_id))
 
 
@@ -825,12 +868,7 @@ def _person_uses(session: Session, person_id: str) -> list[str]:
             select(TeamMemberRow.team_id).where(TeamMemberRow.person_id == person_id).distinct()
         )
     ]
-    uses += [
-        f"the personnel of rule {rule_id!r}"
-        for rule_id in session.scalars(
-            select(PersonnelRow.rule_id).where(PersonnelRow.person_id == person_id).distinct()
-        )
-    ]
+    uses += _personnel_uses(session, PersonnelRow.person_id == person_id)
     for rule_id, level in session.execute(
         select(TargetRow.rule_id, TargetRow.level).where(TargetRow.person_id == person_id).distinct()
     ):
@@ -849,13 +887,28 @@ def _person_uses(session: Session, person_id: str) -> list[str]:
     return uses
 
 
-def _team_uses(session: Session, team_id: str) -> list[str]:
-    uses = [
-        f"the personnel of rule {rule_id!r}"
-        for rule_id in session.scalars(
-            select(PersonnelRow.rule_id).where(PersonnelRow.team_id == team_id).distinct()
+def _personnel_uses(session: Session, where: ColumnElement[bool]) -> list[str]:
+    """ "the personnel of rule 'x'" (or "of layer 'London' of rule 'x'") for each layer listing it."""
+    found = session.execute(
+        select(LayerRow.rule_id, LayerRow.name)
+        .join(
+            PersonnelRow,
+            (PersonnelRow.rule_id == LayerRow.rule_id) & (PersonnelRow.layer == LayerRow.position),
         )
+        .where(where)
+        .distinct()
+        .order_by(LayerRow.rule_id, LayerRow.name)
+    )
+    return [
+        f"the personnel of layer {name!r} of rule {rule_id!r}"
+        if name
+        else f"the personnel of rule {rule_id!r}"
+        for rule_id, name in found
     ]
+
+
+def _team_uses(session: Session, team_id: str) -> list[str]:
+    uses = _personnel_uses(session, PersonnelRow.team_id == team_id)
     for rule_id, level in session.execute(
         select(TargetRow.rule_id, TargetRow.level).where(TargetRow.team_id == team_id).distinct()
     ):

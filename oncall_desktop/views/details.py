@@ -28,9 +28,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from oncall_desktop.domain import OnCallRule
 from oncall_desktop.summaries import ladder_lines, match_summary, rotation_summary
 from oncall_desktop.timeutil import zone
 from oncall_desktop.views.calendar_model import Block, CalendarModel
+
+
+def _staffing(rule: OnCallRule | None, block: Block) -> str:
+    """What put the person there: the layer (when the rule has several) and its rotation."""
+    if rule is None:
+        return "Rotation (?)"
+    layer = next((la for la in rule.layers if block.layer and la.name == block.layer), None)
+    if layer is None and len(rule.layers) == 1:
+        layer = rule.layers[0]
+    if layer is None:
+        return "Layers taking turns"
+    rotation = f"Rotation ({rotation_summary(layer.rotation)})"
+    return f"Layer {layer.name} · {rotation}" if layer.name else rotation
 
 
 def _span(start: datetime, end: datetime, tz: ZoneInfo) -> str:
@@ -146,7 +160,7 @@ class DetailsPanel(QFrame):
                 if (block.override.start, block.override.end) != (start, end):
                     rows.insert(0, ("Override", _span(block.override.start, block.override.end, model.tz)))
             else:
-                kind = f"Rotation ({rotation_summary(rule.rotation) if rule else '?'})"
+                kind = _staffing(rule, block)
         rows = [
             ("Shown zone", _span(start, end, model.tz)),
             ("Rule's zone", _span(start, end, rule_tz)),

@@ -178,8 +178,8 @@ class LadderModel(QObject):
         return replace(self.rule, escalation=self._ladder)
 
     def level0_people(self) -> tuple[str, ...]:
-        """The rule's personnel as people (teams expanded), each once, in order."""
-        return tuple(dict.fromkeys(self.config.slots(self.rule)))
+        """Everyone the rule's layers can put on call (teams expanded), each once, in order."""
+        return self.config.rule_people(self.rule)
 
 
 class LadderEdit(QUndoCommand):

@@ -393,9 +393,15 @@ class LadderPreview(QWidget):
         start = self.start()
         severity = Severity(self.severity.currentData())
         hours = int(self.horizon.currentData())
-        self.notifications = preview_plan(self.config, self.rule, start, severity, hours)
+        try:
+            self.notifications = preview_plan(self.config, self.rule, start, severity, hours)
+            summary = self._summary(start)
+        except (ArithmeticError, ValueError):
+            # A rule drafted in the rule editor with a zone or rotation the validator is marking.
+            self.notifications = []
+            summary = "No preview until the rule's marked zone or rotation is fixed."
         self.model.set_rows(self.config, self.notifications, start, self._zone_name)
-        self.summary.setText(self._summary(start))
+        self.summary.setText(summary)
         self.refreshed.emit()
 
     def _summary(self, start: datetime) -> str:

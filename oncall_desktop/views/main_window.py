@@ -46,11 +46,12 @@ from oncall_desktop.views.commands import (
     Save,
 )
 from oncall_desktop.views.details import DetailsPanel
-from oncall_desktop.views.editors import PersonEditorDialog, RuleEditorDialog, TeamEditorDialog
+from oncall_desktop.views.editors import PersonEditorDialog, TeamEditorDialog
 from oncall_desktop.views.go_to_date import DateButton
 from oncall_desktop.views.ical_dialogs import ExportDialog, FeedsDialog, ImportDialog
 from oncall_desktop.views.integrations_view import IntegrationsPage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
+from oncall_desktop.views.rule_editor import RuleEditorDialog
 from oncall_desktop.views.settings_dialog import open_settings
 from oncall_desktop.views.zone_picker import ZonePicker
 
@@ -472,7 +473,7 @@ class MainWindow(QMainWindow):
         rule = self.config.rule(override.rule)
         if rule is None or self.config.person(override.person) is None:
             return
-        if not rule.personnel:
+        if not rule.has_personnel:
             self.statusBar().showMessage(
                 f"{rule.name} has no personnel: an override there would change nothing"
             )
@@ -525,15 +526,21 @@ class MainWindow(QMainWindow):
         delete.setEnabled(rule_id != DEFAULT_RULE_ID)
         menu.exec(self.rule_list.viewport().mapToGlobal(pos))
 
-    def edit_rule(self, rule_id: str | None) -> None:
+    def edit_rule(self, rule_id: str | None) -> RuleEditorDialog:
+        """Open the rule editor (a new rule for None); Save stores the rule as one undoable step."""
         before = self.config.rule(rule_id) if rule_id else None
-        dialog = RuleEditorDialog(self.config, before, self)
-        if dialog.exec():
-            self.save_rule(before, dialog.rule())
+        dialog = RuleEditorDialog(self.config, before, self, now=self.now)
+        dialog.accepted.connect(lambda: self.save_rule(before, dialog.rule()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
 
     def save_rule(self, before: OnCallRule | None, after: OnCallRule) -> None:
         if before != after:
             self._push(Save(self.store, before, after, self.reload, self._failed))
+            self.statusBar().showMessage(
+                f"{'Added' if before is None else 'Saved'} rule {after.name} (Ctrl+Z undoes it)"
+            )
 
     def edit_ladder(self, rule_id: str | None) -> None:
         if rule_id is None:

@@ -17,12 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from oncall_desktop.domain import Configuration, Person, Team
-from oncall_desktop.summaries import (
-    ladder_lines,
-    match_summary,
-    personnel_summary,
-    rotation_summary,
-)
+from oncall_desktop.summaries import ladder_lines, layer_summary, match_summary, staffing_summary
 from oncall_desktop.views.calendar_widget import PERSON_MIME
 from oncall_desktop.views.colours import person_colours
 
@@ -68,16 +63,18 @@ class RuleListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             title = f"{rule.name}  (default, cannot be deleted)" if rule.is_default else rule.name
             levels = len(rule.escalation)
+            how, who = staffing_summary(rule, self.config)
             return (
                 f"{title}\n"
-                f"{rule.timezone} · {rotation_summary(rule.rotation)}\n"
-                f"{personnel_summary(rule, self.config)}\n"
+                f"{rule.timezone} · {how}\n"
+                f"{who}\n"
                 f"match: {match_summary(rule)}\n"
                 f"ladder: {levels} level{'' if levels == 1 else 's'} (hover to read it)"
             )
         if role == Qt.ItemDataRole.ToolTipRole:
-            # One level per line: the whole ladder is too long for the list itself.
-            return "\n".join([f"{rule.name} ({rule.id})", *ladder_lines(rule, self.config)])
+            # One layer and one level per line: the whole rule is too long for the list itself.
+            layers = [layer_summary(la, rule, self.config) for la in rule.layers if len(rule.layers) > 1]
+            return "\n".join([f"{rule.name} ({rule.id})", *layers, *ladder_lines(rule, self.config)])
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Unchecked if rule.id in self.hidden else Qt.CheckState.Checked
         if role == ID_ROLE:
