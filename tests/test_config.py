@@ -726,7 +726,7 @@ def test_a_ladder_whose_on_call_people_all_lack_addresses_notifies_nobody_at_eve
         "r",
         "R",
         "UTC",
-        personnel=("alice",),
+        layers=(Layer(personnel=("alice",)),),
         escalation=(
             EscalationLevel(repeat=5, channels={"*": (Channel.EMAIL,)}),
             EscalationLevel(wait=10, repeat=5, add=(Target("bob", (Channel.EMAIL,)),)),
@@ -737,7 +737,7 @@ def test_a_ladder_whose_on_call_people_all_lack_addresses_notifies_nobody_at_eve
         DEFAULT_RULE_ID,
         "Default",
         "UTC",
-        personnel=("bob",),
+        layers=(Layer(personnel=("bob",)),),
         escalation=(EscalationLevel(repeat=5, channels={"*": (Channel.SMS,)}),),
     )
     found = lines(validate_configuration(Configuration(people=people, rules=(rule, default))))

@@ -29,7 +29,10 @@ from oncall_desktop.store.migrate import alembic_config
 from oncall_desktop.store.store import _create_engine
 
 LADDER = (EscalationLevel(channels={"*": (Channel.EMAIL,)}, repeat=5),)
-PEOPLE = tuple(Person(pid, pid.title(), f"{pid}@example.com") for pid in ("olivia", "priya", "maria", "sam"))
+PEOPLE = tuple(
+    Person(pid, pid.title(), f"{pid}@example.com", colour=colour)
+    for pid, colour in (("olivia", "#875692"), ("priya", "#f38400"), ("maria", "#a1caf1"), ("sam", "#be0032"))
+)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -254,7 +254,7 @@ def test_each_problem_sits_next_to_its_layer_field(dialog: RuleEditorDialog) -> 
     assert london.property("state") == "error"
     QTest.keyClicks(london.rotation.every, "5000")
     assert london.rotation.every.value() == 5000
-    assert "✖ must be at most 1000" in london.message_texts()
+    assert "✖ must be at most 52 for a weekly rotation (a shift of at most a year)" in london.message_texts()
     zone_line = london.zone.lineEdit()
     assert zone_line is not None
     type_into(zone_line, "Mars/Olympus")
