@@ -32,8 +32,9 @@ from oncall_desktop.views.main_window import MainWindow
 
 ORGANIZATION = "oncall-desktop"
 APPLICATION = "oncall-desktop"
-DESKTOP_FILE = "oncall-desktop"
-"""The `.desktop` file's name without its suffix, so a Wayland compositor finds the icon and name."""
+DESKTOP_FILE = "org.oncalldesktop.OncallDesktop"
+"""The `.desktop` file's name without its suffix (packaging/), so a Wayland compositor finds the
+icon and name; also the AppStream id."""
 
 STATION_FALLBACK_MS = 2_000
 """The station starts this long after the window was shown if the calendar was not painted by then
