@@ -8,7 +8,6 @@ import configparser
 import os
 import re
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
@@ -177,7 +176,8 @@ def test_the_deb_installs_with_dpkg_and_the_installed_app_starts(tmp_path: Path)
     installed = run("dpkg", "-i", deb)
     try:
         assert installed.returncode == 0, installed.stdout + installed.stderr
-        assert shutil.which("oncall-desktop") == "/usr/bin/oncall-desktop"
+        owner = run("dpkg", "-S", "/usr/bin/oncall-desktop").stdout
+        assert owner == "oncall-desktop: /usr/bin/oncall-desktop\n"  # the launcher on everyone's PATH
         assert run("/usr/bin/oncall-desktop", "--version").stdout == f"oncall-desktop {__version__}\n"
         entry = Path("/usr/share/applications") / DESKTOP.name
         assert run("desktop-file-validate", entry).returncode == 0
