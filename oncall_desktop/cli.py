@@ -3,6 +3,8 @@
 Each group of subcommands lives in a module of `oncall_desktop.commands` exposing
 `register(subparsers)`; a handler gets the parsed arguments and a `Context` and returns the exit
 status. Bad input raises `CliError`, which becomes one line on standard error and exit status 2.
+Opening the window imports none of the command modules (they bring iCal, Twilio, aiohttp): a
+command line with nothing but the global options is recognised before the full parser is built.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
+from oncall_desktop import __version__
 from oncall_desktop.commands import CliError, Context
 from oncall_desktop.store import StoreError
 
@@ -28,6 +32,11 @@ COMMAND_MODULES = (
 
 PROG = "oncall-desktop"
 
+NO_DISPLAY = (
+    "the window needs a desktop session (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+    f"`{PROG} serve` runs the paging station headless"
+)
+
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line and exit status 2."""
@@ -36,28 +45,54 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=PROG,
-        description="On-call schedule planning and paging. Without a command, opens the window.",
-    )
+def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         metavar="URL",
         help="SQLAlchemy database URL (default: $ONCALL_DESKTOP_DB, else SQLite in the user data dir)",
     )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log what the app does on standard error"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="On-call schedule planning and paging. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def _window_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The global options when they are all there is (the window opens), else None."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    _global_options(parser)
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # --help, or a usage error already printed as one line
-        return exit_.code if isinstance(exit_.code, int) else 2
+        args, rest = parser.parse_known_args(argv)
+    except SystemExit:  # e.g. --db without its URL: the full parser says what is wrong
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = _window_arguments(arguments)
+    if args is None:
+        try:
+            args = build_parser().parse_args(arguments)
+        except SystemExit as exit_:  # --help, --version, or a usage error already printed as one line
+            return exit_.code if isinstance(exit_.code, int) else 2
+    if args.verbose:
+        logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     context = Context(args.db)
     try:
         if args.command is None:
@@ -85,12 +120,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_window(context: Context) -> int:
+    if not has_display():
+        raise CliError(NO_DISPLAY)
     store = context.store  # an unusable database is a one-line error before Qt is even loaded
     # The GUI is the one edge that needs Qt; the CLI's own commands never load it.
     from oncall_desktop.views.app import run
 
     status: int = run(store)
     return status
+
+
+def has_display(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether Qt has somewhere to show the window: an X or Wayland display, or a platform that
+    needs none (`QT_QPA_PLATFORM=offscreen`, vnc, eglfs, …). A display that is set but cannot be
+    reached is caught later, when Qt tries it (`views.app`)."""
+    platforms = [p.split(":")[0].strip() for p in environ.get("QT_QPA_PLATFORM", "").split(";")]
+    if any(p and p != "xcb" and not p.startswith("wayland") for p in platforms):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import reprlib
 
-import phonenumbers
-
 from oncall_desktop.domain import Settings
 
 _REPR = reprlib.Repr()
@@ -48,6 +46,9 @@ def e164(number: str | None) -> str:
     """The number in E.164 (`+14155550101`); InvalidNumberError with the reason otherwise."""
     if not number or not number.strip():
         raise InvalidNumberError("no phone number")
+    # Imported on first use: its metadata takes a tenth of a second to load, before the first paint.
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(number.strip(), None)
     except phonenumbers.NumberParseException:

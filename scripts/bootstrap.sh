@@ -4,6 +4,7 @@
 #   scripts/bootstrap.sh run    # the app:  Qt runtime libraries, python3-venv, `pip install -e .`
 #   scripts/bootstrap.sh test   # also the test peers and `pip install -e '.[test]'`
 #   scripts/bootstrap.sh shots  # also a real X session for looking at the app (scripts/xvfb_run.sh)
+#   scripts/bootstrap.sh package  # the app and the packaging tools (packaging/build.sh), `pip install -e '.[package]'`
 #
 # Called (not sourced) by scripts/run.sh and scripts/test.sh, so it may cd freely. A second call is quick:
 # apt is skipped when dpkg already has everything, pip when pyproject.toml is unchanged since the last install.
@@ -11,9 +12,9 @@ set -euo pipefail
 
 mode="${1:-run}"
 case "$mode" in
-    run | test | shots) ;;
+    run | test | shots | package) ;;
     *)
-        echo "usage: $0 run|test|shots" >&2
+        echo "usage: $0 run|test|shots|package" >&2
         exit 2
         ;;
 esac
@@ -33,13 +34,21 @@ APP_PKGS=(
     libxcb-render-util0 libxcb-image0 fonts-dejavu-core python3-venv
     libpulse0  # QtMultimedia (the station's alarm sound) does not load without it
 )
+# Building and checking the packages (packaging/build.sh): PyInstaller reads binaries with objdump
+# (binutils); the .desktop file and the AppStream metainfo are validated by these two.
+PACKAGE_PKGS=(binutils desktop-file-utils appstream)
 # The real peers the tests run against. postgresql: only its server binaries are used (tests initdb
 # throwaway clusters); dbus-run-session comes from dbus-bin or dbus depending on the release (see below).
-TEST_PKGS=(prometheus-alertmanager postgresql gnome-keyring dbus dbus-x11 libsecret-tools xvfb xauth)
+# The tests also build and validate the packages, so they need PACKAGE_PKGS too.
+TEST_PKGS=(prometheus-alertmanager postgresql gnome-keyring dbus dbus-x11 libsecret-tools xvfb xauth
+    "${PACKAGE_PKGS[@]}")
 # A real X session with a window manager, screenshots and keyboard/mouse driving (scripts/xvfb_run.sh).
 SHOT_PKGS=(xvfb openbox imagemagick xdotool)
 
 pkgs=("${APP_PKGS[@]}")
+if [[ "$mode" == package ]]; then
+    pkgs+=("${PACKAGE_PKGS[@]}")
+fi
 if [[ "$mode" == test || "$mode" == shots ]]; then
     pkgs+=("${TEST_PKGS[@]}")
 fi
@@ -152,12 +161,14 @@ fi
 hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 stamp_matches() { [[ -f "$VENV/.bootstrap-$1" && "$(cat "$VENV/.bootstrap-$1")" == "$hash" ]]; }
 
-if stamp_matches "$mode" || { [[ "$mode" == run ]] && stamp_matches test; }; then
+# The test extras include the package extras, so a test install covers run and package.
+if stamp_matches "$mode" || { [[ "$mode" != test ]] && stamp_matches test; }; then
     exit 0
 fi
 
 target="."
 [[ "$mode" == test ]] && target=".[test]"
+[[ "$mode" == package ]] && target=".[package]"
 say "pip install -e '$target' (pyproject.toml changed or first install; this takes a minute)"
 "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet -e "$target" </dev/null
 printf '%s\n' "$hash" >"$VENV/.bootstrap-$mode"

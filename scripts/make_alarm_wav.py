@@ -1,4 +1,4 @@
-"""Write `resources/alarm.wav`: the station's alarm, a short two-tone beep the tray plays looped.
+"""Write `oncall_desktop/resources/alarm.wav`: the station's alarm, a short two-tone beep played looped.
 
 Run it again only to change the sound; its output is committed. 16-bit mono PCM at 22.05 kHz: two
 tones of 880 Hz and 660 Hz, 0.18 s each with 10 ms fades (no clicks), then 0.24 s of silence, so the
@@ -17,7 +17,7 @@ TONE = 0.18
 FADE = 0.010
 PAUSE = 0.24
 AMPLITUDE = 0.6
-OUTPUT = Path(__file__).resolve().parent.parent / "resources" / "alarm.wav"
+OUTPUT = Path(__file__).resolve().parent.parent / "oncall_desktop" / "resources" / "alarm.wav"
 
 
 def tone(frequency: float, seconds: float) -> list[float]:

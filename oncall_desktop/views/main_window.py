@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QPoint, QRectF, QSettings, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
@@ -46,14 +47,13 @@ from oncall_desktop.views.commands import (
     Save,
 )
 from oncall_desktop.views.details import DetailsPanel
-from oncall_desktop.views.editors import PersonEditorDialog, TeamEditorDialog
 from oncall_desktop.views.go_to_date import DateButton
-from oncall_desktop.views.ical_dialogs import ExportDialog, FeedsDialog, ImportDialog
 from oncall_desktop.views.integrations_view import IntegrationsPage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
-from oncall_desktop.views.rule_editor import RuleEditorDialog
-from oncall_desktop.views.settings_dialog import open_settings
 from oncall_desktop.views.zone_picker import ZonePicker
+
+if TYPE_CHECKING:
+    from oncall_desktop.views.rule_editor import RuleEditorDialog
 
 REVISION_POLL_MS = 3000
 
@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction("Import shifts from iCal…", self.import_ical)
         self.file_menu.addAction("Calendar feeds…", self.manage_feeds)
         self.file_menu.addSeparator()
-        self.file_menu.addAction("Settings…", lambda: open_settings(self.store, self))
+        self.file_menu.addAction("Settings…", self.open_settings)
         self.file_menu.addSeparator()
         # The station (when installed) reconnects this to its own Quit, which also stops paging.
         self.quit_action = self.file_menu.addAction("Quit", self.close)
@@ -322,12 +322,24 @@ class MainWindow(QMainWindow):
             ),
         )
 
+    # The dialogs are imported when first opened: iCal, the keyring, Twilio and the phone number
+    # rules they need would otherwise load before the calendar's first paint.
+
+    def open_settings(self) -> None:
+        from oncall_desktop.views.settings_dialog import open_settings
+
+        open_settings(self.store, self)
+
     def export_ical(self, person_id: str | None) -> None:
         """File → Export, or one person's shifts from the people list."""
+        from oncall_desktop.views.ical_dialogs import ExportDialog
+
         ExportDialog(self.store, self, person=person_id, zone_name=self.calendar_model.tz.key).exec()
 
     def import_ical(self) -> None:
         # The rule is chosen in the dialog itself, never taken from whichever rule is selected here.
+        from oncall_desktop.views.ical_dialogs import ImportDialog
+
         dialog = ImportDialog(
             self.store, self, undo_stack=self.undo_stack, override_ids=self.override_ids, refresh=self.reload
         )
@@ -339,6 +351,8 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def manage_feeds(self) -> None:
+        from oncall_desktop.views.ical_dialogs import FeedsDialog
+
         FeedsDialog(self.store, self, zone_name=self.calendar_model.tz.key).exec()
 
     def add_page(self, widget: QWidget, title: str) -> int:
@@ -528,6 +542,8 @@ class MainWindow(QMainWindow):
 
     def edit_rule(self, rule_id: str | None) -> RuleEditorDialog:
         """Open the rule editor (a new rule for None); Save stores the rule as one undoable step."""
+        from oncall_desktop.views.rule_editor import RuleEditorDialog
+
         before = self.config.rule(rule_id) if rule_id else None
         dialog = RuleEditorDialog(self.config, before, self, now=self.now)
         dialog.accepted.connect(lambda: self.save_rule(before, dialog.rule()))
@@ -562,6 +578,8 @@ class MainWindow(QMainWindow):
             self._push(Delete(self.store, self.override_ids, kind, item_id, self.reload, self._failed))
 
     def edit_person(self, person_id: str | None) -> None:
+        from oncall_desktop.views.editors import PersonEditorDialog
+
         before = self.config.person(person_id) if person_id else None
         dialog = PersonEditorDialog(self.config, before, self)
         if dialog.exec():
@@ -572,6 +590,8 @@ class MainWindow(QMainWindow):
             self._push(Save(self.store, before, after, self.reload, self._failed))
 
     def edit_team(self, team_id: str | None) -> None:
+        from oncall_desktop.views.editors import TeamEditorDialog
+
         before = self.config.team(team_id) if team_id else None
         dialog = TeamEditorDialog(self.config, before, self)
         if dialog.exec():

@@ -21,8 +21,12 @@ Signals:
 from __future__ import annotations
 
 import logging
+import wave
+import weakref
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from contextlib import ExitStack
+from importlib.resources import as_file
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QThread, QTimer, QUrl, Signal
@@ -32,14 +36,17 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon,
 from oncall_desktop.domain import Severity, Status
 from oncall_desktop.engine.notifiers import CHANNEL_WORDS
 from oncall_desktop.incident import Incident, NotificationRecord
+from oncall_desktop.resources import alarm_wav
+from oncall_desktop.views.app_icon import icon_pixmap
 from oncall_desktop.views.colours import STATUS_COLOURS
 from oncall_desktop.views.incidents_model import SEVERITY_ORDER
 
 log = logging.getLogger(__name__)
 
-ALARM_WAV = Path(__file__).resolve().parents[2] / "resources" / "alarm.wav"
 ALARM_SEVERITIES = frozenset({Severity.P0, Severity.P1})
 ICON_SIZE = 64
+BADGE = QRectF(19, 19, 38, 38)  # with its failed ring, just inside the icon
+QUIET_BADGE = QRectF(38, 38, 20, 20)
 MESSAGE_MS = 10_000
 MAX_LISTED_FAILURES = 10
 MAX_LISTED_NEW = 5
@@ -49,43 +56,40 @@ MUTED_COLOUR = QColor("#546e7a")
 
 
 def tray_icon(open_count: int, working: int, failed: bool, muted: bool) -> QIcon:
-    """The tray icon: a disc with the number of open incidents on it.
+    """The tray icon: the app's icon with a badge on its lower right corner.
 
-    Red with the count while incidents are open (slate grey while their alarm is muted), amber
-    with the number being worked on when all are acknowledged, green with a dot when the station
-    is quiet. A thick yellow ring marks failed notifications; it stays readable at 22 px.
+    The badge is red with the number of open incidents (slate grey while their alarm is muted),
+    amber with the number being worked on when all are acknowledged, and a small green dot when
+    the station is quiet. A thick yellow ring round the badge marks failed notifications. The
+    badge covers most of the icon, so its number stays readable at 22 px.
     """
     pixmap = QPixmap(ICON_SIZE, ICON_SIZE)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    painter.drawPixmap(0, 0, icon_pixmap(ICON_SIZE))
     if open_count:
         colour, number = (MUTED_COLOUR if muted else STATUS_COLOURS[Status.OPEN]), open_count
     elif working:
         colour, number = STATUS_COLOURS[Status.WORKING], working
     else:
         colour, number = STATUS_COLOURS[Status.RESOLVED], 0
-    disc = QRectF(2, 2, ICON_SIZE - 4, ICON_SIZE - 4)
-    if failed:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(FAILED_COLOUR)
-        painter.drawEllipse(QRectF(0, 0, ICON_SIZE, ICON_SIZE))
-        disc = QRectF(9, 9, ICON_SIZE - 18, ICON_SIZE - 18)
+    badge = BADGE if number else QUIET_BADGE
+    outline = QRectF(badge).adjusted(-4, -4, 4, 4)
     painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(FAILED_COLOUR if failed else QColor("#ffffff"))
+    painter.drawEllipse(outline.adjusted(-3, -3, 3, 3) if failed else outline)
     painter.setBrush(colour)
-    painter.drawEllipse(disc)
+    painter.drawEllipse(badge)
     if number:
         text = str(number) if number < 100 else "99+"
         font = QFont()
         font.setBold(True)
-        scale = disc.height() / (ICON_SIZE - 4)
-        font.setPixelSize(int({1: 44, 2: 36}.get(len(text), 26) * scale))
+        font.setPixelSize({1: 32, 2: 25}.get(len(text), 17))
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
-        painter.drawText(disc, Qt.AlignmentFlag.AlignCenter, text)
-    else:
-        painter.setBrush(QColor("#ffffff"))
-        painter.drawEllipse(disc.center(), disc.width() / 6, disc.height() / 6)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
     painter.end()
     return QIcon(pixmap)
 
@@ -93,13 +97,25 @@ def tray_icon(open_count: int, working: int, failed: bool, muted: bool) -> QIcon
 class AlarmSound:
     """The looped alarm WAV through QtMultimedia, or nothing where there is no audio.
 
-    QtMultimedia (PySide6-Addons) needs the system's audio libraries (libpulse); headless CI boxes
-    have neither those nor an output device, so the sound is optional and the alarm's state is kept
-    apart from it.
+    The WAV ships inside the package and is read through importlib.resources; it is checked (a
+    readable WAV) whether or not it can be played, and `--verbose` logs where it came from. QtMultimedia
+    (PySide6-Addons) needs the system's audio libraries (libpulse); headless CI boxes have neither
+    those nor an output device, so the sound is optional and the alarm's state is kept apart from it.
     """
 
-    def __init__(self, path: Path = ALARM_WAV, parent: QObject | None = None) -> None:
+    def __init__(self, source: Traversable | None = None, parent: QObject | None = None) -> None:
         self.effect: Any = None
+        source = source if source is not None else alarm_wav()
+        files = ExitStack()  # a real file for as long as the sound may play (a temporary one from a zip)
+        weakref.finalize(self, files.close)
+        try:
+            path = files.enter_context(as_file(source))
+            with wave.open(str(path)) as wav:
+                seconds = wav.getnframes() / wav.getframerate()
+        except (OSError, EOFError, wave.Error) as error:
+            log.warning("no alarm sound: %s is not a readable WAV file (%s)", source, error)
+            return
+        log.info("alarm sound: %s (%.2f s)", path, seconds)
         if QGuiApplication.platformName() == "offscreen":
             # Nobody listens to an offscreen app (tests, screenshots), and QtMultimedia would only
             # warn about the missing sound server there.

@@ -1,0 +1,28 @@
+"""The app's icon for the window, the taskbar and the tray, from the PNGs shipped in the package."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtGui import QIcon, QPixmap
+
+from oncall_desktop.resources import ICON_NAME, ICON_SIZES, icon_png
+
+
+@cache
+def app_icon() -> QIcon:
+    """The icon theme's `oncall-desktop` where one is installed (the .deb puts it in hicolor), else
+    the package's own PNGs, each size drawn for itself so the 16 px one stays sharp."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        pixmap = QPixmap()
+        if pixmap.loadFromData(icon_png(size).read_bytes(), "PNG"):
+            icon.addPixmap(pixmap)
+    return QIcon.fromTheme(ICON_NAME, icon)
+
+
+def icon_pixmap(size: int) -> QPixmap:
+    """The package's own PNG of `size` px (one of ICON_SIZES), whatever the icon theme says."""
+    pixmap = QPixmap()
+    pixmap.loadFromData(icon_png(size).read_bytes(), "PNG")
+    return pixmap
