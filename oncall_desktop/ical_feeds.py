@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from oncall_desktop import ical
 from oncall_desktop.domain import Configuration, Settings
 from oncall_desktop.station_address import station_base_url
 
@@ -39,7 +38,10 @@ def feed_calendar(feed: CalendarFeed, config: Configuration, now: datetime) -> b
         return None
     if feed.rule is not None and config.rule(feed.rule) is None:
         return None
+    from oncall_desktop import ical  # icalendar loads when a feed is served, not with the store
+
     start, end = ical.default_span(now)
+
     return ical.export_calendar(config, start, end, person=feed.person, rule=feed.rule, now=now)
 
 
