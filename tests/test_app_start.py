@@ -120,7 +120,9 @@ def test_the_calendar_is_painted_before_the_station_loads_and_sigint_ends_the_se
     app = start_app("settings", tmp_path)
     lines = read_until(app, "dialog open")
     assert "first paint; already loaded: none" in lines
-    assert lines[-1].endswith("tabs: Calendar,People && teams,Integrations,Incidents")  # the station came right after
+    # the station came right after
+    assert lines[-1].endswith("tabs: Calendar,People && teams,Integrations,Incidents")
+
     app.send_signal(signal.SIGINT)
     out, err = app.communicate(timeout=30)
     assert out.split() == ["dialog", "closed", "exit", "0"], err
