@@ -132,7 +132,6 @@ def test_the_calendar_is_painted_before_the_station_loads_and_sigint_ends_the_se
         assert lease.holder is None
 
 
-
 def test_sigterm_while_the_first_run_dialog_is_open_quits(tmp_path: Path) -> None:
     app = start_app("demo", tmp_path)
     read_until(app, "dialog open")
