@@ -52,11 +52,12 @@ def test_a_kill_right_after_a_backlog_builds_sends_every_page_exactly_once(tmp_p
         wait_until(lambda: d.sent() >= 50, timeout=60, what="the first pages")
         kill(station)
         # The next station takes over once the lease lapsed (real seconds, ten virtual minutes):
-        # by then every incident is pages behind, and it plans them all at once. Slow providers
-        # keep the backlog there long enough to kill the station in the middle of it.
-        d.fake.latency = d.mailbox.latency = 0.2
+        # by then every incident is pages behind (about a hundred of them), and it plans them all
+        # at once. Slow providers keep the backlog there long enough to kill the station in the
+        # middle of it; how many are still waiting when it is seen depends on the machine's speed.
+        d.fake.latency = d.mailbox.latency = 0.5
         station = d.serve()
-        wait_until(lambda: d.pending() >= 100, timeout=60, what="a backlog of 100 due pages")
+        wait_until(lambda: d.pending() >= 50, timeout=60, what="a backlog of 50 due pages")
         kill(station)  # right after the backlog built, with its first pages going out
         d.fake.latency = d.mailbox.latency = 0.0
         station = d.serve()
@@ -65,4 +66,4 @@ def test_a_kill_right_after_a_backlog_builds_sends_every_page_exactly_once(tmp_p
         d.settle(timeout=60)
         assert stop_serve(station) == 0
         counts = check_exactly_once(d.store, d.fake, d.mailbox, "backlog")
-    assert counts["late"] >= 100
+    assert counts["late"] >= 100  # the backlog: a hundred pages and more sent after they were due
