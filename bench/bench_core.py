@@ -8,6 +8,10 @@ Then the same with 50 rules of 3 layers each (SPEC §8): a weekday daytime layer
 layer in zones of their own, and a backstop; every fifth rule combines them `all`. Target: a
 year's final schedule < 100 ms.
 
+Last, iCal import (SPEC §9): a file of 1,000 / 4,000 / 16,000 one-off shifts read, matched and
+checked for conflicts; the time should grow linearly (ms per event about constant) and stay within
+`ical_reading.MAX_READ_SECONDS` for any file.
+
     .venv/bin/python bench/bench_core.py
 """
 
@@ -21,6 +25,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
+from oncall_desktop import ical
 from oncall_desktop.domain import (
     Channel,
     Configuration,
@@ -198,6 +203,37 @@ def main() -> None:
     layered_notes = plan(layered_schedules, facts)
     print(f"simulation of a 24-hour incident, 3 layers: {len(layered_notes)} notifications")
     measure("simulate a 24-hour incident, 3 layers", lambda: plan(layered_schedules, facts), 15, 50)
+    bench_ical_import(config)
+
+
+def bench_ical_import(config: Configuration) -> None:
+    """iCal import of one-off shifts naming people of `config`: time and time per event."""
+    rule = config.rules[0].id
+    first = datetime(2027, 1, 4, tzinfo=UTC)
+    for count in (1_000, 4_000, 16_000):
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//EN"]
+        for i in range(count):
+            begins = first + timedelta(hours=i)
+            lines += [
+                "BEGIN:VEVENT",
+                f"UID:shift-{i}",
+                f"DTSTART:{begins:%Y%m%dT%H%M%SZ}",
+                f"DTEND:{begins + timedelta(hours=2):%Y%m%dT%H%M%SZ}",
+                f"SUMMARY:{config.people[i % len(config.people)].name}",
+                "END:VEVENT",
+            ]
+        text = "\r\n".join([*lines, "END:VCALENDAR", ""])
+        began = time.perf_counter()
+        try:
+            preview = ical.preview_import(text, config, rule)
+            outcome = f"{len(preview.matched)} matched, {len(preview.conflicts)} conflicts"
+        except ical.IcalError as error:
+            outcome = f"refused: {error}"
+        seconds = time.perf_counter() - began
+        print(
+            f"iCal import of {count:>6} events: {seconds * 1000:8.0f} ms "
+            f"({seconds * 1e6 / count:5.0f} µs per event)  {outcome}"
+        )
 
 
 if __name__ == "__main__":

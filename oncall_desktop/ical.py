@@ -4,28 +4,25 @@ Export writes one VEVENT per final-schedule interval with its real (unclipped) s
 rule's zone with a VTIMEZONE, and a UID derived from (rule, person, real start) so calendar apps
 update a shift instead of duplicating it on the next export.
 
-Import expands a calendar with `recurring-ical-events` (RRULE, EXDATE, RECURRENCE-ID, RDATE),
-after `x-wr-timezone` has turned Google's X-WR-TIMEZONE into real zones; icalendar itself maps
-Outlook's Windows zone names. All-day events become whole local days in the rule's zone, as do
-floating times. Each event is matched to one person and becomes an override on the chosen rule.
+Import reads a calendar's occurrences through `ical_reading` (bounded in time for any file; RRULE,
+EXDATE, RECURRENCE-ID, RDATE, Google's X-WR-TIMEZONE, Outlook's zone names). All-day events become
+whole local days in the rule's zone, as do floating times. Each event is matched to one person and
+becomes an override on the chosen rule.
 """
 
 from __future__ import annotations
 
 import re
-import time as time_module
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Literal
 
 import icalendar
-import recurring_ical_events
-import x_wr_timezone
-from dateutil.rrule import rrulestr
 
 from oncall_desktop.domain import Configuration, Interval, OnCallRule, Override, Person
+from oncall_desktop.ical_reading import OPEN_RECURRENCE_REACH, IcalError, occurrences
 from oncall_desktop.schedule import UNCLIPPED_REACH, Schedules
 from oncall_desktop.summaries import ladder_lines
 from oncall_desktop.timeutil import resolve_wall, wall_clock, zone
@@ -33,20 +30,11 @@ from oncall_desktop.timeutil import resolve_wall, wall_clock, zone
 PRODID = "-//oncall-desktop//On-call schedule//EN"
 DEFAULT_BACK = timedelta(days=14)
 DEFAULT_AHEAD = timedelta(days=180)
-# How far an infinite recurrence is expanded when no span is given.
-OPEN_RECURRENCE_REACH = timedelta(days=730)
-# At most this many occurrences are read from one file (protects against e.g. a minutely RRULE),
-# in at most this long, from a file of at most this size: any file is refused or read within seconds.
-MAX_OCCURRENCES = 20_000
-MAX_EXPANSION_SECONDS = 4.0
-MAX_FILE_BYTES = 4 * 1024 * 1024
+__all__ = ["OPEN_RECURRENCE_REACH", "IcalError", "export_calendar", "preview_import", "with_import"]
+
 OVERRIDE_CATEGORY = "override"
 _UID_NAMESPACE = uuid.UUID("0b7c4b59-6d6c-4f0e-9a43-5f2a8d7c1e21")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-
-
-class IcalError(ValueError):
-    """A calendar that cannot be read; the message names what is wrong (and where, when known)."""
 
 
 # -- export ---------------------------------------------------------------------------------------
@@ -243,75 +231,6 @@ class ImportPreview:
         )
 
 
-def read_calendar(data: bytes | str) -> icalendar.Calendar:
-    """Parse iCalendar text; IcalError names what is wrong and, when it can be told, the line or
-    the event's UID: a file too large, recurrences that cannot end, zones nobody defines, negative
-    durations are refused before anything is expanded."""
-    if len(data) > MAX_FILE_BYTES:
-        megabytes = len(data) / (1024 * 1024)
-        raise IcalError(
-            f"the file is {megabytes:.0f} MB; at most {MAX_FILE_BYTES // (1024 * 1024)} MB can be imported"
-        )
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
-    if not text.strip():
-        raise IcalError("the file is empty")
-    events = text.upper().count("BEGIN:VEVENT")
-    if events > MAX_OCCURRENCES:
-        raise IcalError(f"the file holds {events} events; at most {MAX_OCCURRENCES} can be imported at once")
-    try:
-        components = icalendar.Calendar.from_ical(text, multiple=True)
-    except ValueError as error:
-        raise IcalError(_with_line(str(error), text)) from None
-    calendars = [c for c in components if isinstance(c, icalendar.Calendar)]
-    if not calendars:
-        raise IcalError("no VCALENDAR in the file")
-    calendar = calendars[0]
-    for component in calendar.walk():
-        for prop, reason in getattr(component, "errors", ()):
-            raise IcalError(_with_line(f"{component.name} {prop}: {reason}", text, prop))
-    zones = {str(tz.get("tzid")) for tz in calendar.walk("VTIMEZONE")}
-    for event in calendar.walk("VEVENT"):
-        _check_event(event, zones)
-    return calendar
-
-
-def _check_event(event: Any, zones: set[str]) -> None:
-    """What no reader can make sense of, named by the event's UID."""
-    uid = str(event.get("uid", "")) or "(no UID)"
-    for prop in ("dtstart", "dtend"):
-        value = event.get(prop)
-        if value is None:
-            continue
-        tzid = value.params.get("TZID")
-        if tzid and isinstance(value.dt, datetime) and value.dt.tzinfo is None and tzid not in zones:
-            raise IcalError(
-                f"event {uid}: {prop.upper()} names the time zone {tzid!r}, which is no known zone "
-                "and no VTIMEZONE in the file defines"
-            )
-    duration = event.get("duration")
-    if duration is not None and isinstance(duration.dt, timedelta) and duration.dt < timedelta(0):
-        raise IcalError(f"event {uid}: DURATION {duration.to_ical().decode()} is negative")
-    rules = event.get("rrule")
-    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
-        for interval in rule.get("INTERVAL", []):
-            if not isinstance(interval, int) or interval < 1:
-                raise IcalError(f"event {uid}: RRULE INTERVAL={interval} must be at least 1")
-        for count in rule.get("COUNT", []):
-            if not isinstance(count, int) or count < 1:
-                raise IcalError(f"event {uid}: RRULE COUNT={count} must be at least 1")
-
-
-def _with_line(message: str, text: str, prop: str | None = None) -> str:
-    """`message` prefixed with the line it is about, found by the content it quotes."""
-    quoted = re.search(r"'([^']+)'", message)
-    needle = f"{prop}" if prop else quoted.group(1) if quoted else None
-    if needle:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.startswith(needle) if prop else needle in line:
-                return f"line {number}: {message}"
-    return message
-
-
 def preview_import(
     data: bytes | str,
     config: Configuration,
@@ -332,10 +251,8 @@ def preview_import(
         raise ValueError("give both the start and the end of the span, or neither")
     if start is not None and end is not None and end <= start:
         raise ValueError("the span ends before it starts")
-    tz = zone(rule.timezone)
-    calendar = x_wr_timezone.to_standard(read_calendar(data))
     matcher = _PersonMatcher(config.people)
-    events = [matcher.match(*occurrence) for occurrence in _occurrences(calendar, tz, start, end)]
+    events = [matcher.match(*occurrence) for occurrence in occurrences(data, zone(rule.timezone), start, end)]
     matched = sorted((e for e in events if e.person), key=lambda e: (e.start, e.end, e.person or ""))
     unmatched = sorted((e for e in events if not e.person), key=lambda e: (e.start, e.summary))
     existing = config.overrides_for(rule_id)
@@ -354,145 +271,6 @@ def preview_import(
 def with_import(config: Configuration, preview: ImportPreview) -> Configuration:
     """`config` with the preview's overrides appended (after the existing ones, so they win)."""
     return replace(config, overrides=config.overrides + preview.overrides)
-
-
-_Occurrence = tuple[str, datetime, datetime, tuple[str, ...]]
-
-
-def _occurrences(
-    calendar: icalendar.Calendar, tz: tzinfo, start: datetime | None, end: datetime | None
-) -> list[_Occurrence]:
-    """(summary, start, end, attendee emails) of every occurrence that counts."""
-    if start is None or end is None:
-        starts = [_as_instant(c.get("dtstart").dt, tz) for c in calendar.walk("VEVENT") if c.get("dtstart")]
-        if not starts:
-            return []
-        lo = min(starts) - timedelta(days=1)
-        hi = max(starts) + OPEN_RECURRENCE_REACH
-    else:
-        lo, hi = start, end
-    for event in calendar.walk("VEVENT"):
-        _check_recurrence(event, lo, hi)
-    try:
-        components = _expanded(calendar, lo, hi, tz)
-    except (ValueError, TypeError, AttributeError) as error:
-        raise IcalError(f"cannot expand the calendar's recurrences: {error}") from None
-    events: list[_Occurrence] = []
-    for component in components:
-        if str(component.get("status", "")).upper() == "CANCELLED":
-            continue
-        summary = str(component.get("summary", "")).strip()
-        begins = _as_instant(component.get("dtstart").dt, tz)
-        ends = _event_end(component, begins, tz)
-        if start is not None and end is not None:
-            begins, ends = max(begins, start), min(ends, end)
-        events.append((summary, begins, ends, _attendee_emails(component)))
-    return events
-
-
-_SUB_DAILY = ("SECONDLY", "MINUTELY", "HOURLY")
-_DAY_FILTERS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY", "BYSETPOS")
-
-
-def _check_recurrence(event: Any, lo: datetime, hi: datetime) -> None:
-    """Refuse, naming the event, a recurrence that would take too long to expand over [lo, hi):
-    more than MAX_OCCURRENCES occurrences (counted lazily, so a secondly rule is refused at once),
-    or a sub-daily rule filtered by days (which dateutil searches hour by hour)."""
-    rules = event.get("rrule")
-    if rules is None or event.get("dtstart") is None:
-        return
-    uid = str(event.get("uid", "")) or "(no UID)"
-    start = event.get("dtstart").dt
-    if not isinstance(start, datetime):
-        start = datetime.combine(start, time(0, 0))
-    for rule in rules if isinstance(rules, list) else [rules]:
-        freq = str((rule.get("FREQ") or [""])[0]).upper()
-        filters = [key for key in _DAY_FILTERS if rule.get(key)]
-        if freq in _SUB_DAILY and filters:
-            raise IcalError(
-                f"event {uid}: RRULE FREQ={freq} with {filters[0]} is not supported (a shift that repeats "
-                "more often than daily on chosen days would have to be searched hour by hour)"
-            )
-        try:
-            recurrence = rrulestr(rule.to_ical().decode(), dtstart=start)
-            # a floating DTSTART counts in UTC wall-clock: near enough for counting occurrences
-            first = lo.replace(tzinfo=None) if start.tzinfo is None else lo
-            last = hi.replace(tzinfo=None) if start.tzinfo is None else hi
-
-            counted = 0
-            for at in recurrence.xafter(first, count=MAX_OCCURRENCES + 1, inc=True):
-                if at >= last:
-                    break
-                counted += 1
-
-        except (ValueError, TypeError, OverflowError) as error:
-            raise IcalError(f"event {uid}: RRULE cannot be read: {error}") from None
-        if counted > MAX_OCCURRENCES:
-            raise IcalError(
-                f"event {uid}: RRULE repeats more than {MAX_OCCURRENCES} times between "
-                f"{lo:%Y-%m-%d} and {hi:%Y-%m-%d}; import a shorter span"
-            )
-
-
-def _expanded(calendar: icalendar.Calendar, lo: datetime, hi: datetime, tz: tzinfo) -> list[Any]:
-    """Occurrences overlapping [lo, hi), series by series, each series once (so the work grows with
-    the occurrences, not their square); at most MAX_OCCURRENCES (a minutely RRULE would be
-    millions), in at most MAX_EXPANSION_SECONDS."""
-    query = recurring_ical_events.of(calendar)
-    deadline = time_module.monotonic() + MAX_EXPANSION_SECONDS
-    found: list[Any] = []
-    for series in query.series:
-        for occurrence in series.between(lo, hi):
-            if len(found) == MAX_OCCURRENCES:
-                raise IcalError(
-                    f"more than {MAX_OCCURRENCES} events between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}; "
-                    "import a shorter span"
-                )
-            if time_module.monotonic() > deadline:
-                raise IcalError(
-                    f"reading the events took longer than {MAX_EXPANSION_SECONDS:g} s "
-                    f"({len(found)} so far); import a shorter span"
-                )
-            component = occurrence.as_component(False)
-            if _as_instant(component.get("dtstart").dt, tz) < hi:
-                found.append(component)
-    found.sort(key=lambda c: _as_instant(c.get("dtstart").dt, tz))
-    return found
-
-
-def _event_end(component: Any, begins: datetime, tz: tzinfo) -> datetime:
-    if component.get("dtend") is not None:
-        return _as_instant(component.get("dtend").dt, tz)
-    if component.get("duration") is not None:
-        duration: timedelta = component.get("duration").dt
-        return begins + duration
-    start = component.get("dtstart").dt
-    if isinstance(start, date) and not isinstance(start, datetime):
-        return _as_instant(start + timedelta(days=1), tz)
-    return begins
-
-
-def _as_instant(value: date | datetime, tz: tzinfo) -> datetime:
-    """A DTSTART/DTEND value as UTC: dates and floating times are wall-clock in the rule's zone."""
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time(0, 0))
-    if value.tzinfo is None:
-        return resolve_wall(value, tz)
-    return value.astimezone(UTC)
-
-
-def _attendee_emails(component: Any) -> tuple[str, ...]:
-    attendees = component.get("attendee")
-    if attendees is None:
-        return ()
-    if not isinstance(attendees, list):
-        attendees = [attendees]
-    emails = []
-    for attendee in attendees:
-        value = str(attendee)
-        if value.lower().startswith("mailto:"):
-            emails.append(value[len("mailto:") :].strip().lower())
-    return tuple(emails)
 
 
 class _PersonMatcher:
@@ -540,7 +318,8 @@ def _conflicts(
     pairs: list[tuple[ImportedEvent, ImportedEvent | Override]] = []
     ordered = sorted(events, key=lambda e: (e.start, e.end))
     for index, event in enumerate(ordered):
-        for later in ordered[index + 1 :]:
+        for later_index in range(index + 1, len(ordered)):
+            later = ordered[later_index]
             if later.start >= event.end:
                 break
             pairs.append((event, later))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop import ical
+from oncall_desktop import ical, ical_reading
 from oncall_desktop.cli import main
 from oncall_desktop.domain import Configuration, Layer, OnCallRule, Override, Person
 from oncall_desktop.schedule import Schedules, utc
@@ -265,7 +265,7 @@ def test_cli_export_writes_the_file(capsys: pytest.CaptureFixture[str], tmp_path
     out = tmp_path / "carol.ics"
     args = ["--db", url, "export-ics", "--person", "carol", "-o", str(out)]
     assert main([*args, "--start", "2026-03-01T00:00Z", "--end", "2026-04-01T00:00+02:00"]) == 0
-    calendar = ical.read_calendar(out.read_bytes())
+    calendar = ical_reading.read_calendar(out.read_bytes())
     starts = sorted(e["DTSTART"].dt.astimezone(UTC) for e in calendar.walk("VEVENT"))
     assert utc(2026, 3, 10, 8) in starts
     assert all(e["X-ONCALL-PERSON"] == "carol" for e in calendar.walk("VEVENT"))
@@ -276,7 +276,7 @@ def test_cli_export_writes_the_file(capsys: pytest.CaptureFixture[str], tmp_path
 
 
 def test_a_runaway_recurrence_is_refused_instead_of_expanded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ical, "MAX_OCCURRENCES", 200)  # the real limit takes seconds to reach
+    monkeypatch.setattr(ical_reading, "MAX_OCCURRENCES", 200)  # the real limit takes seconds to reach
     text = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:m\r\n"
         "DTSTART:20260105T090000Z\r\nDURATION:PT1M\r\nRRULE:FREQ=MINUTELY\r\n"
