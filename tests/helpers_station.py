@@ -21,6 +21,7 @@ from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, ReconcileResult
 from oncall_desktop.incident import StaleClaim
 from oncall_desktop.store import Store
+from tests.processes import die_with_parent
 
 STATION_YAML = """
 version: 1
@@ -127,6 +128,7 @@ def start_serve(db_url: str, log_path: Path, extra: Sequence[str] = (), port: in
         stdout=subprocess.DEVNULL,
         stderr=stderr,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=die_with_parent,
     )
     stderr.close()
     wait_for_port(port, process)

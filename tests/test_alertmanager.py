@@ -23,6 +23,7 @@ from tests.helpers_station import (
     wait_for_port,
     wait_until,
 )
+from tests.processes import die_with_parent
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
 pytestmark = pytest.mark.skipif(
@@ -69,6 +70,7 @@ def start_alertmanager(tmp_path: Path, webhook_url: str) -> tuple[subprocess.Pop
         ],
         stdout=subprocess.DEVNULL,
         stderr=(tmp_path / "alertmanager.log").open("wb"),
+        preexec_fn=die_with_parent,
     )
     wait_for_port(port, process)  # type: ignore[arg-type]
     return process, port

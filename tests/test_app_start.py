@@ -20,6 +20,7 @@ from oncall_desktop.schedule import utc
 from oncall_desktop.store import Store
 from oncall_desktop.store.migrate import head_revision, is_at_head
 from tests.helpers_station import free_port
+from tests.processes import die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,6 +84,7 @@ def start_app(dialog: str, tmp_path: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=die_with_parent,
     )
 
 
