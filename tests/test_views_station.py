@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop.domain import Severity, Status
@@ -327,18 +327,21 @@ def test_install_station_on_the_real_main_window_offers_me_when_acknowledging(
         presence.shutdown()
 
 
-def test_the_tray_says_when_another_station_runs_the_engine(
-    qtbot: QtBot, station: Station, store: Store, clock: FakeClock
+def test_the_tray_and_status_bar_say_which_station_runs_the_engine(
+    qtbot: QtBot, station: Station, store: Store, clock: FakeClock, window: Window
 ) -> None:
     other = store.lease.acquire("other-station:42:ab12cd", None, datetime.now(UTC), timedelta(seconds=30))
     assert other is not None
     presence = station.start()
+    (line,) = [w for w in window.statusBar().findChildren(QLabel) if w.text().startswith("Station ")]
     assert "another station holds the engine lease" in presence.tray.toolTip()
+    qtbot.waitUntil(lambda: line.text().endswith(" · engine on other-station:42:ab12cd"), timeout=10_000)
     store.lease.release("other-station:42:ab12cd", other.epoch)  # it shut down: this app takes over
     qtbot.waitUntil(lambda: "another station" not in presence.tray.toolTip(), timeout=10_000)
     lease = store.lease.state()
     assert lease is not None
     assert lease.holder not in (None, "other-station:42:ab12cd")
+    qtbot.waitUntil(lambda: line.text() == f"Station {lease.holder} · runs the engine", timeout=10_000)
 
 
 def test_without_a_tray_closing_minimizes_the_window_instead(

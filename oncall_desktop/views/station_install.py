@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QStackedWidget
+from PySide6.QtWidgets import QLabel, QStackedWidget
 
 from oncall_desktop.domain import Status
 from oncall_desktop.engine.clock import Clock, SystemClock
@@ -49,11 +49,14 @@ class StationWiring(QObject):
         page: IncidentsPage,
         presence: StationPresence,
         engine: EngineThread | None,
+        station_label: QLabel | None = None,
     ) -> None:
         super().__init__(presence)
         self.page = page
         self.presence = presence
         self.engine = engine
+        self.station_label = station_label
+        self._holds_lease = False
         self._open_seen: frozenset[tuple[int, Status]] | None = None
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
@@ -77,11 +80,13 @@ class StationWiring(QObject):
             worker.notification_failed.connect(self._notification_failed, QUEUED)
             worker.incidents_changed.connect(self.refresh_soon.start, QUEUED)
             worker.lease_changed.connect(presence.set_engine_running_here, QUEUED)
+            worker.lease_changed.connect(self._lease_changed, QUEUED)
 
     def start(self) -> None:
         self.page.refresh()
         if self.engine is not None:
             self.presence.set_engine_running_here(False)  # until the worker's first tick takes the lease
+            self.show_station()
             self.engine.start()
         self.poll.start()
 
@@ -98,10 +103,34 @@ class StationWiring(QObject):
             self.engine.wake()
 
     def poll_store(self) -> None:
-        """Reload the page if the open incidents changed behind the engine's back."""
+        """Reload the page if the open incidents changed behind the engine's back; say which station
+        holds the engine now."""
         current = frozenset((i.id, i.status) for i in self.page.store.incidents.newest(Status.OPEN))
         if current != self._open_seen:
             self.page.refresh()
+        self.show_station()
+
+    def _lease_changed(self, holds: bool) -> None:
+        self._holds_lease = holds
+        self.show_station()
+
+    def show_station(self) -> None:
+        """The status bar's station line: this station's id and where the engine runs (SPEC §10)."""
+        if self.station_label is None or self.engine is None:
+            return
+        here = self.engine.worker.engine.holder
+        if self._holds_lease:
+            text, tip = f"Station {here} · runs the engine", "This desktop escalates every incident."
+        else:
+            lease = self.page.store.lease.state()
+            holder = lease.holder if lease is not None else None
+            if holder is None or holder == here:
+                text, tip = f"Station {here} · engine starting", "Waiting for the engine lease."
+            else:
+                text = f"Station {here} · engine on {holder}"
+                tip = f"Station {holder} escalates; this desktop takes over if it stops."
+        self.station_label.setText(text)
+        self.station_label.setToolTip(tip)
 
     def show_incident(self, incident_id: int) -> None:
         """Bring the Incidents page forward with `incident_id` selected (all filters opened up)."""
@@ -157,7 +186,9 @@ def install_station(
     window.add_page(page, "Incidents")
     presence = StationPresence(window)
     engine = EngineThread(EngineWorker(store, clock, notifiers)) if start_engine else None
-    wiring = StationWiring(page, presence, engine)
+    station_label = QLabel()
+    window.statusBar().addPermanentWidget(station_label)
+    wiring = StationWiring(page, presence, engine, station_label)
     presence.page = page
     presence.engine_thread = engine.thread if engine is not None else None
     presence.on_shutdown(wiring.shutdown)
