@@ -40,8 +40,8 @@ def store() -> Iterator[Store]:
 
 
 def whens(page: IncidentsPage) -> list[str]:
-    tree = page.details.timeline
-    return [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    table = page.details.timeline
+    return [table.item(i, 0).text() for i in range(table.rowCount())]
 
 
 def test_timeline_times_carry_their_offset_and_the_repeated_hour_reads_twice(

@@ -26,7 +26,7 @@ from oncall_desktop.domain import (
 )
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.engine import EscalationEngine
-from oncall_desktop.incident import Incident, IncomingAlert, IntakeResult
+from oncall_desktop.incident import Incident, IncomingAlert, IntakeResult, NewEvent
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store
 from oncall_desktop.views.incidents_model import (
@@ -127,8 +127,8 @@ def titles(page: IncidentsPage) -> list[str]:
 
 
 def timeline_texts(page: IncidentsPage) -> list[str]:
-    tree = page.details.timeline
-    return [tree.topLevelItem(i).text(2) for i in range(tree.topLevelItemCount())]
+    table = page.details.timeline
+    return [table.item(i, 2).text() for i in range(table.rowCount())]
 
 
 def test_model_and_proxy_pass_the_model_tester_through_inserts_and_updates(
@@ -239,7 +239,7 @@ def test_acknowledge_asks_as_whom_offering_me_and_stores_and_shows_it(
     assert texts[0] == "opened: Payments API 503"
     assert texts[1] == "notified Alice Chen by SMS (+14155550101) at 2026-03-02T09:00:00Z, level 0"
     assert texts[-1] == "acknowledged by bob"
-    assert page.details.timeline.topLevelItem(len(texts) - 1).text(1) == "+7 min"
+    assert page.details.timeline.item(len(texts) - 1, 1).text() == "+7 min"
     assert not page.details.acknowledge_button.isEnabled()
     assert page.details.resolve_button.isEnabled()
 
@@ -328,3 +328,18 @@ def test_the_reloading_loader_always_shows_what_a_fresh_load_shows(
         "Alice Chen",
     ]
     engine.release()
+
+
+@pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+def test_a_long_timeline_line_wraps_instead_of_being_cut(page: IncidentsPage, store: Store) -> None:
+    incident = open_incident(store, "Payments API 503", Severity.P0, T0)
+    long = "notified Bob Müller by SMS (+4915112345678) at 10:00, level 0: " + "written to the timeline " * 12
+    store.incidents.add_events([NewEvent(incident.id, T0 + timedelta(minutes=1), "notified", long.strip())])
+    page.show()
+    page.refresh()
+    page.select_incident(incident.id)
+    table = page.details.timeline
+    short_row, long_row = 0, table.rowCount() - 1
+    assert table.item(long_row, 2).text() == long.strip()  # the whole text, nothing elided
+    assert table.rowHeight(long_row) >= 3 * table.rowHeight(short_row)  # on several lines, all shown
+    assert table.columnViewportPosition(2) + table.columnWidth(2) <= table.viewport().width()

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -141,15 +141,24 @@ class IncidentDetails(QFrame):
         self.facts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.facts.setOpenExternalLinks(True)
-        self.timeline = QTreeWidget()
-        self.timeline.setHeaderLabels(["When", "T+", "What"])
-        self.timeline.setRootIsDecorated(False)
+        # A table, not a tree: its rows grow to fit a long line wrapped at the column's width (a
+        # tree's rows keep one height, cutting "written to the incident timeline only (…)" short).
+        self.timeline = QTableWidget(0, 3)
+        self.timeline.setHorizontalHeaderLabels(["When", "T+", "What"])
+        self.timeline.verticalHeader().hide()
+        self.timeline.setShowGrid(False)
         self.timeline.setWordWrap(True)
-        self.timeline.setUniformRowHeights(False)
-        self.timeline.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.timeline.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.timeline.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.timeline.header().setStretchLastSection(True)
+        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.timeline.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        header = self.timeline.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+
+        self.timeline.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.acknowledge_button = QPushButton("&Acknowledge…")
         self.resolve_button = QPushButton("&Resolve")
         self.message = QLabel()
@@ -201,7 +210,7 @@ class IncidentDetails(QFrame):
         if summary is None:
             self.heading.setText("<span style='color:#666'>Select an incident to see its timeline.</span>")
             self.facts.clear()
-            self.timeline.clear()
+            self.timeline.setRowCount(0)
             self.acknowledge_button.setEnabled(False)
             self.resolve_button.setEnabled(False)
             return
@@ -217,18 +226,22 @@ class IncidentDetails(QFrame):
         self.facts.setText(self._facts_html(summary))
         self.acknowledge_button.setEnabled(incident.status == Status.OPEN)
         self.resolve_button.setEnabled(incident.status != Status.RESOLVED)
-        self.timeline.clear()
         received = incident.created_at.astimezone(self.tz).date()
-        for event in events:
+        self.timeline.setRowCount(len(events))
+        for row, event in enumerate(events):
             other_day = event.at.astimezone(self.tz).date() != received
-            when = clock_time(event.at, self.tz, with_day=other_day)
-            item = QTreeWidgetItem([when, elapsed(event.at - incident.created_at), event.message])
-            item.setToolTip(0, full_time(event.at, self.tz))
-            item.setToolTip(2, event.message)
+            cells = [
+                QTableWidgetItem(clock_time(event.at, self.tz, with_day=other_day)),
+                QTableWidgetItem(elapsed(event.at - incident.created_at)),
+                QTableWidgetItem(event.message),
+            ]
+            cells[0].setToolTip(full_time(event.at, self.tz))
             colour_for = EVENT_COLOURS.get(event.kind)
-            if colour_for is not None:
-                item.setForeground(2, QBrush(colour_for))
-            self.timeline.addTopLevelItem(item)
+            for column, cell in enumerate(cells):
+                cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                if colour_for is not None and column == 2:
+                    cell.setForeground(QBrush(colour_for))
+                self.timeline.setItem(row, column, cell)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
