@@ -209,6 +209,17 @@ class SmsPage:
 
 
 @dataclass(frozen=True, slots=True)
+class InlineOutcome:
+    """A notification whose notifier only writes the timeline, as it is to be recorded: sent (or
+    failed with `error`) with its lines, no provider involved."""
+
+    notification_id: int
+    late: bool
+    events: tuple[NewEvent, ...]
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """Notifications a station claimed for one send (several for a bundled SMS), with what their
     notifier needs that the store knows: reply codes, the acknowledge token, the Message-ID."""

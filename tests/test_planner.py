@@ -628,3 +628,32 @@ def test_planning_on_from_since_gives_exactly_the_tail_of_the_whole_plan(
     cut = created + timedelta(minutes=since, seconds=seconds)
     whole = plan(schedules, facts, changes, until=until)
     assert plan(schedules, facts, changes, until=until, since=cut) == [n for n in whole if n.at > cut]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    setup=routed_setups(),
+    severity=st.sampled_from(sorted(Severity)),
+    ack=st.one_of(st.none(), st.integers(0, 240)),
+    since=st.one_of(st.none(), st.integers(0, 120)),
+    now=st.integers(0, 239),
+)
+def test_stopping_after_now_plans_what_is_due_and_the_next_instant_that_notifies(
+    setup: tuple[Configuration, datetime],
+    severity: Severity,
+    ack: int | None,
+    since: int | None,
+    now: int,
+) -> None:
+    """The engine asks only for what is due by now and the next instant after it that notifies."""
+    cfg, created = setup
+    schedules = Schedules(cfg)
+    facts = IncidentFacts(created, severity, ("service:x",))
+    changes = [StatusChange(created + timedelta(minutes=ack), WORKING)] if ack is not None else []
+    until = created + timedelta(minutes=240)
+    cut = None if since is None else created + timedelta(minutes=since)
+    at = created + timedelta(minutes=now)
+    whole = plan(schedules, facts, changes, until=until, since=cut)
+    later = [n.at for n in whole if n.at > at]
+    want = [n for n in whole if n.at <= at or (later and n.at == later[0])]
+    assert plan(schedules, facts, changes, until=until, since=cut, stop_after=at) == want

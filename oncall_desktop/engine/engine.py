@@ -48,8 +48,10 @@ from oncall_desktop.incident import (
     DueNotification,
     Incident,
     IncidentPlan,
+    InlineOutcome,
     NewEvent,
     NotificationRecord,
+    SendOutcome,
     StaleClaim,
 )
 from oncall_desktop.schedule import Schedules
@@ -360,15 +362,17 @@ class EscalationEngine:
         self.store.outbox.cancel(resolved, "the incident was resolved before it was sent")
         waiting = [d for d in due if d.incident.status != Status.RESOLVED]
         sms: dict[str, list[DueNotification]] = {}
+        inline: list[tuple[DueNotification, Notifier]] = []
         for item in waiting:
             note = item.notification
             notifier = self._notifier(note.channel)
             if notifier.in_transaction:
-                self._send_inline(fence, notifier, item, now)
+                inline.append((item, notifier))
             elif note.channel == Channel.SMS and note.address:
                 sms.setdefault(note.address, []).append(item)
             else:
                 self.senders.submit_send(self._job(fence, notifier, [item], now))
+        self._send_inline(fence, inline, now)
         self._dispatch_sms(fence, sms, now)
         return len(due) == BATCH
 
@@ -405,16 +409,28 @@ class EscalationEngine:
     def _late(self, note: NotificationRecord, now: datetime) -> bool:
         return now - note.scheduled_at > self.late_after
 
-    def _send_inline(self, fence: Fence, notifier: Notifier, item: DueNotification, now: datetime) -> None:
-        """A notifier that only writes the timeline: sent and recorded in one transaction."""
-        note = item.notification
-        late = self._late(note, now)
-        claim = Claim((note.id,), fence.epoch, fence.real_now)
-        delivery = build_delivery([item], self._config, claim, late, self.send_timeout())
-        result = notifier.send(delivery)
-        error = None if result.state == "sent" else result.error or "failed"
-        outcome = to_outcome(delivery, [item], result if error is None else DeliveryResult.failed(error), now)
-        if not self.store.outbox.record_inline(fence, note.id, now, late, outcome.events, error):
-            log.warning("%s was not recorded: the lease moved on", describe_group([item]))
-            return
-        self._inline.append(Sent(with_outcome(note, outcome), outcome))
+    def _send_inline(
+        self, fence: Fence, items: Sequence[tuple[DueNotification, Notifier]], now: datetime
+    ) -> None:
+        """Notifiers that only write the timeline: every such page of this dispatch sent, then all
+        recorded in one transaction (nothing left the station, so nothing is in doubt)."""
+        done: list[tuple[DueNotification, SendOutcome]] = []
+        records: list[InlineOutcome] = []
+        for item, notifier in items:
+            note = item.notification
+            late = self._late(note, now)
+            claim = Claim((note.id,), fence.epoch, fence.real_now)
+            delivery = build_delivery([item], self._config, claim, late, self.send_timeout())
+            result = notifier.send(delivery)
+            error = None if result.state == "sent" else result.error or "failed"
+            outcome = to_outcome(
+                delivery, [item], result if error is None else DeliveryResult.failed(error), now
+            )
+            done.append((item, outcome))
+            records.append(InlineOutcome(note.id, late, tuple(outcome.events), error))
+        recorded = self.store.outbox.record_inline(fence, now, records)
+        for item, outcome in done:
+            if item.notification.id in recorded:
+                self._inline.append(Sent(with_outcome(item.notification, outcome), outcome))
+            else:
+                log.warning("%s was not recorded: the lease moved on", describe_group([item]))

@@ -41,6 +41,7 @@ def plan_incident(
         until=horizon_end,
         since=due.planned_until,
         entries=entries,
+        stop_after=now,
     )
     pages = tuple(
         PlannedPage(

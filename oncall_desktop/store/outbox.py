@@ -27,6 +27,7 @@ from oncall_desktop.incident import (
     DueIncident,
     DueNotification,
     IncidentPlan,
+    InlineOutcome,
     NewEvent,
     SendOutcome,
     SmsPage,
@@ -349,49 +350,71 @@ class Outbox:
             return False
         return True
 
-    def record_inline(
-        self,
-        fence: Fence,
-        notification_id: int,
-        at: datetime,
-        late: bool,
-        events: Sequence[NewEvent],
-        error: str | None = None,
-    ) -> bool:
-        """A notification whose notifier only writes the timeline: pending → sent (or failed, with
-        `error`) with its lines in one transaction, under the lease (so exactly once without a claim)."""
-        try:
-            with self.db.write() as session:
-                lease_current = exists().where(
+    def record_inline(self, fence: Fence, at: datetime, outcomes: Sequence[InlineOutcome]) -> set[int]:
+        """Notifications whose notifier only writes the timeline: each pending → sent (or failed,
+        with its `error`) with its lines, all in one transaction under the lease (so exactly once
+        without a claim: nothing outside the database happened). Returns the ids recorded; none
+        when the lease moved on, and not one that was no longer pending."""
+        recorded: set[int] = set()
+        if not outcomes:
+            return recorded
+        with self.db.write() as session:
+            # the lease row stays locked to the commit: no station takes over halfway (PostgreSQL)
+            lease_current = session.scalar(
+                select(EngineLeaseRow.epoch)
+                .where(
                     EngineLeaseRow.name == ENGINE_LEASE,
                     EngineLeaseRow.holder == fence.holder,
                     EngineLeaseRow.epoch == fence.epoch,
                 )
-                result = session.execute(
-                    update(NotificationRow)
-                    .where(NotificationRow.id == notification_id)
+                .with_for_update()
+            )
+            if lease_current is None:
+                return recorded
+            ids = [o.notification_id for o in outcomes]
+            recorded.update(
+                session.scalars(
+                    select(NotificationRow.id)
+                    .where(NotificationRow.id.in_(ids))
                     .where(NotificationRow.state == "pending")
-                    .where(lease_current)
-                    .values(
-                        state="sent" if error is None else "failed",
-                        sent_at=at if error is None else None,
-                        claim_epoch=fence.epoch,
-                        error=error,
-                    )
-                    .execution_options(synchronize_session=False)
+                    .with_for_update()  # and these rows: nothing cancels one in between
                 )
-                if _rowcount(result) != 1:
-                    raise _RefusedError
-                session.execute(
-                    update(NotificationDispatchRow)
-                    .where(NotificationDispatchRow.notification_id == notification_id)
-                    .values(late=late, attempts=NotificationDispatchRow.attempts + 1, next_attempt_at=None)
-                    .execution_options(synchronize_session=False)
-                )
-                add_events(session, events)
-        except _RefusedError:
-            return False
-        return True
+            )
+            todo = [o for o in outcomes if o.notification_id in recorded]
+            if not todo:
+                return recorded
+            connection = session.connection()
+            connection.execute(
+                update(NotificationRow)
+                .where(NotificationRow.id == bindparam("b_id"))
+                .values(
+                    state=bindparam("b_state"),
+                    sent_at=bindparam("b_sent_at"),
+                    claim_epoch=fence.epoch,
+                    error=bindparam("b_error"),
+                ),
+                [
+                    {
+                        "b_id": o.notification_id,
+                        "b_state": "sent" if o.error is None else "failed",
+                        "b_sent_at": at if o.error is None else None,
+                        "b_error": o.error,
+                    }
+                    for o in todo
+                ],
+            )
+            connection.execute(
+                update(NotificationDispatchRow)
+                .where(NotificationDispatchRow.notification_id == bindparam("b_id"))
+                .values(
+                    late=bindparam("b_late"),
+                    attempts=NotificationDispatchRow.attempts + 1,
+                    next_attempt_at=None,
+                ),
+                [{"b_id": o.notification_id, "b_late": o.late} for o in todo],
+            )
+            add_events(session, [e for o in todo for e in o.events])
+        return recorded
 
     # -- after a station died mid-send ------------------------------------------------------------
 
