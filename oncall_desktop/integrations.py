@@ -26,9 +26,28 @@ KIND_LABELS: dict[IntegrationKind, str] = {
 }
 """What each kind is called in the app, in SPEC §2's order."""
 
+GRAFANA_ONCALL_PATH_KINDS: dict[str, IntegrationKind] = {
+    "alertmanager": "alertmanager",
+    "legacy_alertmanager": "alertmanager",
+    "grafana_alerting": "grafana_alerting",
+    "legacy_grafana_alerting": "grafana_alerting",
+    "webhook": "webhook",
+    "formatted_webhook": "webhook",
+    "legacy_webhook": "webhook",
+    "grafana": "webhook",
+}
+"""Grafana OnCall's integration kinds in intake URLs (`/integrations/v1/<kind>/<token>/`) and the
+parser the station reads each with, so a migrated sender changes nothing but the host (SPEC §11).
+Legacy Grafana alerting (`grafana`) posts `title`, `message` and `state` as a formatted webhook does."""
+
 TEST_ALERT_TITLE = "Test alert from oncall-desktop"
 TEST_GROUP_KEY = "oncall-desktop-test"
 TEST_ALERT_TIMEOUT_SECONDS = 5.0
+
+
+def intake_kind_for_path(kind: str) -> IntegrationKind | None:
+    """The parser for an intake URL's kind segment: ours, or a Grafana OnCall kind it stands for."""
+    return GRAFANA_ONCALL_PATH_KINDS.get(kind)
 
 
 def integration_url(settings: Settings, integration: Integration) -> str:

@@ -1,0 +1,392 @@
+"""`oncall-desktop migrate` against local fakes of the three sources' APIs (SPEC §11): the written
+file validates and applies, its schedule is the source's own final schedule, `--verify` says so (and
+names a difference when there is one), and a refused token, an unreachable API or an answer that is
+not JSON is one line with nothing written."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp.test_utils import TestClient, TestServer
+
+from oncall_desktop import configfile
+from oncall_desktop.cli import main
+from oncall_desktop.engine.clock import FakeClock
+from oncall_desktop.engine.server import create_app
+from oncall_desktop.migration import http
+from oncall_desktop.store import Store
+from tests.fake_sources import (
+    AM_TOKEN,
+    ON_CALL,
+    TOKENS,
+    VERIFY_FROM,
+    VERIFY_TO,
+    WEBHOOK_TOKEN,
+    FakeSource,
+    runs,
+    z,
+)
+
+SOURCES = ("grafana-oncall", "opsgenie", "pagerduty")
+RATE_LIMITED = {"grafana-oncall": ("teams",), "opsgenie": ("escalations",), "pagerduty": ("services",)}
+VERIFIED_RULE = {"grafana-oncall": "payments", "opsgenie": "ops", "pagerduty": "checkout"}
+PEOPLE = {
+    "grafana-oncall": {"U1ALICE": "alice", "U2BOB": "bob", "U3CAROL": "carol", "U4DAVE": "dave"},
+    "opsgenie": {"u-alice": "alice", "u-bob": "bob", "u-carol": "carol", "u-dave": "dave"},
+    "pagerduty": {"PALICE": "alice", "PBOB": "bob", "PCAROL": "carol", "PDAVE": "dave"},
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every wait for a rate limit, recorded instead of slept."""
+    found: list[float] = []
+    monkeypatch.setattr(http, "wait", found.append)
+    return found
+
+
+@pytest.fixture(params=SOURCES)
+def fake(request: pytest.FixtureRequest) -> Iterator[FakeSource]:
+    server = FakeSource(request.param, RATE_LIMITED[request.param])
+    yield server
+    server.close()
+
+
+def token_file(tmp_path: Path, source: str, token: str | None = None) -> str:
+    path = tmp_path / "token"
+    path.write_text((token or TOKENS[source]) + "\n")
+    return str(path)
+
+
+def migrate(
+    capsys: pytest.CaptureFixture[str], fake: FakeSource, tmp_path: Path, *extra: str
+) -> tuple[int, str, str, Path]:
+    out = tmp_path / "migrated.yaml"
+    status, stdout, stderr = run(
+        capsys,
+        "migrate",
+        fake.source,
+        "--api-url",
+        fake.url,
+        "--token-file",
+        token_file(tmp_path, fake.source),
+        "-o",
+        str(out),
+        "--verify-from",
+        z(VERIFY_FROM),
+        *extra,
+    )
+    return status, stdout, stderr, out
+
+
+def spans(shifts: list[tuple[str, datetime, datetime]]) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Per person, the union of their shifts: what "who is on call when" means on both sides."""
+    found: dict[str, list[tuple[datetime, datetime]]] = {}
+    for person, start, end in sorted(shifts, key=lambda s: s[1]):
+        mine = found.setdefault(person, [])
+        if mine and start <= mine[-1][1]:
+            mine[-1] = (mine[-1][0], max(end, mine[-1][1]))
+        else:
+            mine.append((start, end))
+    return found
+
+
+def test_migrated_config_validates_applies_and_schedules_as_the_source_does(
+    fake: FakeSource, tmp_path: Path, capsys: pytest.CaptureFixture[str], waits: list[float]
+) -> None:
+    status, out, err, written = migrate(capsys, fake, tmp_path, "--verify")
+    assert (status, err) == (0, "")
+    assert "verify: 0 differences in" in out
+    assert waits == [7.0], "the one 429 is waited out for its Retry-After"
+    assert any("page=2" in r or "offset=2" in r for r in fake.requests), "pagination followed"
+
+    status, out, err = run(capsys, "config", "validate", str(written))
+    assert status == 0, err
+    assert "error:" not in err
+    assert run(capsys, "config", "apply", str(written))[0] == 0
+    rule = VERIFIED_RULE[fake.source]
+    status, out, _ = run(
+        capsys, "schedule", "--json", "--start", z(VERIFY_FROM), "--end", z(VERIFY_TO), "--rule", rule
+    )
+    ours = [
+        (i["person"], datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"]))
+        for i in json.loads(out)["intervals"]
+    ]
+    people = PEOPLE[fake.source]
+    theirs = [(people[u], s, e) for u, s, e in runs(ON_CALL[fake.source])]
+    assert spans(ours) == spans(theirs)
+
+
+def test_grafana_oncall_ladder_routes_integrations_and_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], waits: list[float]
+) -> None:
+    fake = FakeSource("grafana-oncall")
+    try:
+        status, out, _err, written = migrate(capsys, fake, tmp_path, "--json")
+    finally:
+        fake.close()
+    assert status == 0
+    report = json.loads(out)
+    assert (
+        report["people"],
+        report["teams"],
+        report["rules"],
+        report["overrides"],
+        report["integrations"],
+    ) == (4, 1, 1, 1, 2)
+    reasons = {(s["kind"], s["id"]): s["reason"] for s in report["skipped"]}
+    assert "iCal" in reasons[("schedule", "Imported calendar")]
+    assert "Slack" in reasons[("escalation", "Payments chain step 5")]
+    assert "not a plain key/value test" in reasons[("route", "RODD")]
+    assert "zabbix" in reasons[("integration", "Zabbix")]
+    assert all("no phone numbers" in reasons[("person", p)] for p in ("alice", "bob", "carol", "dave"))
+
+    doc = yaml.safe_load(written.read_text())
+    payments = next(r for r in doc["rules"] if r["id"] == "payments")
+    assert payments["match"]["conditions"] == ["service:payments"]
+    assert [layer["name"] for layer in payments["layers"]] == ["Weekday days", "Backstop"]
+    ladder = payments["escalation"]
+    assert [level["wait"] for level in ladder] == [0, 5, 20]
+    assert ladder[1]["add"] == [{"target": "alice", "channels": ["voice", "sms"]}], "important → voice"
+    assert ladder[2]["add"] == [{"target": "team:sre", "channels": ["sms", "email"]}]
+    assert {i["name"]: i["token"] for i in doc["integrations"]} == {
+        "Prod Alertmanager": AM_TOKEN,
+        "Deploy hooks": WEBHOOK_TOKEN,
+    }
+
+    assert run(capsys, "config", "apply", str(written))[0] == 0
+    status, out, _ = run(capsys, "integrations", "--json")
+    urls = {i["id"]: i["url"] for i in json.loads(out)["integrations"]}
+    assert urls["prod-alertmanager"].endswith(f"/integrations/v1/alertmanager/{AM_TOKEN}/")
+    assert configfile.dump(configfile.load_file(written)[0]).count("token") == 0, "dump never prints tokens"
+
+
+def test_a_migrated_formatted_webhook_keeps_receiving_on_its_grafana_oncall_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], waits: list[float]
+) -> None:
+    fake = FakeSource("grafana-oncall")
+    try:
+        status, _out, _err, written = migrate(capsys, fake, tmp_path)
+    finally:
+        fake.close()
+    assert status == 0
+    assert run(capsys, "config", "apply", str(written))[0] == 0
+    store = Store.open(os.environ["ONCALL_DESKTOP_DB"])
+    loop = asyncio.new_event_loop()
+    client = TestClient(TestServer(create_app(store, FakeClock(VERIFY_FROM))), loop=loop)
+
+    async def post(path: str) -> int:
+        body = {"title": "Deploy failed", "message": "checkout", "alert_uid": "d-1", "state": "alerting"}
+        response = await client.post(path, json=body)
+        return response.status
+
+    try:
+        loop.run_until_complete(client.start_server())
+        old_path = f"/integrations/v1/formatted_webhook/{WEBHOOK_TOKEN}/"
+        assert loop.run_until_complete(post(old_path)) == 201
+        assert loop.run_until_complete(post(f"/integrations/v1/zabbix/{WEBHOOK_TOKEN}/")) == 404
+        assert store.incidents.count() == 1
+        assert store.incidents.get(1).title == "Deploy failed"
+    finally:
+        loop.run_until_complete(client.close())
+        loop.close()
+        store.close()
+
+
+def test_opsgenie_and_pagerduty_people_ladders_and_approximations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], waits: list[float]
+) -> None:
+    docs: dict[str, Any] = {}
+    for source in ("opsgenie", "pagerduty"):
+        fake = FakeSource(source)
+        try:
+            status, out, _err, written = migrate(
+                capsys, fake, tmp_path / source if (tmp_path / source).mkdir() is None else tmp_path, "--json"
+            )
+        finally:
+            fake.close()
+        assert status == 0
+        docs[source] = (json.loads(out), yaml.safe_load(written.read_text()))
+
+    report, doc = docs["opsgenie"]
+    people = {p["id"]: p for p in doc["people"]}
+    assert people["alice"]["phone"] == "+4915111111111"
+    assert people["carol"]["phone"] == "+14155550103"
+    ops = next(r for r in doc["rules"] if r["id"] == "ops")
+    assert ops["combine"] == "all"
+    assert [(level["wait"], level.get("add")) for level in ops["escalation"][1:]] == [
+        (10, [{"target": "alice", "channels": ["sms", "email"]}]),
+        (30, [{"target": "team:ops", "channels": ["sms", "email"]}]),
+    ]
+    assert ops["escalation"][-1]["repeat"] == 10
+    reasons = [s["reason"] for s in report["skipped"]]
+    assert any("notifyType 'next'" in r for r in reasons)
+    assert any("limited to some rotations" in r for r in reasons)
+
+    report, doc = docs["pagerduty"]
+    assert {r["id"]: r["match"]["conditions"] for r in doc["rules"] if r["id"] != "default"} == {
+        "checkout": ["service:checkout"],
+        "search": ["service:search"],
+    }
+    checkout = next(r for r in doc["rules"] if r["id"] == "checkout")
+    assert [level["wait"] for level in checkout["escalation"]] == [0, 15]
+    assert checkout["escalation"][-1]["repeat"] == 30
+    assert any("num_loops 2" in s["reason"] for s in report["skipped"])
+    assert any(s["id"] == "legacy" and "disabled" in s["reason"] for s in report["skipped"])
+    assert {p["id"]: p["phone"] for p in doc["people"]}["alice"] == "+14155550101"
+
+
+def test_verify_names_every_difference_from_the_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], waits: list[float]
+) -> None:
+    fake = FakeSource("grafana-oncall")
+
+    def bob_instead_of_carol_once(key: str, body: Any) -> Any:
+        if key != "schedules/SPAY/final_shifts" or body["current_page_number"] != 1:
+            return body
+        first = dict(body["results"][0], user_pk="U2BOB")
+        return dict(body, results=[first, *body["results"][1:]])
+
+    fake.altered = bob_instead_of_carol_once
+    try:
+        status, out, _err, written = migrate(capsys, fake, tmp_path, "--verify")
+    finally:
+        fake.close()
+    assert status == 1, "a difference is never hidden"
+    lines = [line for line in out.splitlines() if line.startswith("schedule Payments")]
+    span = "2027-03-15T00:00:00Z → 2027-03-15T08:00:00Z"
+    assert lines == [
+        f"schedule Payments: bob on call {span} only in Grafana OnCall",
+        f"schedule Payments: carol on call {span} only in the migrated rule",
+    ]
+    assert "verify: 2 differences in" in out
+    assert written.exists(), "the file is still written for the user to read"
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_from_dir_reads_saved_answers_to_the_same_file(
+    source: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], waits: list[float]
+) -> None:
+    fake = FakeSource(source)
+    try:
+        status, _out, _err, from_api = migrate(capsys, fake, tmp_path)
+        saved = tmp_path / "saved"
+        fake.save(saved)
+    finally:
+        fake.close()
+    assert status == 0
+    from_dir = tmp_path / "from-dir.yaml"
+    status, out, err = run(
+        capsys,
+        "migrate",
+        source,
+        "--from-dir",
+        str(saved),
+        "-o",
+        str(from_dir),
+        "--verify",
+        "--verify-from",
+        z(VERIFY_FROM),
+    )
+    assert (status, err) == (0, "")
+    assert "verify: 0 differences" in out
+    assert from_dir.read_text() == from_api.read_text()
+
+
+def unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_refused_token_unreachable_api_and_bad_json_are_one_line_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], waits: list[float]
+) -> None:
+    out = tmp_path / "never.yaml"
+    fake = FakeSource("pagerduty")
+    try:
+        status, stdout, err = run(
+            capsys,
+            "migrate",
+            "pagerduty",
+            "--api-url",
+            fake.url,
+            "--token-file",
+            token_file(tmp_path, "pagerduty", "wrong-token-000"),
+            "-o",
+            str(out),
+        )
+        assert (status, stdout) == (2, "")
+        assert err.count("\n") == 1
+        assert "the token was refused (HTTP 401)" in err
+
+        fake.altered = lambda key, body: b"<html>gateway</html>" if key == "teams" else body
+        status, _, err = run(
+            capsys,
+            "migrate",
+            "pagerduty",
+            "--api-url",
+            fake.url,
+            "--token-file",
+            token_file(tmp_path, "pagerduty"),
+            "-o",
+            str(out),
+        )
+        assert status == 2
+        assert err.count("\n") == 1
+        assert "/teams: the answer is not JSON" in err
+    finally:
+        fake.close()
+    status, _, err = run(
+        capsys,
+        "migrate",
+        "opsgenie",
+        "--api-url",
+        f"http://127.0.0.1:{unused_port()}",
+        "--token-file",
+        token_file(tmp_path, "opsgenie"),
+        "-o",
+        str(out),
+    )
+    assert status == 2
+    assert err.count("\n") == 1
+    assert "cannot reach" in err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "users.json").write_text("{not json")
+    status, _, err = run(capsys, "migrate", "pagerduty", "--from-dir", str(bad), "-o", str(out))
+    assert status == 2
+    assert err.count("\n") == 1
+    assert "users.json: not JSON" in err
+    assert not out.exists()
+
+
+def test_a_config_file_may_keep_a_token_of_16_characters_or_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tokens.yaml"
+    path.write_text(
+        "version: 1\nintegrations:\n"
+        "  - {id: am, name: AM, kind: alertmanager, token: short}\n"
+        f"  - {{id: hook, name: Hook, kind: webhook, token: {WEBHOOK_TOKEN}}}\n"
+    )
+    status, _, err = run(capsys, "config", "validate", str(path))
+    assert status == 2
+    assert "error: integrations[0].token: a token needs at least 16 characters" in err
+    assert "integrations[1]" not in err
