@@ -6,9 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from oncall_desktop import configfile
+from oncall_desktop.domain import Configuration
 from oncall_desktop.migration import grafana_oncall, opsgenie, pagerduty
 from oncall_desktop.migration.common import Migration
 from oncall_desktop.migration.http import DirectorySource, HttpSource, MigrationError, Source
+from oncall_desktop.validation import has_errors
 
 
 def api_source(name: str, url: str, token: str, sleep: Callable[[float], None] | None = None) -> HttpSource:
@@ -55,3 +58,14 @@ def migrate(name: str, source: Source, now: datetime) -> Migration:
     if name == "pagerduty":
         return pagerduty.migrate(source, now)
     raise MigrationError(f"unknown source {name!r}")
+
+
+def config_file(migration: Migration) -> tuple[str, Configuration]:
+    """The migrated configuration as the §6 file (tokens kept), and that file read back: what
+    `config apply` of it stores. MigrationError if it would not validate (a mapping's fault)."""
+    text = configfile.dump(migration.config, tokens=True)
+    config, problems = configfile.load_text(text)
+    if config is None or has_errors(problems):
+        first = next((p for p in problems if p.level == "error"), None)
+        raise MigrationError(f"the migrated configuration does not validate ({first})")
+    return text, config
