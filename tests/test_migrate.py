@@ -115,6 +115,7 @@ def test_migrated_config_validates_applies_and_schedules_as_the_source_does(
     assert waits == [7.0], "the one 429 is waited out for its Retry-After"
     assert any("page=2" in r or "offset=2" in r for r in fake.requests), "pagination followed"
 
+    assert "people: []" in run(capsys, "config", "dump")[1], "migrate itself stores nothing"
     status, out, err = run(capsys, "config", "validate", str(written))
     assert status == 0, err
     assert "error:" not in err

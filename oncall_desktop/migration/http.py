@@ -173,6 +173,8 @@ class DirectorySource:
 
     def pages(self, path: str, params: Mapping[str, str] | None = None) -> list[Any]:
         body = self._load(path)
+        if isinstance(body, dict):  # one page saved as the response body itself
+            return [body]
         if not isinstance(body, list):
             raise MigrationError(f"{path}.json: a paginated endpoint's file must be a list of its pages")
         return body

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -99,10 +100,14 @@ def replaced_items(config: Configuration) -> list[str]:
         (len(config.overrides), "override", "overrides"),
         (len(config.integrations), "integration", "integrations"),
     ]
-    found = [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
+    found = [_count(n, one, many) for n, one, many in counts if n]
     if default is not None and default.has_personnel:
         found.append("the default rule's personnel")
     return found
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 class _Outcome(QObject):
@@ -158,6 +163,7 @@ class MigrateWizard(QDialog):
         self._outcome.finished.connect(self._fetched)
         self.setWindowTitle("Import configuration")
         self.setMinimumSize(720, 520)
+        self.resize(920, 600)
 
         self.source = QComboBox()
         for key in SOURCES:
@@ -187,7 +193,10 @@ class MigrateWizard(QDialog):
         )
         note.setWordWrap(True)
         form.addRow("", note)
-        form.addRow("", self.fetch_button)
+        row = QHBoxLayout()
+        row.addWidget(self.fetch_button)
+        row.addStretch(1)
+        form.addRow("", row)
         form.addRow("", self.status)
 
         self.summary = QLabel()
@@ -285,11 +294,20 @@ class MigrateWizard(QDialog):
     def _fill_review(self, migration: Migration, config: Configuration) -> None:
         report = migration.summary()
         name = SOURCE_NAMES[migration.source]
+        counts = ", ".join(
+            _count(report[key], one, many)
+            for key, one, many in (
+                ("people", "person", "people"),
+                ("teams", "team", "teams"),
+                ("rules", "rule", "rules"),
+                ("overrides", "override", "overrides"),
+                ("integrations", "integration", "integrations"),
+            )
+        )
+        left_out = _count(len(migration.skipped), "item is", "items are")
         self.summary.setText(
-            f"From {name}: {report['people']} people, {report['teams']} teams, {report['rules']} rules, "
-            f"{report['overrides']} overrides, {report['integrations']} integrations. "
-            f"{len(migration.skipped)} items are not carried over (or only approximately), each with "
-            "its reason."
+            f"From {name}: {counts}. {left_out} not carried over (or only approximately), each "
+            "with its reason."
         )
         self.tree.clear()
         created = QTreeWidgetItem(self.tree, ["Will be created", ""])
@@ -304,10 +322,10 @@ class MigrateWizard(QDialog):
             layers = ", ".join(layer.name or "unnamed" for layer in rule.layers)
             match = "; matches " + ", ".join(rule.match.conditions) if rule.match.conditions else ""
             levels = len(rule.escalation)
-            ladder = f"{levels} escalation level{'s' * (levels != 1)}"
+            ladder = _count(levels, "escalation level", "escalation levels")
             QTreeWidgetItem(created, [f"Rule {rule.name}", f"layers: {layers}; {ladder}{match}"])
         if config.overrides:
-            QTreeWidgetItem(created, [f"{len(config.overrides)} overrides", ""])
+            QTreeWidgetItem(created, [_count(len(config.overrides), "override", "overrides"), ""])
         for integration in config.integrations:
             kept = "keeps its token and URL path" if integration.token else "gets a new URL"
             QTreeWidgetItem(created, [f"Integration {integration.name}", f"{integration.kind}; {kept}"])
