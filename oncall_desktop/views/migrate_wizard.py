@@ -231,6 +231,9 @@ class MigrateWizard(QDialog):
         self.source.currentIndexChanged.connect(self._source_changed)
         self._source_changed()
         self._show_page(0)
+        # What is still missing has the focus: Grafana OnCall's URL is the user's own; the others'
+        # are filled in, so the token comes first.
+        (self.token if self.url.text() else self.url).setFocus()
 
     def source_key(self) -> str:
         key: str = self.source.currentData()
