@@ -74,6 +74,11 @@ def grafana_on_call(t: datetime) -> set[str]:
     if datetime(2027, 3, 30, 10, tzinfo=UTC) <= t < datetime(2027, 3, 30, 12, tzinfo=UTC):
         return {"U4DAVE"}  # the override
     local = t.astimezone(BERLIN).replace(tzinfo=None)
+    if local.weekday() in (2, 5) and 18 <= local.hour < 22:
+        # A daily rotation over Wednesdays and Saturdays: only those days pass the turn on.
+        days = (local.date() - date(2027, 1, 6)).days
+        turns = sum(1 for n in range(days) if (date(2027, 1, 6) + timedelta(n)).weekday() in (2, 5))
+        return {("U1ALICE", "U2BOB", "U3CAROL")[turns % 3]}
     if local.weekday() < 5 and 9 <= local.hour < 17:
         return {("U1ALICE", "U2BOB")[(local.date() - date(2027, 1, 4)).days // 7 % 2]}
     return {("U3CAROL", "U4DAVE")[(t.date() - date(2027, 1, 4)).days % 2]}
@@ -130,7 +135,7 @@ def grafana_answers(base: str) -> tuple[dict[str, Any], set[str]]:
             "team_id": "TSRE",
             "time_zone": "Europe/Berlin",
             "on_call_now": ["U1ALICE"],
-            "shifts": ["OWEEKDAY", "OBACKSTOP", "OOVERRIDE"],
+            "shifts": ["OWEEKDAY", "OBACKSTOP", "OEVENING", "OOVERRIDE"],
             "ical_url_overrides": None,
             "slack": {"channel_id": None, "user_group_id": None},
         },
@@ -182,6 +187,25 @@ def grafana_answers(base: str) -> tuple[dict[str, Any], set[str]]:
             "by_monthday": None,
             "until": None,
             "rolling_users": [["U3CAROL"], ["U4DAVE"]],
+            "start_rotation_from_user_index": 0,
+        },
+        {
+            "id": "OEVENING",
+            "name": "Evening checks",
+            "type": "rolling_users",
+            "team_id": "TSRE",
+            "time_zone": "Europe/Berlin",
+            "level": 2,
+            "start": "2027-01-06T18:00:00",
+            "rotation_start": "2027-01-06T18:00:00",
+            "duration": 14400,
+            "frequency": "daily",
+            "interval": 1,
+            "by_day": ["WE", "SA"],
+            "by_month": None,
+            "by_monthday": None,
+            "until": None,
+            "rolling_users": [["U1ALICE"], ["U2BOB"], ["U3CAROL"]],
             "start_rotation_from_user_index": 0,
         },
         {

@@ -22,7 +22,7 @@ from oncall_desktop import configfile
 from oncall_desktop.cli import main
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.server import create_app
-from oncall_desktop.migration import http
+from oncall_desktop.migration import grafana_oncall, http
 from oncall_desktop.store import Store
 from tests.fake_sources import (
     AM_TOKEN,
@@ -160,7 +160,12 @@ def test_grafana_oncall_ladder_routes_integrations_and_report(
     doc = yaml.safe_load(written.read_text())
     payments = next(r for r in doc["rules"] if r["id"] == "payments")
     assert payments["match"]["conditions"] == ["service:payments"]
-    assert [layer["name"] for layer in payments["layers"]] == ["Weekday days", "Backstop"]
+    assert [layer["name"] for layer in payments["layers"]] == [
+        "Evening checks (wed)",
+        "Evening checks (sat)",
+        "Weekday days",
+        "Backstop",
+    ]
     ladder = payments["escalation"]
     assert [level["wait"] for level in ladder] == [0, 5, 20]
     assert ladder[1]["add"] == [{"target": "alice", "channels": ["voice", "sms"]}], "important → voice"
@@ -391,3 +396,63 @@ def test_a_config_file_may_keep_a_token_of_16_characters_or_more(
     assert status == 2
     assert "error: integrations[0].token: a token needs at least 16 characters" in err
     assert "integrations[1]" not in err
+
+
+class Answers:
+    """Saved answers in memory: a `Source` for the mappings without any HTTP."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+
+    def get(self, path: str, params: Any = None) -> Any:
+        return self.answers[path.strip("/")]
+
+    def pages(self, path: str, params: Any = None) -> list[Any]:
+        return [{"results": self.answers.get(path.strip("/"), []), "next": None}]
+
+
+def grafana_shift(**fields: Any) -> dict[str, Any]:
+    shift = {
+        "id": "O1", "name": "Rota", "type": "rolling_users", "time_zone": "UTC", "level": 0,
+        "start": "2027-01-06T09:00:00", "rotation_start": "2027-01-06T09:00:00", "duration": 28800,
+        "frequency": "weekly", "interval": 1, "week_start": "MO", "by_day": ["MO", "TU"],
+        "rolling_users": [["U1"], ["U2"]], "start_rotation_from_user_index": 0,
+    }  # fmt: skip
+    return shift | fields
+
+
+def grafana_layers(shift: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    answers = {
+        "users": [{"id": "U1", "username": "ann"}, {"id": "U2", "username": "ben"}],
+        "schedules": [{"id": "S", "name": "Rota", "type": "calendar", "time_zone": "UTC", "shifts": ["O1"]}],
+        "on_call_shifts": [shift],
+    }
+    migration = grafana_oncall.migrate(Answers(answers))
+    rule = migration.config.rule("rota")
+    return (list(rule.layers) if rule else []), [s.reason for s in migration.skipped if s.kind == "shift"]
+
+
+def test_grafana_oncall_turns_start_on_the_first_listed_day_of_the_week() -> None:
+    # A Wednesday start of a Monday/Tuesday rotation: the first turn is the next Monday's week.
+    (layer,), _ = grafana_layers(grafana_shift())
+    assert layer.rotation is not None
+    assert (layer.rotation.anchor.isoformat(), layer.rotation.handoff.isoformat()) == (
+        "2027-01-11",
+        "09:00:00",
+    )
+    assert [(w.days, w.start.isoformat(), w.end.isoformat()) for w in layer.windows] == [
+        ((0, 1), "09:00:00", "17:00:00")
+    ]
+
+
+def test_grafana_oncall_shifts_that_cannot_be_said_are_reported_not_guessed() -> None:
+    layers, reasons = grafana_layers(grafana_shift(interval=2))
+    assert layers == []
+    assert reasons == ["repeats every 2 weekly periods with gaps between them"]
+    layers, reasons = grafana_layers(grafana_shift(frequency="monthly"))
+    assert reasons == ["frequency 'monthly': only hourly, daily and weekly repeat here"]
+    layers, reasons = grafana_layers(
+        grafana_shift(rolling_users=[["U1", "U2"]], by_day=None, duration=604800)
+    )
+    assert len(layers) == 1
+    assert reasons == ["a turn of 2 people: only ann is on call in it here"]

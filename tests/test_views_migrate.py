@@ -94,8 +94,8 @@ def test_import_on_an_empty_store_is_one_undoable_command(
     assert wizard.pages.currentIndex() == 1
     texts = tree_texts(wizard)
     assert (
-        "Rule Payments | layers: Weekday days, Backstop; 3 escalation levels; matches service:payments"
-        in texts
+        "Rule Payments | layers: Evening checks (wed), Evening checks (sat), Weekday days, Backstop; "
+        "3 escalation levels; matches service:payments" in texts
     )
     assert "Integration Prod Alertmanager | alertmanager; keeps its token and URL path" in texts
     assert any(t.startswith("Not carried over (") for t in texts)

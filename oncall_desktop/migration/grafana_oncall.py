@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta
+from math import gcd
 from typing import Any
 
 from oncall_desktop import timeutil
 from oncall_desktop.domain import (
     DEFAULT_RULE_ID,
     MIN_TOKEN_LENGTH,
+    WEEKDAYS,
     Configuration,
     Integration,
     Layer,
@@ -192,9 +194,9 @@ class _Mapper:
         layers: list[Layer] = []
         levels: list[int] = []
         for shift in regular:
-            layer = self._layer(shift)
-            if layer is not None:
-                layers.append(layer)
+            found = self._layers(shift)
+            layers.extend(found)
+            if found:  # one shift's layers (a daily rotation's weekdays) never overlap each other
                 levels.append(shift.get("level") or shift.get("priority_level") or 0)
         if not layers:
             self.skip("schedule", name, "has no shift that can be carried over")
@@ -227,7 +229,8 @@ class _Mapper:
         found = values if isinstance(values, list) else []
         return [self.people[u] for u in found if isinstance(u, str) and u in self.people]
 
-    def _layer(self, shift: dict[str, Any]) -> Layer | None:
+    def _layers(self, shift: dict[str, Any]) -> list[Layer]:
+        """The layers a shift becomes: one, or one per weekday for a daily rotation over some days."""
         name = opt_text(shift.get("name")) or str(shift.get("id"))
         kind = shift.get("type")
         zone = zone_or_utc(shift.get("time_zone"))
@@ -241,39 +244,63 @@ class _Mapper:
             people = self._users(shift.get("users"))
             if not people:
                 self.skip("shift", name, "nobody on call in it")
-                return None
-            return Layer(name, zone, tuple(people), effective_start=begin, effective_end=begin + duration)
+                return []
+            return [Layer(name, zone, tuple(people), effective_start=begin, effective_end=begin + duration)]
         if kind not in ("rolling_users", "recurrent_event"):
             self.skip("shift", name, f"shift type {kind!r} has no counterpart")
-            return None
+            return []
         frequency = shift.get("frequency")
         if frequency not in _PERIODS:
             self.skip("shift", name, f"frequency {frequency!r}: only hourly, daily and weekly repeat here")
-            return None
+            return []
         period, unit = _PERIODS[frequency]
         every = _int(shift.get("interval") or 1, f"on_call_shifts {name}: interval")
-        by_day = [_DAYS[d] for d in shift.get("by_day") or () if d in _DAYS]
-        windows = self._windows(name, begin, duration, unit * every, frequency, by_day)
-        if windows is None:
-            return None
-        anchor = begin
-        if frequency == "weekly" and by_day:
-            # An RRULE's weeks begin on its WKST: each turn starts with the week's first listed day.
-            week_start = _DAYS.get(shift.get("week_start") or "SU", 6)
-            monday_based = [(d - week_start) % 7 for d in by_day]
-            week_begin = begin.date() - timedelta(days=(begin.weekday() - week_start) % 7)
-            anchor = datetime.combine(week_begin + timedelta(days=min(monday_based)), begin.time())
+        by_day = sorted({_DAYS[d] for d in shift.get("by_day") or () if d in _DAYS})
+        if len(by_day) == 7 and frequency == "daily":
+            by_day = []
+        week_start = _DAYS.get(shift.get("week_start") or "SU", 6)
+        # Turns are counted from the shift's start, moved to the first listed day (in the order of
+        # the week from `week_start`) when it falls on another; turns before `rotation_start` are
+        # only not shown.
+        first = begin
+        if by_day and first.weekday() not in by_day:
+            expected = next(d for d in ((week_start + i) % 7 for i in range(7)) if d in by_day)
+            first += timedelta(days=(expected - first.weekday()) % 7)
         if kind == "recurrent_event":
             people = self._users(shift.get("users"))
-            if every != 1:
-                self.skip(
-                    "shift", name, f"a recurrent event every {every} {frequency} periods has no counterpart"
-                )
-                return None
+            windows = self._windows(name, first, duration, unit * every, frequency, by_day)
+            if windows is None:
+                return []
+            if every != 1 and windows:
+                self.skip("shift", name, f"repeats every {every} {frequency} periods with gaps between them")
+                return []
             if not people:
                 self.skip("shift", name, "nobody on call in it")
-                return None
-            return Layer(name, zone, tuple(people), None, windows, start, end)
+                return []
+            return [Layer(name, zone, tuple(people), None, windows, start, end)]
+        personnel = self._turns(shift, name)
+        if not personnel:
+            self.skip("shift", name, "nobody on call in it")
+            return []
+        if frequency == "daily" and by_day:
+            return self._daily_over_days(name, zone, personnel, first, duration, every, by_day, start, end)
+        windows = self._windows(name, first, duration, unit * every, frequency, by_day)
+        if windows is None:
+            return []
+        if every != 1 and windows:
+            self.skip("shift", name, f"repeats every {every} {frequency} periods with gaps between them")
+            return []
+        anchor = first
+        if frequency == "weekly" and by_day:
+            # A turn is a week from `week_start`, beginning with its first listed day.
+            week_begin = first.date() - timedelta(days=(first.weekday() - week_start) % 7)
+            offset = min((d - week_start) % 7 for d in by_day)
+            anchor = datetime.combine(week_begin + timedelta(days=offset), first.time())
+        rotation = Rotation(period, every, anchor.time(), anchor.date())
+        return [Layer(name, zone, tuple(personnel), rotation, windows, start, end)]
+
+    def _turns(self, shift: dict[str, Any], name: str) -> list[str]:
+        """The rotation's turns in order, each its first person (a turn here is one person)."""
         groups = [g for g in shift.get("rolling_users") or () if isinstance(g, list)]
         first = shift.get("start_rotation_from_user_index") or 0
         if isinstance(first, int) and 0 < first < len(groups):
@@ -289,11 +316,41 @@ class _Mapper:
                     "shift", name, f"a turn of {len(members)} people: only {members[0]} is on call in it here"
                 )
             personnel.append(members[0])
-        if not personnel:
-            self.skip("shift", name, "nobody on call in it")
-            return None
-        rotation = Rotation(period, every, anchor.time(), anchor.date())
-        return Layer(name, zone, tuple(personnel), rotation, windows, start, end)
+        return personnel
+
+    def _daily_over_days(
+        self,
+        name: str,
+        zone: str,
+        personnel: list[str],
+        first: datetime,
+        duration: timedelta,
+        every: int,
+        by_day: list[int],
+        start: datetime,
+        end: datetime | None,
+    ) -> list[Layer]:
+        """A daily rotation over some weekdays passes a turn on every `every` listed days, the other
+        days not counting: one weekly layer per listed day, whose turns are that day's share."""
+        if duration > timedelta(days=1):
+            self.skip("shift", name, "a daily shift over some weekdays that lasts more than a day")
+            return []
+        count, cycle = len(by_day), every * len(personnel)
+        weeks = cycle // gcd(count, cycle)
+        layers = []
+        for day in sorted(by_day, key=lambda d: (d - first.weekday()) % 7):
+            offset = (day - first.weekday()) % 7
+            earlier = sum(1 for d in by_day if (d - first.weekday()) % 7 < offset)
+            turns = tuple(personnel[((earlier + m * count) // every) % len(personnel)] for m in range(weeks))
+            windows = span_windows(day, first.time(), duration)
+            if windows is None:
+                self.skip("shift", name, "its length is not in whole minutes")
+                return []
+            anchor = first + timedelta(days=offset)
+            rotation = Rotation("weekly", 1, anchor.time(), anchor.date())
+            label = f"{name} ({WEEKDAYS[day]})"
+            layers.append(Layer(label, zone, turns, rotation, merge_windows(windows), start, end))
+        return layers
 
     def _windows(
         self,
