@@ -34,11 +34,12 @@ GRAFANA_ONCALL_PATH_KINDS: dict[str, IntegrationKind] = {
     "webhook": "webhook",
     "formatted_webhook": "webhook",
     "legacy_webhook": "webhook",
-    "grafana": "webhook",
+    "grafana": "grafana_alerting",
 }
 """Grafana OnCall's integration kinds in intake URLs (`/integrations/v1/<kind>/<token>/`) and the
 parser the station reads each with, so a migrated sender changes nothing but the host (SPEC §11).
-Legacy Grafana alerting (`grafana`) posts `title`, `message` and `state` as a formatted webhook does."""
+What still posts to a `grafana` ("Grafana Legacy Alerting") integration is Grafana's unified
+alerting since Grafana 11 removed the legacy one: Alertmanager-shaped groups."""
 
 TEST_ALERT_TITLE = "Test alert from oncall-desktop"
 TEST_GROUP_KEY = "oncall-desktop-test"

@@ -196,18 +196,27 @@ def test_a_migrated_formatted_webhook_keeps_receiving_on_its_grafana_oncall_path
     loop = asyncio.new_event_loop()
     client = TestClient(TestServer(create_app(store, FakeClock(VERIFY_FROM))), loop=loop)
 
-    async def post(path: str) -> int:
-        body = {"title": "Deploy failed", "message": "checkout", "alert_uid": "d-1", "state": "alerting"}
-        response = await client.post(path, json=body)
+    async def post(path: str, body: dict[str, Any] | None = None) -> int:
+        hook = {"title": "Deploy failed", "message": "checkout", "alert_uid": "d-1", "state": "alerting"}
+        response = await client.post(path, json=body or hook)
         return response.status
+
+    group = {
+        "version": "4", "groupKey": "g-1", "status": "firing", "commonLabels": {"alertname": "Down"},
+        "alerts": [{"status": "firing", "labels": {"alertname": "Down"}, "fingerprint": "f-1"}],
+    }  # fmt: skip
 
     try:
         loop.run_until_complete(client.start_server())
         old_path = f"/integrations/v1/formatted_webhook/{WEBHOOK_TOKEN}/"
         assert loop.run_until_complete(post(old_path)) == 201
         assert loop.run_until_complete(post(f"/integrations/v1/zabbix/{WEBHOOK_TOKEN}/")) == 404
-        assert store.incidents.count() == 1
+        legacy = f"/integrations/v1/legacy_alertmanager/{AM_TOKEN}/"
+        assert loop.run_until_complete(post(legacy, group)) == 201
+        assert loop.run_until_complete(post(f"/integrations/v1/webhook/{AM_TOKEN}/")) == 400
+        assert store.incidents.count() == 2
         assert store.incidents.get(1).title == "Deploy failed"
+        assert store.incidents.get(2).title == "Down"
     finally:
         loop.run_until_complete(client.close())
         loop.close()
