@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -79,7 +80,12 @@ def tree_texts(wizard: MigrateWizard) -> list[str]:
     for i in range(wizard.tree.topLevelItemCount()):
         top = wizard.tree.topLevelItem(i)
         found.append(top.text(0))
-        found.extend(f"{top.child(j).text(0)} | {top.child(j).text(1)}" for j in range(top.childCount()))
+        for j in range(top.childCount()):
+            child = top.child(j)
+            found.append(f"{child.text(0)} | {child.text(1)}")
+            found.extend(
+                f"{child.child(k).text(0)} | {child.child(k).text(1)}" for k in range(child.childCount())
+            )
     return found
 
 
@@ -92,11 +98,12 @@ def test_import_on_an_empty_store_is_one_undoable_command(
     wizard = wizard_for(qtbot, window)
     read(qtbot, wizard, fake.url, TOKENS["grafana-oncall"])
     assert wizard.pages.currentIndex() == 1
-    texts = tree_texts(wizard)
-    assert (
-        "Rule Payments | layers: Evening checks (wed), Evening checks (sat), Weekday days, Backstop; "
-        "3 escalation levels; matches service:payments" in texts
+    assert "Compared with Grafana OnCall's own schedule for the next four weeks: 0 differences in " in (
+        wizard.summary.text()
     )
+    texts = tree_texts(wizard)
+    assert "Rule Payments | 4 layers; 3 escalation levels; matches service:payments" in texts
+    assert "Layer Evening checks (wed) | Europe/Berlin; weekly turns: alice, carol, bob" in texts
     assert "Integration Prod Alertmanager | alertmanager; keeps its token and URL path" in texts
     assert any(t.startswith("Not carried over (") for t in texts)
     assert any("schedule Imported calendar | an iCal schedule" in t for t in texts)
@@ -160,3 +167,21 @@ def test_a_refused_token_is_said_on_the_first_step(
     assert wizard.pages.currentIndex() == 0
     assert "the token was refused (HTTP 401)" in wizard.status.text()
     assert store.load_configuration().people == ()
+
+
+def test_a_difference_from_the_source_schedule_is_listed_before_importing(
+    qtbot: QtBot, store: Store, fake: FakeSource, tmp_path: Path
+) -> None:
+    def without_the_second_shift(key: str, body: Any) -> Any:
+        if key != "schedules/SPAY/final_shifts" or body["current_page_number"] != 1:
+            return body
+        return dict(body, results=[body["results"][0], *body["results"][2:]])
+
+    fake.altered = without_the_second_shift
+    wizard = wizard_for(qtbot, window_for(qtbot, store, tmp_path))
+    read(qtbot, wizard, fake.url, TOKENS["grafana-oncall"])
+    assert "1 difference in" in wizard.summary.text()
+    texts = tree_texts(wizard)
+    assert "Differences from Grafana OnCall's schedule (1)" in texts
+    (line,) = [t for t in texts if t.startswith("Payments | schedule Payments: ")]
+    assert line.endswith("only in the migrated rule")

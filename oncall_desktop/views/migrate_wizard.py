@@ -7,6 +7,9 @@ and nothing writes it anywhere. On a store that already holds a configuration, t
 it replaces it and asks before doing so. The station's settings (listen address, Twilio, SMTP) are
 kept: the sources know nothing of them.
 
+The read also compares the next four weeks with the source's own final schedule (SPEC §11's
+`--verify`) and lists every difference with the rest.
+
 Signals:
     fetched(object): the read finished, with a `Migration` or the reason it failed (a `str`).
     imported(str): the configuration was replaced; the text is for the status bar.
@@ -15,7 +18,7 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
@@ -41,6 +44,7 @@ from oncall_desktop.domain import Configuration
 from oncall_desktop.migration.common import SOURCE_NAMES, SOURCES, Migration
 from oncall_desktop.migration.http import MigrationError
 from oncall_desktop.migration.sources import api_source, config_file, migrate
+from oncall_desktop.migration.verify import Verification, verify
 from oncall_desktop.store import Store
 from oncall_desktop.views.commands import Failed, OverrideIds, Refresh, StoreCommand
 
@@ -114,15 +118,34 @@ class _Outcome(QObject):
     finished = Signal(object)
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What the read brought: the migration, and its check against the source's own schedule (or
+    why that check could not be made)."""
+
+    migration: Migration
+    verification: Verification | None
+    not_verified: str | None = None
+
+
+def _read_source(key: str, url: str, token: str, now: datetime) -> _Read:
+    source = api_source(key, url, token)
+    migration = migrate(key, source, now)
+    try:
+        return _Read(migration, verify(source, migration, now))
+    except MigrationError as error:
+        return _Read(migration, None, str(error))
+
+
 class _Fetch(QRunnable):
-    def __init__(self, read: Callable[[], Migration], outcome: _Outcome) -> None:
+    def __init__(self, read: Callable[[], _Read], outcome: _Outcome) -> None:
         super().__init__()
         self.read = read
         self.outcome = outcome
 
     def run(self) -> None:
         try:
-            result: Migration | str = self.read()
+            result: _Read | str = self.read()
         except MigrationError as error:
             result = str(error)
         except Exception as error:  # never let a bad answer take the window down
@@ -156,6 +179,8 @@ class MigrateWizard(QDialog):
         self.now = now or (lambda: datetime.now(UTC))
         self.confirm: Callable[[str, str], bool] = self._confirm
         self.migration: Migration | None = None
+        self.verification: Verification | None = None
+        self.not_verified: str | None = None
         self.config: Configuration | None = None
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -266,18 +291,16 @@ class MigrateWizard(QDialog):
         self._say(f"Reading {SOURCE_NAMES[key]} at {url} …", error=False)
         now = self.now()
 
-        def read() -> Migration:
-            return migrate(key, api_source(key, url, token), now)
+        self.pool.start(_Fetch(lambda: _read_source(key, url, token, now), self._outcome))
 
-        self.pool.start(_Fetch(read, self._outcome))
-
-    def _fetched(self, result: Migration | str) -> None:
+    def _fetched(self, found: _Read | str) -> None:
         self.fetch_button.setEnabled(True)
         self.source.setEnabled(True)
-        if isinstance(result, str):
-            self._say(f"Not read: {result}. Check the URL and the token, and try again.", error=True)
-            self.fetched.emit(result)
+        if isinstance(found, str):
+            self._say(f"Not read: {found}. Check the URL and the token, and try again.", error=True)
+            self.fetched.emit(found)
             return
+        result = found.migration
         try:
             _text, config = config_file(result)
         except MigrationError as error:
@@ -286,6 +309,7 @@ class MigrateWizard(QDialog):
             return
         self.migration, self.config = result, config
         self._say("", error=False)
+        self.verification, self.not_verified = found.verification, found.not_verified
         self._fill_review(result, config)
         self._show_page(1)
         self.fetched.emit(result)
@@ -308,9 +332,18 @@ class MigrateWizard(QDialog):
             )
         )
         left_out = _count(len(migration.skipped), "item is", "items are")
+        if self.verification is not None:
+            checked = self.verification
+            found = _count(len(checked.differences), "difference", "differences")
+            verdict = f"{found} in {_count(checked.shifts, 'shift', 'shifts')}"
+            if checked.differences:
+                verdict += ", each listed below"
+            check = f"Compared with {name}'s own schedule for the next four weeks: {verdict}."
+        else:
+            check = f"Not compared with {name}'s own schedule: {self.not_verified}."
         self.summary.setText(
             f"From {name}: {counts}. {left_out} not carried over (or only approximately), each "
-            "with its reason."
+            f"with its reason.\n{check}"
         )
         self.tree.clear()
         created = QTreeWidgetItem(self.tree, ["Will be created", ""])
@@ -322,11 +355,17 @@ class MigrateWizard(QDialog):
         for rule in config.rules:
             if rule.is_default:
                 continue
-            layers = ", ".join(layer.name or "unnamed" for layer in rule.layers)
             match = "; matches " + ", ".join(rule.match.conditions) if rule.match.conditions else ""
-            levels = len(rule.escalation)
-            ladder = _count(levels, "escalation level", "escalation levels")
-            QTreeWidgetItem(created, [f"Rule {rule.name}", f"layers: {layers}; {ladder}{match}"])
+            layers = _count(len(rule.layers), "layer", "layers")
+            ladder = _count(len(rule.escalation), "escalation level", "escalation levels")
+            rule_item = QTreeWidgetItem(created, [f"Rule {rule.name}", f"{layers}; {ladder}{match}"])
+            for layer in rule.layers:
+                zone = layer.timezone or rule.timezone
+                turns = f"{layer.rotation.period} turns" if layer.rotation else "together"
+                people = ", ".join(dict.fromkeys(layer.personnel))
+                QTreeWidgetItem(
+                    rule_item, [f"Layer {layer.name or '(unnamed)'}", f"{zone}; {turns}: {people}"]
+                )
         if config.overrides:
             QTreeWidgetItem(created, [_count(len(config.overrides), "override", "overrides"), ""])
         for integration in config.integrations:
@@ -336,8 +375,16 @@ class MigrateWizard(QDialog):
         for item in migration.skipped:
             row = QTreeWidgetItem(skipped, [f"{item.kind} {item.id}", item.reason])
             row.setToolTip(1, item.reason)
-        created.setExpanded(True)
-        skipped.setExpanded(True)
+        self.tree.expandAll()
+        if self.verification is not None and self.verification.differences:
+            differences = self.verification.differences
+            group = QTreeWidgetItem(
+                self.tree, [f"Differences from {name}'s schedule ({len(differences)})", ""]
+            )
+            for difference in differences:
+                line = difference.describe(migration.source)
+                QTreeWidgetItem(group, [difference.schedule, line]).setToolTip(1, line)
+            group.setExpanded(True)
         replaced = replaced_items(self.store.load_configuration())
         if replaced:
             self.replace_warning.setText(
