@@ -465,3 +465,10 @@ def test_grafana_oncall_shifts_that_cannot_be_said_are_reported_not_guessed() ->
     )
     assert len(layers) == 1
     assert reasons == ["a turn of 2 people: only ann is on call in it here"]
+
+
+def test_a_handoff_off_the_minute_is_reported_not_rounded_silently() -> None:
+    (layer,), reasons = grafana_layers(grafana_shift(start="2027-01-11T09:00:30", rotation_start=None))
+    assert layer.rotation is not None
+    assert layer.rotation.handoff.isoformat() == "09:00:00"
+    assert reasons == ["starts at 09:00:30: turns start on a whole minute here (approximated)"]

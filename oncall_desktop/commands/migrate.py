@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,10 @@ def _migrate(args: argparse.Namespace, _context: Context) -> int:
     try:
         source = _source(args)
         migration = migrate(args.source, source, now)
-        checked: Verification | None = verify(source, migration, start) if args.verify else None
-        text, _config = config_file(migration)
+        text, written = config_file(migration)
+        # What is compared is the file as it will be applied, so nothing lost in writing it hides.
+        applied = replace(migration, config=written)
+        checked: Verification | None = verify(source, applied, start) if args.verify else None
     except MigrationError as error:
         raise CliError(f"{error}; nothing written") from None
     _write(args.output, text)

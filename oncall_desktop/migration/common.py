@@ -142,6 +142,20 @@ def zone_or_utc(name: object) -> str:
     return name if isinstance(name, str) and timeutil.is_zone(name) else "UTC"
 
 
+def to_minute(value: datetime, kind: str, ident: str, skipped: list[Skipped]) -> datetime:
+    """`value` to the minute: handoffs and windows are whole minutes here (reported when it was not)."""
+    if value.second == 0 and value.microsecond == 0:
+        return value
+    skipped.append(
+        Skipped(
+            kind,
+            ident,
+            f"starts at {value.strftime('%H:%M:%S')}: turns start on a whole minute here (approximated)",
+        )
+    )
+    return value.replace(second=0, microsecond=0)
+
+
 # -- weekly spans as windows ----------------------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ from oncall_desktop.migration.common import (
     opt_text,
     span_windows,
     text,
+    to_minute,
     wall,
     zone_or_utc,
 )
@@ -240,6 +241,8 @@ class _Mapper:
         duration = timedelta(seconds=_int(shift.get("duration"), f"on_call_shifts {name}: duration"))
         until = shift.get("until")
         end = _naive(wall(until, f"on_call_shifts {name}: until"), zone) if until else None
+        if kind in ("rolling_users", "recurrent_event"):
+            begin = to_minute(begin, "shift", name, self.skipped)
         if kind == "single_event":
             people = self._users(shift.get("users"))
             if not people:

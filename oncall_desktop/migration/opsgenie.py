@@ -43,6 +43,7 @@ from oncall_desktop.migration.common import (
     span_windows,
     sub,
     text,
+    to_minute,
     zone_or_utc,
 )
 from oncall_desktop.migration.http import MigrationError, Source
@@ -211,7 +212,7 @@ class _Mapper:
         windows = self._restriction(rotation.get("timeRestriction"), name)
         if windows is None:
             return None
-        local = timeutil.wall_clock(start, tz)
+        local = to_minute(timeutil.wall_clock(start, tz), "rotation", name, self.skipped)
         return Layer(
             name=name,
             timezone=None,

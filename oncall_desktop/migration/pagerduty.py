@@ -44,6 +44,7 @@ from oncall_desktop.migration.common import (
     span_windows,
     sub,
     text,
+    to_minute,
     zone_or_utc,
 )
 from oncall_desktop.migration.http import MigrationError, Source
@@ -259,7 +260,7 @@ class _Mapper:
             if found is None:
                 return None
             windows.extend(found)
-        local = timeutil.wall_clock(virtual, tz)
+        local = to_minute(timeutil.wall_clock(virtual, tz), "layer", name, self.skipped)
         period: Any = rotation_period
         return Layer(
             name=name,
@@ -275,9 +276,14 @@ class _Mapper:
         clock = raw.get("start_time_of_day")
         seconds = raw.get("duration_seconds")
         try:
-            start = time.fromisoformat(str(clock))
+            start = time.fromisoformat(str(clock)).replace(tzinfo=None)
         except ValueError:
             raise MigrationError(f"layer {name}: start_time_of_day {clock!r} is not a time of day") from None
+        if start.second or start.microsecond:
+            self.skip(
+                "layer", name, f"a restriction from {start.isoformat()}: windows start on a whole minute"
+            )
+            start = start.replace(second=0, microsecond=0)
         if not isinstance(seconds, int) or seconds <= 0:
             raise MigrationError(f"layer {name}: duration_seconds: expected a positive whole number")
         duration = timedelta(seconds=seconds)

@@ -124,17 +124,21 @@ class _Read:
     why that check could not be made)."""
 
     migration: Migration
+    config: Configuration
     verification: Verification | None
     not_verified: str | None = None
 
 
 def _read_source(key: str, url: str, token: str, now: datetime) -> _Read:
+    """Read, map, write and read back (what `config apply` of the file would store), and compare
+    that with the source's own schedule."""
     source = api_source(key, url, token)
     migration = migrate(key, source, now)
+    _text, config = config_file(migration)
     try:
-        return _Read(migration, verify(source, migration, now))
+        return _Read(migration, config, verify(source, replace(migration, config=config), now))
     except MigrationError as error:
-        return _Read(migration, None, str(error))
+        return _Read(migration, config, None, str(error))
 
 
 class _Fetch(QRunnable):
@@ -300,13 +304,7 @@ class MigrateWizard(QDialog):
             self._say(f"Not read: {found}. Check the URL and the token, and try again.", error=True)
             self.fetched.emit(found)
             return
-        result = found.migration
-        try:
-            _text, config = config_file(result)
-        except MigrationError as error:
-            self._say(f"Not imported: {error}.", error=True)
-            self.fetched.emit(str(error))
-            return
+        result, config = found.migration, found.config
         self.migration, self.config = result, config
         self._say("", error=False)
         self.verification, self.not_verified = found.verification, found.not_verified
