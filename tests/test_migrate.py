@@ -472,3 +472,24 @@ def test_a_handoff_off_the_minute_is_reported_not_rounded_silently() -> None:
     assert layer.rotation is not None
     assert layer.rotation.handoff.isoformat() == "09:00:00"
     assert reasons == ["starts at 09:00:30: turns start on a whole minute here (approximated)"]
+
+
+def test_an_opsgenie_escalation_until_closed_goes_on_after_the_acknowledgement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], waits: list[float]
+) -> None:
+    def until_closed(key: str, body: Any) -> Any:
+        if key != "escalations":
+            return body
+        (escalation,) = body["data"]
+        rules = [dict(r, condition="if-not-closed") for r in escalation["rules"]]
+        return dict(body, data=[dict(escalation, rules=rules)])
+
+    fake = FakeSource("opsgenie")
+    fake.altered = until_closed
+    try:
+        status, _out, _err, written = migrate(capsys, fake, tmp_path)
+    finally:
+        fake.close()
+    assert status == 0
+    ops = next(r for r in yaml.safe_load(written.read_text())["rules"] if r["id"] == "ops")
+    assert [level["statuses"] for level in ops["escalation"]] == [["open", "working"]] * 3

@@ -11,10 +11,12 @@ from typing import Any, Literal
 
 from oncall_desktop import timeutil
 from oncall_desktop.domain import (
+    LADDER_STATUSES,
     TEAM_PREFIX,
     Channel,
     Configuration,
     EscalationLevel,
+    Status,
     Target,
     Window,
 )
@@ -216,10 +218,12 @@ def ladder(
     where: str,
     skipped: list[Skipped],
     kind: str = "escalation",
+    until_resolved: bool = False,
 ) -> tuple[EscalationLevel, ...]:
     """Levels from timed steps: level 0 notifies the on-call people at T+0 (with the channels the
     source gave them, when it notified them first), each later instant with people to notify a level
-    of its own. What a ladder cannot say is reported in `skipped`."""
+    of its own. `until_resolved`: every level goes on after an acknowledgement, until the incident
+    is resolved. What a ladder cannot say is reported in `skipped`."""
     oncall = [s for s in steps if s.kind == "oncall"]
     level0_channels = oncall[0].channels if oncall and oncall[0].wait == 0 else DEFAULT_CHANNELS
     if not oncall:
@@ -266,8 +270,9 @@ def ladder(
                 )
             )
         waits = waits[:MAX_LEVELS_AFTER_ZERO]
-    levels = [EscalationLevel(channels={"*": level0_channels})]
-    levels.extend(EscalationLevel(wait=w, add=tuple(by_wait[w])) for w in waits)
+    statuses = LADDER_STATUSES if until_resolved else frozenset({Status.OPEN})
+    levels = [EscalationLevel(statuses=statuses, channels={"*": level0_channels})]
+    levels.extend(EscalationLevel(wait=w, statuses=statuses, add=tuple(by_wait[w])) for w in waits)
     if repeat is not None:
         last = levels[-1]
         levels[-1] = EscalationLevel(

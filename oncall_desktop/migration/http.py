@@ -12,7 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -57,7 +57,6 @@ class HttpSource:
     headers: Mapping[str, str]
     pagination: Pagination
     sleep: Callable[[float], None] | None = None
-    requests: list[str] = field(default_factory=list)
 
     def _url(self, path: str, params: Mapping[str, str] | None) -> str:
         url = f"{self.base.rstrip('/')}/{path.lstrip('/')}"  # a path's own final slash is kept
@@ -103,7 +102,6 @@ class HttpSource:
         return link if isinstance(link, str) and link else None
 
     def _fetch(self, url: str) -> Any:
-        self.requests.append(url)
         request = urllib.request.Request(url, headers={"Accept": "application/json", **self.headers})
         for _attempt in range(MAX_RETRIES + 1):
             try:

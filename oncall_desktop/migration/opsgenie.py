@@ -339,7 +339,17 @@ class _Mapper:
                     name,
                     f"repeats after {repeat} minutes: the last level repeats instead (approximated)",
                 )
-            by_id[rule_id] = replace(by_id[rule_id], escalation=ladder(steps, repeat, name, self.skipped))
+            conditions = {r.get("condition", "if-not-acked") for r in raw_rules if isinstance(r, dict)}
+            until_resolved = conditions == {"if-not-closed"}
+            if len(conditions) > 1:
+                self.skip(
+                    "escalation",
+                    name,
+                    "mixes if-not-acked and if-not-closed rules: every level stops at the acknowledgement "
+                    "(approximated)",
+                )
+            levels = ladder(steps, repeat, name, self.skipped, until_resolved=until_resolved)
+            by_id[rule_id] = replace(by_id[rule_id], escalation=levels)
         return [by_id[r.id] for r in rules]
 
 
