@@ -493,3 +493,26 @@ def test_an_opsgenie_escalation_until_closed_goes_on_after_the_acknowledgement(
     assert status == 0
     ops = next(r for r in yaml.safe_load(written.read_text())["rules"] if r["id"] == "ops")
     assert [level["statuses"] for level in ops["escalation"]] == [["open", "working"]] * 3
+
+
+def test_grafana_oncall_repeat_escalation_becomes_a_repeat_of_the_last_level() -> None:
+    answers = {
+        "users": [{"id": "U1", "username": "ann"}, {"id": "U2", "username": "ben"}],
+        "schedules": [{"id": "S", "name": "Rota", "type": "calendar", "time_zone": "UTC", "shifts": ["O1"]}],
+        "on_call_shifts": [grafana_shift(by_day=None, duration=604800)],
+        "escalation_chains": [{"id": "C", "name": "Chain"}],
+        "escalation_policies": [
+            {"escalation_chain_id": "C", "position": 0, "type": "notify_on_call_from_schedule",
+             "notify_on_call_from_schedule": "S"},
+            {"escalation_chain_id": "C", "position": 1, "type": "wait", "duration": 600},
+            {"escalation_chain_id": "C", "position": 2, "type": "notify_persons",
+             "persons_to_notify": ["U2"]},
+            {"escalation_chain_id": "C", "position": 3, "type": "wait", "duration": 900},
+            {"escalation_chain_id": "C", "position": 4, "type": "repeat_escalation"},
+        ],
+    }  # fmt: skip
+    migration = grafana_oncall.migrate(Answers(answers))
+    rule = migration.config.rule("rota")
+    assert rule is not None
+    assert [(level.wait, level.repeat) for level in rule.escalation] == [(0, None), (10, 15)]
+    assert any("repeat_escalation starts the chain again" in s.reason for s in migration.skipped)

@@ -403,9 +403,11 @@ class _Mapper:
 
     # -- escalation and routing ---------------------------------------------------------------
 
-    def _chain_steps(self, chain_id: str, chain_name: str, schedule_id: str) -> list[Step]:
+    def _chain_steps(self, chain_id: str, chain_name: str, schedule_id: str) -> tuple[list[Step], int | None]:
+        """The chain's notifications at their instants, and how often its last level repeats."""
         steps: list[Step] = []
         wait = 0
+        repeat: int | None = None
         mine = [p for p in self.policies if p.get("escalation_chain_id") == chain_id]
         mine.sort(key=_position)
         for policy in mine:
@@ -439,9 +441,18 @@ class _Mapper:
                 self.skip(
                     "escalation", where, "notify_person_next_each_time (round robin) has no counterpart"
                 )
+            elif kind == "repeat_escalation" and steps and repeat is None:
+                last = max(step.wait for step in steps)
+                repeat = max(1, wait - last) if wait > last else max(1, wait)
+                self.skip(
+                    "escalation",
+                    where,
+                    f"repeat_escalation starts the chain again (at most 5 times): the last level repeats "
+                    f"every {repeat} minutes instead, until acknowledged (approximated)",
+                )
             else:
                 self.skip("escalation", where, f"step type {kind!r} has no counterpart")
-        return steps
+        return steps, repeat
 
     def _chain_schedule(self, chain_id: str) -> str | None:
         for policy in self.policies:
@@ -472,8 +483,8 @@ class _Mapper:
                 )
                 continue
             given.add(rule_id)
-            steps = self._chain_steps(cid, name, sid or "")
-            by_id[rule_id] = _with(by_id[rule_id], escalation=ladder(steps, None, name, self.skipped))
+            steps, repeat = self._chain_steps(cid, name, sid or "")
+            by_id[rule_id] = _with(by_id[rule_id], escalation=ladder(steps, repeat, name, self.skipped))
         return [by_id[r.id] for r in rules]
 
     def _routes(self, rules: list[OnCallRule], schedule_rules: dict[str, str]) -> list[OnCallRule]:
