@@ -52,6 +52,7 @@ from oncall_desktop.domain import (
     TwilioSettings,
     Window,
 )
+from oncall_desktop.integrations import token_problems
 from oncall_desktop.station_address import InvalidNumberError, e164, parse_listen
 
 MAX_LEVELS_AFTER_ZERO = 10
@@ -219,6 +220,8 @@ class _Checker:
             self._override(override, path)
         for integration, path in zip(self.config.integrations, self.paths.integrations, strict=True):
             self._integration(integration, path)
+        for index, reason in token_problems(self.config.integrations):
+            self.error(f"{self.paths.integrations[index]}.token", reason)
         self._settings(self.config.settings)
         return self.problems
 

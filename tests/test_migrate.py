@@ -392,7 +392,7 @@ def test_refused_token_unreachable_api_and_bad_json_are_one_line_and_write_nothi
     assert not out.exists()
 
 
-def test_a_config_file_may_keep_a_token_of_16_characters_or_more(
+def test_a_config_file_may_keep_a_token_of_its_own_that_is_long_unique_and_url_safe(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "tokens.yaml"
@@ -400,11 +400,16 @@ def test_a_config_file_may_keep_a_token_of_16_characters_or_more(
         "version: 1\nintegrations:\n"
         "  - {id: am, name: AM, kind: alertmanager, token: short}\n"
         f"  - {{id: hook, name: Hook, kind: webhook, token: {WEBHOOK_TOKEN}}}\n"
+        f"  - {{id: hook2, name: Hook 2, kind: webhook, token: {WEBHOOK_TOKEN}}}\n"
+        '  - {id: hook3, name: Hook 3, kind: webhook, token: "a/path/is/not/a/token"}\n'
     )
     status, _, err = run(capsys, "config", "validate", str(path))
     assert status == 2
-    assert "error: integrations[0].token: a token needs at least 16 characters" in err
-    assert "integrations[1]" not in err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [
+        "error: integrations[0].token: a token needs at least 16 characters",
+        "error: integrations[2].token: the same token as integrations[1]",
+        "error: integrations[3].token: a token is letters, digits, '-' and '_' (it is part of a URL)",
+    ]
 
 
 class Answers:

@@ -542,7 +542,7 @@ class _Mapper:
                 )
                 continue
             token = parts[-1] if len(parts) >= 2 else None
-            if token is None or len(token) < MIN_TOKEN_LENGTH:
+            if token is None or len(token) < MIN_TOKEN_LENGTH or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
                 self.skip("integration", name, "no usable token in its link: it gets a new URL")
                 token = None
             result.append(Integration(ids.new(name, "integration"), name, kind, token))
