@@ -1,8 +1,8 @@
 """The SPEC §6 YAML file: reading it (never raising) and writing it deterministically.
 
 `dump` writes every value explicitly, in a fixed order, so that `dump → load_text → dump` is
-byte-identical and a configuration survives the round trip (integration tokens excepted: they never
-appear in the file). All checking is `validation`'s.
+byte-identical and a configuration survives the round trip (integration tokens excepted: `dump`
+writes them only for a migration, SPEC §11). All checking is `validation`'s.
 """
 
 from __future__ import annotations

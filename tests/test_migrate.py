@@ -521,3 +521,23 @@ def test_grafana_oncall_repeat_escalation_becomes_a_repeat_of_the_last_level() -
     assert rule is not None
     assert [(level.wait, level.repeat) for level in rule.escalation] == [(0, None), (10, 15)]
     assert any("repeat_escalation starts the chain again" in s.reason for s in migration.skipped)
+
+
+def test_grafana_oncall_shifts_the_api_does_not_link_are_taken_by_team_or_reported() -> None:
+    answers = {
+        "users": [{"id": "U1", "username": "ann"}, {"id": "U2", "username": "ben"}],
+        "schedules": [
+            {"id": "S", "name": "Rota", "type": "web", "team_id": "T1", "time_zone": "UTC", "shifts": []}
+        ],
+        "on_call_shifts": [
+            grafana_shift(team_id="T1", by_day=None, duration=604800),
+            grafana_shift(id="O2", name="Elsewhere", team_id="T2"),
+        ],
+    }
+    migration = grafana_oncall.migrate(Answers(answers))
+    rule = migration.config.rule("rota")
+    assert rule is not None
+    assert [layer.name for layer in rule.layers] == ["Rota"]
+    reasons = {(s.kind, s.id): s.reason for s in migration.skipped}
+    assert reasons[("schedule", "Rota")].startswith("the API lists no shifts for it; its team's unlisted")
+    assert reasons[("shift", "Elsewhere")] == "belongs to no schedule the API lists"

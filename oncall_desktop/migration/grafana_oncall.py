@@ -100,6 +100,7 @@ class _Mapper:
         self.skipped: list[Skipped] = []
         self.people: dict[str, str] = {}
         self.team_ids: dict[str, str] = {}
+        self.shifts_of: dict[str, list[dict[str, Any]]] = {}
 
     def skip(self, kind: str, ident: object, reason: str) -> None:
         self.skipped.append(Skipped(kind, str(ident), reason))
@@ -113,6 +114,7 @@ class _Mapper:
         overrides: list[Override] = []
         schedule_rules: dict[str, str] = {}
         names: dict[str, str] = {}
+        self._link_shifts()
         for schedule in self.schedules:
             sid = text(schedule.get("id"), "schedules: id")
             name = opt_text(schedule.get("name")) or sid
@@ -183,13 +185,47 @@ class _Mapper:
 
     # -- schedules ----------------------------------------------------------------------------
 
+    def _link_shifts(self) -> None:
+        """Each schedule's shifts: those its `shifts` lists (or that name it). A schedule listing
+        none takes the shifts no schedule lists of its own team, when it is that team's only such
+        schedule (reported: the public API may not link rotations made in the web UI); any shift
+        still without a schedule is reported."""
+        linked: set[object] = set()
+        for schedule in self.schedules:
+            sid = schedule.get("id")
+            given = schedule.get("shifts")
+            listed: list[Any] = given if isinstance(given, list) else []
+            mine = [s for s in self.shifts if s.get("id") in listed or s.get("schedule") == sid]
+            self.shifts_of[str(sid)] = mine
+            linked.update(s.get("id") for s in mine)
+        loose = [s for s in self.shifts if s.get("id") not in linked]
+        empty = [
+            s for s in self.schedules if not self.shifts_of[str(s.get("id"))] and s.get("type") != "ical"
+        ]
+        for schedule in empty:
+            team = schedule.get("team_id")
+            if sum(other.get("team_id") == team for other in empty) != 1:
+                continue
+            adopted = [s for s in loose if s.get("team_id") == team]
+            if adopted:
+                self.shifts_of[str(schedule.get("id"))] = adopted
+                loose = [s for s in loose if s not in adopted]
+                names = ", ".join(str(s.get("name")) for s in adopted)
+                self.skip(
+                    "schedule",
+                    opt_text(schedule.get("name")) or str(schedule.get("id")),
+                    f"the API lists no shifts for it; its team's unlisted shifts ({names}) are taken as "
+                    "its own (approximated: --verify shows whether they are)",
+                )
+        for shift in loose:
+            self.skip(
+                "shift", str(shift.get("name") or shift.get("id")), "belongs to no schedule the API lists"
+            )
+
     def _schedule(
         self, schedule: dict[str, Any], rule_id: str, name: str
     ) -> tuple[OnCallRule, list[Override]] | None:
-        sid = schedule["id"]
-        given = schedule.get("shifts")
-        listed: list[Any] = given if isinstance(given, list) else []
-        mine = [s for s in self.shifts if s.get("id") in listed or s.get("schedule") == sid]
+        mine = self.shifts_of[schedule["id"]]
         regular = [s for s in mine if s.get("type") != "override"]
         regular.sort(key=lambda s: -(s.get("level") or s.get("priority_level") or 0))
         layers: list[Layer] = []
