@@ -777,10 +777,11 @@ ON_CALL = {"grafana-oncall": grafana_on_call, "opsgenie": opsgenie_on_call, "pag
 
 class FakeSource:
     """One source's API on 127.0.0.1 in a thread. `rate_limit` paths answer 429 once (with
-    `Retry-After: 7`) before answering; `requests` lists every path asked for."""
+    `Retry-After: 7` unless told otherwise) before answering; `requests` lists every path asked for."""
 
-    def __init__(self, source: str, rate_limit: tuple[str, ...] = ()) -> None:
+    def __init__(self, source: str, rate_limit: tuple[str, ...] = (), retry_after: str = "7") -> None:
         self.source = source
+        self.retry_after = retry_after
         self.requests: list[str] = []
         self.limited = set(rate_limit)
         self.altered: Callable[[str, Any], Any] | None = None
@@ -818,7 +819,7 @@ class FakeSource:
         key = parts.path[len(prefix) :].strip("/")
         if key in self.limited:
             self.limited.discard(key)
-            self.reply(request, 429, {"message": "Too many requests"}, {"Retry-After": "7"})
+            self.reply(request, 429, {"message": "Too many requests"}, {"Retry-After": self.retry_after})
             return
         if key not in self.answers:
             self.reply(request, 404, {"error": f"no {key}"})

@@ -382,6 +382,17 @@ def test_refused_token_unreachable_api_and_bad_json_are_one_line_and_write_nothi
     assert status == 2
     assert err.count("\n") == 1
     assert "cannot reach" in err
+    fake = FakeSource("grafana-oncall", ("users",), retry_after="600")
+    try:
+        status, _, err = run(
+            capsys, "migrate", "grafana-oncall", "--api-url", fake.url,
+            "--token-file", token_file(tmp_path, "grafana-oncall"), "-o", str(out),
+        )  # fmt: skip
+    finally:
+        fake.close()
+    assert status == 2
+    assert "rate-limited (HTTP 429) for 600 s, longer than this waits (120 s): try again later" in err
+    assert waits == [], "a wait longer than it is worth is said, not cut short"
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "users.json").write_text("{not json")

@@ -13,6 +13,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -110,7 +112,13 @@ class HttpSource:
                 break
             except urllib.error.HTTPError as error:
                 if error.code == 429:
-                    (self.sleep or wait)(_retry_after(error.headers))
+                    seconds = _retry_after(error.headers)
+                    if seconds > MAX_WAIT_SECONDS:
+                        raise MigrationError(
+                            f"{_where(url)}: rate-limited (HTTP 429) for {seconds:g} s, longer than this "
+                            f"waits ({MAX_WAIT_SECONDS:g} s): try again later"
+                        ) from None
+                    (self.sleep or wait)(seconds)
                     continue
                 if error.code in (401, 403):
                     raise MigrationError(
@@ -136,8 +144,11 @@ def _retry_after(headers: Any) -> float:
         try:
             seconds = float(value)
         except ValueError:
-            continue
-        return min(max(seconds, 0.0), MAX_WAIT_SECONDS)
+            try:  # Retry-After may be an HTTP date
+                seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+            except (TypeError, ValueError):
+                continue
+        return max(seconds, 0.0)
     return 1.0
 
 
