@@ -311,7 +311,12 @@ class _Mapper:
                 amount = delay.get("timeAmount") or 0
                 if not isinstance(amount, int):
                     raise MigrationError(f"escalation {where}: delay.timeAmount: expected a whole number")
-                wait = amount * _MINUTES.get(str(delay.get("timeUnit", "minutes")), 1)
+                unit = str(delay.get("timeUnit", "minutes"))
+                if unit not in _MINUTES:
+                    raise MigrationError(
+                        f"escalation {where}: delay.timeUnit {unit!r} is not minutes, hours or days"
+                    )
+                wait = amount * _MINUTES[unit]
                 recipient = obj(r.get("recipient"), f"escalation {where}: recipient")
                 rtype, rid = recipient.get("type"), recipient.get("id")
                 if rtype == "schedule" and rid == schedule:

@@ -334,8 +334,10 @@ class _Mapper:
                     steps.append(Step(wait, "person", self.people[tid]))
                 else:
                     self.skip("escalation", f"{name} rule {i}", f"target {ttype} {tid} is not carried over")
-            delay = rule.get("escalation_delay_in_minutes")
-            wait += delay if isinstance(delay, int) and delay > 0 else 0
+            delay = rule.get("escalation_delay_in_minutes", 0)
+            if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+                raise MigrationError(f"policy {name}: escalation_delay_in_minutes: expected whole minutes")
+            wait += delay
         loops = policy.get("num_loops")
         repeat = None
         if isinstance(loops, int) and loops > 0:
