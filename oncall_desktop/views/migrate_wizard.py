@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTreeWidget,
     QTreeWidgetItem,
+    QTreeWidgetItemIterator,
     QVBoxLayout,
     QWidget,
 )
@@ -371,18 +372,19 @@ class MigrateWizard(QDialog):
             QTreeWidgetItem(created, [f"Integration {integration.name}", f"{integration.kind}; {kept}"])
         skipped = QTreeWidgetItem(self.tree, [f"Not carried over ({len(migration.skipped)})", ""])
         for item in migration.skipped:
-            row = QTreeWidgetItem(skipped, [f"{item.kind} {item.id}", item.reason])
-            row.setToolTip(1, item.reason)
-        self.tree.expandAll()
+            QTreeWidgetItem(skipped, [f"{item.kind} {item.id}", item.reason])
         if self.verification is not None and self.verification.differences:
             differences = self.verification.differences
             group = QTreeWidgetItem(
                 self.tree, [f"Differences from {name}'s schedule ({len(differences)})", ""]
             )
             for difference in differences:
-                line = difference.describe(migration.source)
-                QTreeWidgetItem(group, [difference.schedule, line]).setToolTip(1, line)
-            group.setExpanded(True)
+                QTreeWidgetItem(group, [difference.schedule, difference.describe(migration.source)])
+        self.tree.expandAll()
+        rows = QTreeWidgetItemIterator(self.tree)
+        while rows.value():  # a detail too long for its column is read in full on hover
+            rows.value().setToolTip(1, rows.value().text(1))
+            rows += 1
         replaced = replaced_items(self.store.load_configuration())
         if replaced:
             self.replace_warning.setText(
