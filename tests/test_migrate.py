@@ -552,3 +552,17 @@ def test_grafana_oncall_shifts_the_api_does_not_link_are_taken_by_team_or_report
     reasons = {(s.kind, s.id): s.reason for s in migration.skipped}
     assert reasons[("schedule", "Rota")].startswith("the API lists no shifts for it; its team's unlisted")
     assert reasons[("shift", "Elsewhere")] == "belongs to no schedule the API lists"
+
+
+@pytest.mark.parametrize(("kind", "zone"), [("calendar", "Europe/Berlin"), ("web", "UTC")])
+def test_a_grafana_oncall_shift_without_a_zone_is_read_as_its_schedule_reads_it(kind: str, zone: str) -> None:
+    answers = {
+        "users": [{"id": "U1", "username": "ann"}, {"id": "U2", "username": "ben"}],
+        "schedules": [
+            {"id": "S", "name": "Rota", "type": kind, "time_zone": "Europe/Berlin", "shifts": ["O1"]}
+        ],
+        "on_call_shifts": [grafana_shift(time_zone=None, by_day=None, duration=604800)],
+    }
+    rule = grafana_oncall.migrate(Answers(answers)).config.rule("rota")
+    assert rule is not None
+    assert [layer.timezone for layer in rule.layers] == [zone]

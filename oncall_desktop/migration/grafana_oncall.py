@@ -226,12 +226,15 @@ class _Mapper:
         self, schedule: dict[str, Any], rule_id: str, name: str
     ) -> tuple[OnCallRule, list[Override]] | None:
         mine = self.shifts_of[schedule["id"]]
+        # A shift without a zone of its own: a calendar (API-made) schedule reads it in the
+        # schedule's zone, a web schedule in UTC.
+        default_zone = zone_or_utc(schedule.get("time_zone")) if schedule.get("type") == "calendar" else "UTC"
         regular = [s for s in mine if s.get("type") != "override"]
         regular.sort(key=lambda s: -(s.get("level") or s.get("priority_level") or 0))
         layers: list[Layer] = []
         levels: list[int] = []
         for shift in regular:
-            found = self._layers(shift)
+            found = self._layers(shift, default_zone)
             layers.extend(found)
             if found:  # one shift's layers (a daily rotation's weekdays) never overlap each other
                 levels.append(shift.get("level") or shift.get("priority_level") or 0)
@@ -259,18 +262,18 @@ class _Mapper:
         overrides = []
         for shift in mine:
             if shift.get("type") == "override":
-                overrides.extend(self._override(shift, rule_id))
+                overrides.extend(self._override(shift, rule_id, default_zone))
         return rule, overrides
 
     def _users(self, values: object) -> list[str]:
         found = values if isinstance(values, list) else []
         return [self.people[u] for u in found if isinstance(u, str) and u in self.people]
 
-    def _layers(self, shift: dict[str, Any]) -> list[Layer]:
+    def _layers(self, shift: dict[str, Any], default_zone: str) -> list[Layer]:
         """The layers a shift becomes: one, or one per weekday for a daily rotation over some days."""
         name = opt_text(shift.get("name")) or str(shift.get("id"))
         kind = shift.get("type")
-        zone = zone_or_utc(shift.get("time_zone"))
+        zone = _shift_zone(shift, default_zone)
         start = wall(shift.get("rotation_start") or shift.get("start"), f"on_call_shifts {name}: start")
         begin = wall(shift.get("start"), f"on_call_shifts {name}: start")
         start, begin = _naive(start, zone), _naive(begin, zone)
@@ -423,9 +426,9 @@ class _Mapper:
             windows.extend(spans)
         return merge_windows(windows)
 
-    def _override(self, shift: dict[str, Any], rule_id: str) -> list[Override]:
+    def _override(self, shift: dict[str, Any], rule_id: str, default_zone: str) -> list[Override]:
         name = opt_text(shift.get("name")) or str(shift.get("id"))
-        zone = timeutil.zone(zone_or_utc(shift.get("time_zone")))
+        zone = timeutil.zone(_shift_zone(shift, default_zone))
         start = wall(shift.get("rotation_start") or shift.get("start"), f"on_call_shifts {name}: start")
         duration = timedelta(seconds=_int(shift.get("duration"), f"on_call_shifts {name}: duration"))
         people = self._users(shift.get("users"))
@@ -591,6 +594,11 @@ def _condition(regex: str) -> str | None:
         if match:
             return f"{match['key']}:{match['value']}"
     return None
+
+
+def _shift_zone(shift: dict[str, Any], default_zone: str) -> str:
+    zone = shift.get("time_zone")
+    return zone_or_utc(zone) if zone else default_zone
 
 
 def _position(policy: dict[str, Any]) -> int:
