@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from oncall_desktop import configfile
 from oncall_desktop.cli import main
+from oncall_desktop.domain import OnCallRule
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.server import create_app
 from oncall_desktop.migration import grafana_oncall, http
@@ -446,15 +447,27 @@ def grafana_shift(**fields: Any) -> dict[str, Any]:
     return shift | fields
 
 
-def grafana_layers(shift: dict[str, Any]) -> tuple[list[Any], list[str]]:
+def grafana_rule(*shifts: dict[str, Any]) -> tuple[OnCallRule | None, list[str]]:
     answers = {
         "users": [{"id": "U1", "username": "ann"}, {"id": "U2", "username": "ben"}],
-        "schedules": [{"id": "S", "name": "Rota", "type": "calendar", "time_zone": "UTC", "shifts": ["O1"]}],
-        "on_call_shifts": [shift],
+        "schedules": [
+            {
+                "id": "S",
+                "name": "Rota",
+                "type": "calendar",
+                "time_zone": "UTC",
+                "shifts": [s["id"] for s in shifts],
+            }
+        ],
+        "on_call_shifts": list(shifts),
     }
     migration = grafana_oncall.migrate(Answers(answers))
-    rule = migration.config.rule("rota")
-    return (list(rule.layers) if rule else []), [s.reason for s in migration.skipped if s.kind == "shift"]
+    return migration.config.rule("rota"), [s.reason for s in migration.skipped if s.kind == "shift"]
+
+
+def grafana_layers(shift: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    rule, reasons = grafana_rule(shift)
+    return (list(rule.layers) if rule else []), reasons
 
 
 def test_grafana_oncall_turns_start_on_the_first_listed_day_of_the_week() -> None:
@@ -476,11 +489,23 @@ def test_grafana_oncall_shifts_that_cannot_be_said_are_reported_not_guessed() ->
     assert reasons == ["repeats every 2 weekly periods with gaps between them"]
     layers, reasons = grafana_layers(grafana_shift(frequency="monthly"))
     assert reasons == ["frequency 'monthly': only hourly, daily and weekly repeat here"]
-    layers, reasons = grafana_layers(
-        grafana_shift(rolling_users=[["U1", "U2"]], by_day=None, duration=604800)
-    )
-    assert len(layers) == 1
+    two_a_turn = grafana_shift(rolling_users=[["U1", "U2"]], by_day=None, duration=604800, level=1)
+    backstop = grafana_shift(id="O2", name="Backstop", by_day=None, duration=604800, level=0)
+    rule, reasons = grafana_rule(two_a_turn, backstop)
+    assert rule is not None
+    assert [layer.name for layer in rule.layers] == ["Rota", "Backstop"]
     assert reasons == ["a turn of 2 people: only ann is on call in it here"]
+
+
+def test_a_grafana_oncall_turn_of_several_people_is_a_layer_for_each_on_a_schedule_of_one_level() -> None:
+    rule, reasons = grafana_rule(grafana_shift(rolling_users=[["U1", "U2"]], by_day=None, duration=604800))
+    assert rule is not None
+    assert reasons == []
+    assert rule.combine == "all"
+    assert [(layer.name, layer.personnel) for layer in rule.layers] == [
+        ("Rota (1 of 2)", ("ann",)),
+        ("Rota (2 of 2)", ("ben",)),
+    ]
 
 
 def test_a_handoff_off_the_minute_is_reported_not_rounded_silently() -> None:

@@ -230,19 +230,22 @@ class _Mapper:
         # schedule's zone, a web schedule in UTC.
         default_zone = zone_or_utc(schedule.get("time_zone")) if schedule.get("type") == "calendar" else "UTC"
         regular = [s for s in mine if s.get("type") != "override"]
-        regular.sort(key=lambda s: -(s.get("level") or s.get("priority_level") or 0))
+        regular.sort(key=lambda s: -_level(s))
+        # On a schedule of one level, layers are combined `all`: a turn of several people is then
+        # one layer for each of them.
+        side_by_side = len({_level(s) for s in regular}) <= 1
         layers: list[Layer] = []
         levels: list[int] = []
         for shift in regular:
-            found = self._layers(shift, default_zone)
+            found = self._layers(shift, default_zone, side_by_side)
             layers.extend(found)
-            if found:  # one shift's layers (a daily rotation's weekdays) never overlap each other
-                levels.append(shift.get("level") or shift.get("priority_level") or 0)
+            if found:
+                levels.append(_level(shift))
         if not layers:
             self.skip("schedule", name, "has no shift that can be carried over")
             return None
         combine: Any = "first"
-        if len(set(levels)) == 1 and len(levels) > 1:
+        if len(set(levels)) == 1 and len(layers) > 1:
             combine = "all"  # shifts of one level are on call side by side
         elif len(set(levels)) < len(levels):
             self.skip(
@@ -269,8 +272,9 @@ class _Mapper:
         found = values if isinstance(values, list) else []
         return [self.people[u] for u in found if isinstance(u, str) and u in self.people]
 
-    def _layers(self, shift: dict[str, Any], default_zone: str) -> list[Layer]:
-        """The layers a shift becomes: one, or one per weekday for a daily rotation over some days."""
+    def _layers(self, shift: dict[str, Any], default_zone: str, side_by_side: bool) -> list[Layer]:
+        """The layers a shift becomes: one, or one per weekday for a daily rotation over some days,
+        and (`side_by_side`) one for each person of a turn of several."""
         name = opt_text(shift.get("name")) or str(shift.get("id"))
         kind = shift.get("type")
         zone = _shift_zone(shift, default_zone)
@@ -320,12 +324,23 @@ class _Mapper:
                 self.skip("shift", name, "nobody on call in it")
                 return []
             return [Layer(name, zone, tuple(people), None, windows, start, end)]
-        personnel = self._turns(shift, name)
-        if not personnel:
+        columns = self._turns(shift, name, side_by_side)
+        if not columns:
             self.skip("shift", name, "nobody on call in it")
             return []
+        labels = (
+            [name]
+            if len(columns) == 1
+            else [f"{name} ({j + 1} of {len(columns)})" for j in range(len(columns))]
+        )
         if frequency == "daily" and by_day:
-            return self._daily_over_days(name, zone, personnel, first, duration, every, by_day, start, end)
+            return [
+                layer
+                for label, personnel in zip(labels, columns, strict=True)
+                for layer in self._daily_over_days(
+                    label, zone, personnel, first, duration, every, by_day, start, end
+                )
+            ]
         windows = self._windows(name, first, duration, unit * every, frequency, by_day)
         if windows is None:
             return []
@@ -339,26 +354,34 @@ class _Mapper:
             offset = min((d - week_start) % 7 for d in by_day)
             anchor = datetime.combine(week_begin + timedelta(days=offset), first.time())
         rotation = Rotation(period, every, anchor.time(), anchor.date())
-        return [Layer(name, zone, tuple(personnel), rotation, windows, start, end)]
+        return [
+            Layer(label, zone, tuple(personnel), rotation, windows, start, end)
+            for label, personnel in zip(labels, columns, strict=True)
+        ]
 
-    def _turns(self, shift: dict[str, Any], name: str) -> list[str]:
-        """The rotation's turns in order, each its first person (a turn here is one person)."""
+    def _turns(self, shift: dict[str, Any], name: str, side_by_side: bool) -> list[list[str]]:
+        """The rotation's turns in order, as one list per person of a turn: several when every turn
+        has as many people and they can be on call side by side, else each turn's first person."""
         groups = [g for g in shift.get("rolling_users") or () if isinstance(g, list)]
         first = shift.get("start_rotation_from_user_index") or 0
         if isinstance(first, int) and 0 < first < len(groups):
             groups = groups[first:] + groups[:first]
-        personnel = []
+        turns = []
         for group in groups:
             members = self._users(group)
             if not members:
                 self.skip("shift", name, "a turn with nobody in it is dropped from the rotation")
                 continue
-            if len(members) > 1:
+            turns.append(members)
+        sizes = {len(turn) for turn in turns}
+        if side_by_side and len(sizes) == 1:
+            return [[turn[j] for turn in turns] for j in range(sizes.pop())] if turns else []
+        for turn in turns:
+            if len(turn) > 1:
                 self.skip(
-                    "shift", name, f"a turn of {len(members)} people: only {members[0]} is on call in it here"
+                    "shift", name, f"a turn of {len(turn)} people: only {turn[0]} is on call in it here"
                 )
-            personnel.append(members[0])
-        return personnel
+        return [[turn[0] for turn in turns]] if turns else []
 
     def _daily_over_days(
         self,
@@ -594,6 +617,11 @@ def _condition(regex: str) -> str | None:
         if match:
             return f"{match['key']}:{match['value']}"
     return None
+
+
+def _level(shift: dict[str, Any]) -> int:
+    level = shift.get("level", shift.get("priority_level"))
+    return level if isinstance(level, int) else 0
 
 
 def _shift_zone(shift: dict[str, Any], default_zone: str) -> str:
