@@ -1,8 +1,8 @@
 """The SPEC §6 YAML file: reading it (never raising) and writing it deterministically.
 
 `dump` writes every value explicitly, in a fixed order, so that `dump → load_text → dump` is
-byte-identical and a configuration survives the round trip (integration tokens excepted: they never
-appear in the file). All checking is `validation`'s.
+byte-identical and a configuration survives the round trip (integration tokens excepted: `dump`
+writes them only for a migration, SPEC §11). All checking is `validation`'s.
 """
 
 from __future__ import annotations
@@ -152,8 +152,11 @@ _Dumper.add_representer(_Quoted, _represent_quoted)
 _Dumper.add_representer(_Flow, _represent_flow)
 
 
-def dump(config: Configuration) -> str:
-    """The configuration as the §6 YAML file; deterministic, with the default rule last."""
+def dump(config: Configuration, *, tokens: bool = False) -> str:
+    """The configuration as the §6 YAML file; deterministic, with the default rule last.
+
+    Integration tokens are written only with `tokens` (a migration keeping its source's URLs, SPEC
+    §11); `config dump` never prints them."""
     zones = {r.id: r.timezone for r in config.rules}
     rules = [r for r in config.rules if not r.is_default] + [r for r in config.rules if r.is_default]
     doc: dict[str, Any] = {
@@ -162,7 +165,7 @@ def dump(config: Configuration) -> str:
         "teams": [_team(t) for t in config.teams],
         "rules": [_rule(r) for r in rules],
         "overrides": [_override(o, zones.get(o.rule)) for o in config.overrides],
-        "integrations": [_integration(i) for i in config.integrations],
+        "integrations": [_integration(i, tokens) for i in config.integrations],
         "settings": _settings(config.settings),
     }
     return yaml.dump(
@@ -298,13 +301,16 @@ def _override(override: Override, rule_zone: str | None) -> dict[str, Any]:
     }
 
 
-def _integration(integration: Integration) -> dict[str, Any]:
-    return {
+def _integration(integration: Integration, tokens: bool) -> dict[str, Any]:
+    out = {
         "id": integration.id,
         "name": integration.name,
         "kind": integration.kind,
         "severity_mapping": {k: v.value for k, v in sorted(integration.severity_mapping.items())},
     }
+    if tokens and integration.token is not None:
+        out["token"] = _Quoted(integration.token)
+    return out
 
 
 def _settings(settings: Settings) -> dict[str, Any]:

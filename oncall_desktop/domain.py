@@ -55,6 +55,7 @@ COMBINE_MODES: tuple[Combine, ...] = ("first", "all")
 ROTATION_PERIODS: tuple[RotationPeriod, ...] = ("hours", "daily", "weekly", "monthly")
 IntegrationKind = Literal["alertmanager", "grafana_alerting", "webhook"]
 INTEGRATION_KINDS: tuple[IntegrationKind, ...] = ("alertmanager", "grafana_alerting", "webhook")
+MIN_TOKEN_LENGTH = 16  # SPEC §11: an integration token given in a config file or kept from a source
 
 
 @dataclass(frozen=True, slots=True)

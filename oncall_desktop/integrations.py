@@ -12,7 +12,7 @@ import re
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,9 +26,50 @@ KIND_LABELS: dict[IntegrationKind, str] = {
 }
 """What each kind is called in the app, in SPEC §2's order."""
 
+GRAFANA_ONCALL_PATH_KINDS: dict[str, IntegrationKind] = {
+    "alertmanager": "alertmanager",
+    "legacy_alertmanager": "alertmanager",
+    "grafana_alerting": "grafana_alerting",
+    "legacy_grafana_alerting": "grafana_alerting",
+    "webhook": "webhook",
+    "formatted_webhook": "webhook",
+    "legacy_webhook": "webhook",
+    "grafana": "grafana_alerting",
+}
+"""Grafana OnCall's integration kinds in intake URLs (`/integrations/v1/<kind>/<token>/`) and the
+parser the station reads each with, so a migrated sender changes nothing but the host (SPEC §11).
+What still posts to a `grafana` ("Grafana Legacy Alerting") integration is Grafana's unified
+alerting since Grafana 11 removed the legacy one: Alertmanager-shaped groups."""
+
 TEST_ALERT_TITLE = "Test alert from oncall-desktop"
 TEST_GROUP_KEY = "oncall-desktop-test"
 TEST_ALERT_TIMEOUT_SECONDS = 5.0
+
+
+def intake_kind_for_path(kind: str) -> IntegrationKind | None:
+    """The parser for an intake URL's kind segment: ours, or a Grafana OnCall kind it stands for."""
+    return GRAFANA_ONCALL_PATH_KINDS.get(kind)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def token_problems(integrations: Sequence[Integration]) -> list[tuple[int, str]]:
+    """What is wrong with the tokens a config file gives (SPEC §11), by integration index: each
+    must be one URL path segment and belong to one integration only."""
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for index, integration in enumerate(integrations):
+        token = integration.token
+        if token is None:
+            continue
+        if not _TOKEN.fullmatch(token):
+            problems.append((index, "a token is letters, digits, '-' and '_' (it is part of a URL)"))
+        elif token in seen:
+            problems.append((index, f"the same token as integrations[{seen[token]}]"))
+        else:
+            seen[token] = index
+    return problems
 
 
 def integration_url(settings: Settings, integration: Integration) -> str:

@@ -25,6 +25,7 @@ from oncall_desktop.domain import (
     DEFAULT_RULE_ID,
     INTEGRATION_KINDS,
     LADDER_STATUSES,
+    MIN_TOKEN_LENGTH,
     ROTATION_PERIODS,
     TEAM_PREFIX,
     WEEKDAYS,
@@ -51,6 +52,7 @@ from oncall_desktop.domain import (
     TwilioSettings,
     Window,
 )
+from oncall_desktop.integrations import token_problems
 from oncall_desktop.station_address import InvalidNumberError, e164, parse_listen
 
 MAX_LEVELS_AFTER_ZERO = 10
@@ -218,6 +220,8 @@ class _Checker:
             self._override(override, path)
         for integration, path in zip(self.config.integrations, self.paths.integrations, strict=True):
             self._integration(integration, path)
+        for index, reason in token_problems(self.config.integrations):
+            self.error(f"{self.paths.integrations[index]}.token", reason)
         self._settings(self.config.settings)
         return self.problems
 
@@ -854,7 +858,7 @@ _RULE_KEYS = (
 _LAYER_KEYS = ("name", "timezone", "effective", "windows", "personnel", "rotation")
 _LEVEL_KEYS = ("level", "wait", "severities", "statuses", "repeat", "channels", "add")
 _OVERRIDE_KEYS = ("rule", "person", "start", "end")
-_INTEGRATION_KEYS = ("id", "name", "kind", "severity_mapping")
+_INTEGRATION_KEYS = ("id", "name", "kind", "severity_mapping", "token")
 _TOP_KEYS = ("version", "people", "teams", "rules", "overrides", "integrations", "settings")
 
 
@@ -1241,7 +1245,17 @@ class _DocumentReader(_Reader):
         mapping: dict[str, Severity] = self.kept(
             lambda: self._severity_mapping(raw.get("severity_mapping"), f"{path}.severity_mapping"), {}
         )
-        return Integration(id=ident, name=name, kind=_integration_kind(kind), severity_mapping=mapping)
+        token = self.kept(lambda: self._token(raw.get("token"), f"{path}.token"), None)
+        return Integration(
+            id=ident, name=name, kind=_integration_kind(kind), token=token, severity_mapping=mapping
+        )
+
+    def _token(self, value: object, path: str) -> str | None:
+        """SPEC §11: a migrated integration keeps its source's token (only migration writes one)."""
+        token = self.optional_string(value, path)
+        if token is not None and len(token) < MIN_TOKEN_LENGTH:
+            raise self.error(path, f"a token needs at least {MIN_TOKEN_LENGTH} characters")
+        return token
 
     def _severity_mapping(self, value: object, path: str) -> dict[str, Severity]:
         if value is None:

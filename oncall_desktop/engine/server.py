@@ -1,8 +1,10 @@
 """The intake HTTP server (SPEC §4): Grafana OnCall-compatible integration URLs on aiohttp.
 
 `POST /integrations/v1/{alertmanager,grafana_alerting,webhook}/<token>/` (with or without the final
-slash). Unknown token → 403 and nothing stored; malformed body (not JSON, text that cannot be
-stored, an integer too long to read, a bad `Content-Encoding`) → 400 `{"error": reason}` naming the
+slash), and the Grafana OnCall kinds those stand for (`formatted_webhook`, `legacy_alertmanager`, …:
+`integrations.GRAFANA_ONCALL_PATH_KINDS`), so a migrated sender keeps its URL but the host.
+Unknown token → 403 and nothing stored; malformed body (not JSON, text that cannot be stored, an
+integer too long to read, a bad `Content-Encoding`) → 400 `{"error": reason}` naming the
 field; a `Content-Length` over 1 MiB → 413 before the body is read; a body that does not arrive
 within `BODY_TIMEOUT` → 408; a full writer queue → 503 with `Retry-After`; 2xx only after the
 transaction holding the alert committed (SQLite: `synchronous=FULL`). Requests are written by one
@@ -31,6 +33,7 @@ from oncall_desktop.domain import INTEGRATION_KINDS, Integration
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.intake import IntakeError, parse
 from oncall_desktop.incident import IntakeOutcome, IntakeResult
+from oncall_desktop.integrations import intake_kind_for_path
 from oncall_desktop.store import Store, StoreError, UnavailableError
 
 log = logging.getLogger(__name__)
@@ -165,9 +168,12 @@ class IntakeServer:
     # -- the route ------------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.Response:
-        kind = request.match_info["kind"]
-        if kind not in INTEGRATION_KINDS:
-            return _error(404, f"no integration kind {kind!r}; use one of {', '.join(INTEGRATION_KINDS)}")
+        path_kind = request.match_info["kind"]
+        kind = intake_kind_for_path(path_kind)
+        if kind is None:
+            return _error(
+                404, f"no integration kind {path_kind!r}; use one of {', '.join(INTEGRATION_KINDS)}"
+            )
         if request.content_length is not None and request.content_length > MAX_BODY:
             return _error(
                 413, f"body: larger than {MAX_BODY} bytes (Content-Length {request.content_length})"

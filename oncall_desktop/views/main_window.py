@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QPoint, QRectF, QSettings, QSizeF, Qt, QTimer, Signal
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
     from oncall_desktop.views.rule_editor import RuleEditorDialog
 
 REVISION_POLL_MS = 3000
+IMPORT_SOURCES = (("grafana-oncall", "Grafana OnCall"), ("opsgenie", "Opsgenie"), ("pagerduty", "PagerDuty"))
+"""File ▸ Import from …: each source's id (`oncall_desktop.migration`, loaded on first use) and name."""
 
 
 def is_empty(config: Configuration) -> bool:
@@ -290,6 +293,9 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction("Import shifts from iCal…", self.import_ical)
         self.file_menu.addAction("Calendar feeds…", self.manage_feeds)
         self.file_menu.addSeparator()
+        for source, label in IMPORT_SOURCES:
+            self.file_menu.addAction(f"Import from {label}…", partial(self.import_from, source))
+        self.file_menu.addSeparator()
         self.file_menu.addAction("Settings…", self.open_settings)
         self.file_menu.addSeparator()
         # The station (when installed) reconnects this to its own Quit, which also stops paging.
@@ -349,6 +355,16 @@ class MainWindow(QMainWindow):
             )
         )
         dialog.exec()
+
+    def import_from(self, source: str) -> None:
+        """File ▸ Import from Grafana OnCall / Opsgenie / PagerDuty (SPEC §11)."""
+        from oncall_desktop.views.migrate_wizard import MigrateWizard
+
+        wizard = MigrateWizard(
+            self.store, source, self._push, self.override_ids, self.reload, self._failed, self.now, self
+        )
+        wizard.imported.connect(self.statusBar().showMessage)
+        wizard.exec()
 
     def manage_feeds(self) -> None:
         from oncall_desktop.views.ical_dialogs import FeedsDialog
