@@ -51,6 +51,7 @@ from oncall_desktop.domain import (
     TwilioSettings,
     Window,
 )
+from oncall_desktop.reach_validation import check_reach, read_chat, read_heartbeat, read_maintenance
 from oncall_desktop.station_address import InvalidNumberError, e164, parse_listen
 
 MAX_LEVELS_AFTER_ZERO = 10
@@ -154,6 +155,7 @@ class _Paths:
     integrations: Sequence[str]
     # Per rule: whether it is written with `layers` (else v1's short form).
     layered: Sequence[bool]
+    maintenance: Sequence[str] = ()
 
     @classmethod
     def of(cls, config: Configuration) -> _Paths:
@@ -164,6 +166,7 @@ class _Paths:
             overrides=[f"overrides[{i}]" for i in range(len(config.overrides))],
             integrations=[f"integrations[{i}]" for i in range(len(config.integrations))],
             layered=[not is_short_form(rule) for rule in config.rules],
+            maintenance=[f"maintenance[{i}]" for i in range(len(config.maintenance))],
         )
 
 
@@ -219,6 +222,7 @@ class _Checker:
         for integration, path in zip(self.config.integrations, self.paths.integrations, strict=True):
             self._integration(integration, path)
         self._settings(self.config.settings)
+        check_reach(self, self.config, self.paths.maintenance)
         return self.problems
 
     def _unique(
@@ -836,7 +840,7 @@ class _Reader:
             return default
 
 
-_PERSON_KEYS = ("id", "name", "email", "phone", "oncall_email", "oncall_phone", "timezone", "colour")
+_PERSON_KEYS = ("id", "name", "email", "phone", "oncall_email", "oncall_phone", "timezone", "colour", "chat")
 _TEAM_KEYS = ("id", "name", "members")
 _RULE_KEYS = (
     "id",
@@ -854,8 +858,8 @@ _RULE_KEYS = (
 _LAYER_KEYS = ("name", "timezone", "effective", "windows", "personnel", "rotation")
 _LEVEL_KEYS = ("level", "wait", "severities", "statuses", "repeat", "channels", "add")
 _OVERRIDE_KEYS = ("rule", "person", "start", "end")
-_INTEGRATION_KEYS = ("id", "name", "kind", "severity_mapping")
-_TOP_KEYS = ("version", "people", "teams", "rules", "overrides", "integrations", "settings")
+_INTEGRATION_KEYS = ("id", "name", "kind", "severity_mapping", "heartbeat")
+_TOP_KEYS = ("version", "people", "teams", "rules", "overrides", "integrations", "settings", "maintenance")
 
 
 class _DocumentReader(_Reader):
@@ -887,6 +891,8 @@ class _DocumentReader(_Reader):
         overrides = [self._override(raw, zones) for raw in overrides_raw]
         integrations = self._list(top, "integrations", self._integration, self.integration_paths)
         settings = self.kept(lambda: self._settings(top.get("settings")), Settings())
+        maintenance_paths: list[str] = []
+        maintenance = read_maintenance(self, top.get("maintenance"), maintenance_paths)
         config = Configuration(
             people=tuple(people),
             teams=tuple(teams),
@@ -894,6 +900,7 @@ class _DocumentReader(_Reader):
             overrides=tuple(o for o in overrides if o is not None),
             integrations=tuple(integrations),
             settings=settings,
+            maintenance=maintenance,
         )
         paths = _Paths(
             people=self.people_paths,
@@ -902,6 +909,7 @@ class _DocumentReader(_Reader):
             layered=layered,
             overrides=[p for p, o in zip(self.override_paths, overrides, strict=True) if o is not None],
             integrations=self.integration_paths,
+            maintenance=maintenance_paths,
         )
         return config, paths
 
@@ -942,6 +950,7 @@ class _DocumentReader(_Reader):
             oncall_phone=phone("oncall_phone"),
             timezone=text("timezone"),
             colour=text("colour"),
+            chat=self.kept(lambda: read_chat(self, raw.get("chat"), f"{path}.chat"), False),
         )
 
     def _team(self, value: object, path: str) -> Team:
@@ -1241,7 +1250,14 @@ class _DocumentReader(_Reader):
         mapping: dict[str, Severity] = self.kept(
             lambda: self._severity_mapping(raw.get("severity_mapping"), f"{path}.severity_mapping"), {}
         )
-        return Integration(id=ident, name=name, kind=_integration_kind(kind), severity_mapping=mapping)
+        heartbeat = self.kept(lambda: read_heartbeat(self, raw.get("heartbeat"), f"{path}.heartbeat"), None)
+        return Integration(
+            id=ident,
+            name=name,
+            kind=_integration_kind(kind),
+            severity_mapping=mapping,
+            heartbeat_timeout=heartbeat,
+        )
 
     def _severity_mapping(self, value: object, path: str) -> dict[str, Severity]:
         if value is None:
