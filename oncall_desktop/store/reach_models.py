@@ -27,11 +27,13 @@ class MaintenanceWindowRow(Base):
 
 
 class HeartbeatRow(Base):
-    """An integration's last heartbeat, and the incident open because it lapsed (None: none open)."""
+    """An integration's last heartbeat (before the first: when the station began watching it), and
+    the incident open because it lapsed (None: none open)."""
 
     __tablename__ = "heartbeats"
     integration_id: Mapped[str] = mapped_column(
         ForeignKey("integrations.id", ondelete="CASCADE"), primary_key=True
     )
     last_beat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    armed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lapsed_incident_id: Mapped[int | None] = mapped_column(Integer)

@@ -63,6 +63,7 @@ from oncall_desktop.person_colours import next_colour
 from oncall_desktop.store.db import Database, one_line
 from oncall_desktop.store.errors import InUseError, NotFoundError, StoreError, StoreOpenError
 from oncall_desktop.store.feeds import CalendarFeeds
+from oncall_desktop.store.heartbeats import Heartbeats
 from oncall_desktop.store.incidents import IncidentStore
 from oncall_desktop.store.lease import EngineLease
 from oncall_desktop.store.maintenance import load_windows, replace_windows
@@ -110,6 +111,7 @@ class Store:
         self.paging = PagingState(self.db)
         self.lease = EngineLease(self.db)
         self.feeds = CalendarFeeds(self.db)
+        self.heartbeats = Heartbeats(self.db)
 
     @classmethod
     def open(cls, url: str) -> Store:

@@ -40,6 +40,7 @@ def upgrade() -> None:
         "heartbeats",
         sa.Column("integration_id", sa.String(length=100), nullable=False),
         sa.Column("last_beat_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("armed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lapsed_incident_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["integration_id"],
