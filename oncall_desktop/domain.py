@@ -41,6 +41,7 @@ class Channel(StrEnum):
     SMS = "sms"
     VOICE = "voice"
     EMAIL = "email"
+    CHAT = "chat"
 
 
 ALL_SEVERITIES: frozenset[Severity] = frozenset(Severity)

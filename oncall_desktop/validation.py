@@ -429,7 +429,8 @@ class _Checker:
         if person is None:
             return None
         phone = person.paging_phone is not None and (Channel.SMS in channels or Channel.VOICE in channels)
-        return phone or (person.paging_email is not None and Channel.EMAIL in channels)
+        chat = person.chat and Channel.CHAT in channels
+        return phone or chat or (person.paging_email is not None and Channel.EMAIL in channels)
 
     def _nobody_reached(self, rule: OnCallRule, ladder: Sequence[EscalationLevel], lpath: str) -> None:
         """SPEC §9: a level whose recipients are nobody — every target without an address for its
@@ -582,6 +583,8 @@ class _Checker:
             lacks.append(f"{person_id} has no phone or oncall_phone for {', '.join(phone_channels)}")
         if Channel.EMAIL in channels and person.paging_email is None:
             lacks.append(f"{person_id} has no email or oncall_email for email")
+        if Channel.CHAT in channels and not person.chat:
+            lacks.append(f"{person_id} has no chat URLs (chat: true, with `secrets set chat.{person_id}`)")
         return lacks
 
     def _level0_addresses(self, rule: OnCallRule, level: EscalationLevel, path: str) -> None:

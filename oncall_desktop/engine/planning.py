@@ -19,7 +19,7 @@ from oncall_desktop.planner import IncidentFacts, LevelEntry, explain_unpaged, p
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.timeutil import format_instant
 
-CHANNEL_NAMES = {Channel.SMS: "SMS", Channel.VOICE: "call", Channel.EMAIL: "email"}
+CHANNEL_NAMES = {Channel.SMS: "SMS", Channel.VOICE: "call", Channel.EMAIL: "email", Channel.CHAT: "chat"}
 
 
 def plan_incident(
@@ -152,6 +152,8 @@ def _address(config: Configuration, person_id: str, channel: Channel) -> str | N
     person = config.person(person_id)
     if person is None:
         return None
+    if channel == Channel.CHAT:
+        return None  # the URLs are secrets: the chat notifier reads them from the keyring
     return person.paging_email if channel == Channel.EMAIL else person.paging_phone
 
 
