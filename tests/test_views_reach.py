@@ -1,5 +1,6 @@
 """The app's parts of SPEC §13: the Integrations page shows each integration's heartbeat timeout and
-its copyable heartbeat URL, and when it last beat."""
+its copyable heartbeat URL, and when it last beat; the person editor keeps chat URLs in the keyring
+with a "Send test" button, as one undoable edit."""
 
 from __future__ import annotations
 
@@ -13,10 +14,16 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from oncall_desktop import configfile, secrets
 from oncall_desktop.schedule import utc
 from oncall_desktop.store import Store
+from oncall_desktop.views.editors import PersonEditorDialog
 from oncall_desktop.views.main_window import MainWindow
+from tests.fake_twilio import ServerThread
 from tests.helpers_station import configured_store
+from tests.test_chat import TOKEN, Receiver
+from tests.test_chat import real_keyring as real_keyring  # the fixtures
+from tests.test_chat import receiver as receiver
 
 pytestmark = pytest.mark.qt
 
@@ -65,3 +72,43 @@ def test_integrations_page_shows_the_heartbeat_timeout_and_a_copyable_heartbeat_
     assert "No heartbeat is expected" in page.heartbeat.text()
     page.table.selectRow(0)
     assert "last beat 2026-03-20T12:00:00Z" in page.heartbeat.text()
+
+
+def test_person_editor_keeps_chat_urls_in_the_keyring_sends_a_test_and_undo_restores_them(
+    qtbot: QtBot,
+    window: MainWindow,
+    store: Store,
+    real_keyring: None,
+    receiver: tuple[Receiver, ServerThread],
+) -> None:
+    got, server = receiver
+    url = f"json://127.0.0.1:{server.port}/chat/{TOKEN}"
+    before = store.load_configuration().person("alice")
+    assert before is not None
+    assert not before.chat
+    dialog = PersonEditorDialog(window.config, before, window)
+    qtbot.addWidget(dialog)
+    assert dialog.chat.edit.toPlainText() == ""
+    dialog.chat.edit.setPlainText(f"{url}\n\n")
+    with qtbot.waitSignal(dialog.chat.test_finished, timeout=15000) as sent:
+        dialog.chat.test_button.click()
+    assert sent.args == ["Sent to 1 of 1.", True]
+    assert got.got[0][1]["title"] == "Test from oncall-desktop"
+    window.save_person(before, dialog.person(), dialog.chat_urls())
+    assert secrets.get_secret("chat.alice") == url
+    saved = store.load_configuration().person("alice")
+    assert saved is not None
+    assert saved.chat
+    dumped = configfile.dump(store.load_configuration())
+    assert TOKEN not in dumped
+    window.undo_stack.undo()
+    assert secrets.get_secret("chat.alice") is None
+    restored = store.load_configuration().person("alice")
+    assert restored is not None
+    assert not restored.chat
+    window.undo_stack.redo()
+    assert secrets.get_secret("chat.alice") == url
+    again = PersonEditorDialog(window.config, store.load_configuration().person("alice"), window)
+    qtbot.addWidget(again)
+    assert again.chat.edit.toPlainText() == url
+    assert again.chat_urls() is None

@@ -582,11 +582,17 @@ class MainWindow(QMainWindow):
 
         before = self.config.person(person_id) if person_id else None
         dialog = PersonEditorDialog(self.config, before, self)
-        if dialog.exec():
-            self.save_person(before, dialog.person())
+        accepted = dialog.exec()
+        dialog.chat.shutdown()
+        if accepted:
+            self.save_person(before, dialog.person(), dialog.chat_urls())
 
-    def save_person(self, before: Person | None, after: Person) -> None:
-        if before != after:
+    def save_person(self, before: Person | None, after: Person, chat: tuple[str, str] | None = None) -> None:
+        if chat is not None:
+            from oncall_desktop.views.person_chat import SavePersonChat
+
+            self._push(SavePersonChat(self.store, before, after, chat, self.reload, self._failed))
+        elif before != after:
             self._push(Save(self.store, before, after, self.reload, self._failed))
 
     def edit_team(self, team_id: str | None) -> None:
