@@ -182,6 +182,9 @@ class StationPresence(QObject):
         self.confirm_quit: Callable[[], bool] = self._confirm_quit
         """Asks whether to quit although this desktop is paging; True: quit."""
         self._message_incident: int | None = None
+        self.urgent_notifier: Callable[[Incident], bool] | None = None
+        """Shows a new P0/P1 incident as a system notification with actions; False: not shown,
+        the tray message stands in (`desktop_notifications`)."""
         self._pending: list[Incident] = []
         self._announce_timer = QTimer(self)
         self._announce_timer.setSingleShot(True)
@@ -284,6 +287,9 @@ class StationPresence(QObject):
     def _flush_announcements(self) -> None:
         pending = sorted(self._pending, key=lambda i: (SEVERITY_ORDER[i.severity], i.id))
         self._pending.clear()
+        notify = self.urgent_notifier
+        if notify is not None:
+            pending = [i for i in pending if not (i.severity in ALARM_SEVERITIES and notify(i))]
         if not pending:
             return
         worst = pending[0]
