@@ -4,23 +4,32 @@ with a "Send test" button, as one undoable edit."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from oncall_desktop import configfile, secrets
+from oncall_desktop.domain import MaintenanceWindow, MatchConditions
+from oncall_desktop.engine.clock import FakeClock
+from oncall_desktop.engine.engine import EscalationEngine
+from oncall_desktop.engine.intake import parse
 from oncall_desktop.schedule import utc
 from oncall_desktop.store import Store
 from oncall_desktop.views.editors import PersonEditorDialog
 from oncall_desktop.views.main_window import MainWindow
+from oncall_desktop.views.maintenance_view import MaintenanceDialog
 from tests.fake_twilio import ServerThread
-from tests.helpers_station import configured_store
+from tests.helpers_station import configured_store, integration
 from tests.test_chat import TOKEN, Receiver
 from tests.test_chat import real_keyring as real_keyring  # the fixtures
 from tests.test_chat import receiver as receiver
@@ -112,3 +121,68 @@ def test_person_editor_keeps_chat_urls_in_the_keyring_sends_a_test_and_undo_rest
     qtbot.addWidget(again)
     assert again.chat.edit.toPlainText() == url
     assert again.chat_urls() is None
+
+
+def test_maintenance_page_adds_edits_and_deletes_undoably_and_counts_the_incidents_held(
+    qtbot: QtBot, window: MainWindow, store: Store, qtmodeltester: ModelTester
+) -> None:
+    page = window.maintenance_page
+    assert window.tabs.tabText(window.tabs.indexOf(page)) == "Maintenance"
+    match = MatchConditions("all", ("service:db*",))
+    upgrade = MaintenanceWindow(
+        "db upgrade", datetime(2026, 3, 20, 11, 0), datetime(2026, 3, 20, 13, 0), match
+    )
+    page.ask_window = lambda _before, _index: upgrade
+    page.add_button.click()
+    assert store.load_configuration().maintenance == (upgrade,)
+    model = page.model
+    qtmodeltester.check(model)
+    assert [model.index(0, c).data() for c in range(4)] == [
+        "db upgrade",
+        "Fri 2026-03-20 11:00",
+        "Fri 2026-03-20 13:00",
+        "service:db*",
+    ]
+    assert model.index(0, 4).data() == "0 incidents (running)"
+    hook = integration(store, "hook")
+    body = {"title": "Replica lag", "severity": "P1", "alert_uid": "lag", "tags": {"service": "db-replica"}}
+    held = store.incidents.ingest(hook.id, parse(hook, json.dumps(body).encode()), NOW).incident_id
+    engine = EscalationEngine(store, holder="gui-test", clock=FakeClock(NOW))
+    engine.tick(NOW)
+    engine.release(5)
+    page.refresh_counts()
+    assert model.index(0, 4).data() == "1 incident (running)"
+    assert held is not None
+    page.table.selectRow(0)
+    renamed = replace(upgrade, name="db upgrade (extended)", end=datetime(2026, 3, 20, 14, 0))
+    page.ask_window = lambda before, index: renamed if (before, index) == (upgrade, 0) else None
+    page.edit_button.click()
+    assert store.load_configuration().maintenance == (renamed,)
+    window.undo_stack.undo()
+    assert store.load_configuration().maintenance == (upgrade,)
+    page.table.selectRow(0)
+    page.confirm = lambda _title, _question: True
+    page.delete_button.click()
+    assert store.load_configuration().maintenance == ()
+    assert model.rowCount() == 0
+    window.undo_stack.undo()
+    assert store.load_configuration().maintenance == (upgrade,)
+    window.undo_stack.undo()  # the add
+    assert store.load_configuration().maintenance == ()
+
+
+def test_maintenance_dialog_shows_the_cores_findings_and_disables_ok(window: MainWindow) -> None:
+    dialog = MaintenanceDialog(window.config, None, 0, NOW, window)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled()  # no name yet
+    dialog.name.setText("deploy")
+    assert ok.isEnabled()
+    dialog.end.setDateTime(dialog.start.dateTime().addSecs(-60))
+    assert not ok.isEnabled()
+    assert dialog.message.text() == "End: must be after the start"
+    dialog.end.setDateTime(dialog.start.dateTime().addSecs(3600))
+    dialog.conditions.setText("service:db*, nocolon")
+    assert dialog.message.text() == "Match conditions: 'nocolon' is not key:value"
+    dialog.conditions.setText("service:db*")
+    assert ok.isEnabled()
+    assert dialog.edited().match == MatchConditions("all", ("service:db*",))

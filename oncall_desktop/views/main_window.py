@@ -49,6 +49,7 @@ from oncall_desktop.views.commands import (
 from oncall_desktop.views.details import DetailsPanel
 from oncall_desktop.views.go_to_date import DateButton
 from oncall_desktop.views.integrations_view import IntegrationsPage
+from oncall_desktop.views.maintenance_view import MaintenancePage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
 from oncall_desktop.views.zone_picker import ZonePicker
 
@@ -109,6 +110,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._people_page(), "People && teams")
         self.integrations_page = IntegrationsPage(store, self._push, self.reload, self._failed, now=self.now)
         self.tabs.addTab(self.integrations_page, "Integrations")
+        self.maintenance_page = MaintenancePage(store, self._push, self.reload, self._failed, now=self.now)
+        self.tabs.addTab(self.maintenance_page, "Maintenance")
         self._build_toolbar()
         self._build_menus()
 
@@ -371,6 +374,7 @@ class MainWindow(QMainWindow):
         self.people_model.set_people(self.config.people)
         self.team_model.set_configuration(self.config)
         self.integrations_page.set_configuration(self.config)
+        self.maintenance_page.set_configuration(self.config)
         self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         self.calendar_model.set_configuration(self.config, self.revision)
         row = self.rule_model.row_of(selected) if selected else -1
