@@ -27,6 +27,7 @@ from oncall_desktop.schedule import utc
 from oncall_desktop.store import Store
 from oncall_desktop.views.editors import PersonEditorDialog
 from oncall_desktop.views.main_window import MainWindow
+from oncall_desktop.views.maintenance_band import band_rects
 from oncall_desktop.views.maintenance_view import MaintenanceDialog
 from tests.fake_twilio import ServerThread
 from tests.helpers_station import configured_store, integration
@@ -186,3 +187,30 @@ def test_maintenance_dialog_shows_the_cores_findings_and_disables_ok(window: Mai
     dialog.conditions.setText("service:db*")
     assert ok.isEnabled()
     assert dialog.edited().match == MatchConditions("all", ("service:db*",))
+
+
+def test_the_calendar_shows_a_band_for_each_maintenance_window(window: MainWindow, store: Store) -> None:
+    upgrade = MaintenanceWindow("db upgrade", datetime(2026, 3, 20, 11, 0), datetime(2026, 3, 21, 2, 0))
+    store.save_maintenance([upgrade])
+    window.reload()
+    window.tabs.setCurrentIndex(0)
+    model = window.calendar_model
+    model.set_zone("UTC")
+    model.set_anchor(NOW.date())
+    model.set_mode("week")
+    calendar = window.calendar
+    image = calendar.grab().toImage()  # laid out at its size first
+    layout = calendar.layout_for()
+    rects = band_rects(layout, upgrade)
+    assert len(rects) == 2  # Friday 11:00 to midnight, Saturday to 02:00
+    friday, saturday = rects
+    assert friday.height() == pytest.approx(13 * layout.hour_h, abs=1)
+    assert saturday.height() == pytest.approx(2 * layout.hour_h, abs=1)
+    assert saturday.left() > friday.left()
+    row = int(friday.center().y())
+    edge = image.pixelColor(int(friday.left()) + 2, row)
+    assert (edge.red(), edge.green(), edge.blue()) == (38, 50, 56)
+    model.set_mode("month")
+    stripes = band_rects(calendar.layout_for(), upgrade)
+    assert len(stripes) == 2
+    assert all(r.height() == 4 for r in stripes)
