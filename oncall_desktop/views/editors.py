@@ -96,7 +96,7 @@ class PersonEditorDialog(_ValidatedForm):
         super().__init__("New person" if person is None else f"Edit {person.name}", parent)
         self.config = config
         self.original = person
-        self.resize(520, 480)
+        self.resize(520, 420)
         # A new person is shown the colour they will keep: one nobody else has.
         base = person or Person(id="", name="", colour=next_colour(p.colour for p in config.people))
         self.edits: dict[str, QLineEdit] = {}
