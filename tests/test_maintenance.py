@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from oncall_desktop import configfile
+from oncall_desktop.cli import main
 from oncall_desktop.domain import MaintenanceWindow, MatchConditions
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.maintenance import hold_for
@@ -168,3 +169,16 @@ def test_store_keeps_windows_with_their_offsets(store: Store) -> None:
     local = MaintenanceWindow("local", datetime(2026, 5, 1, 22, 0), datetime(2026, 5, 2, 6, 0))
     store.save_maintenance([DEPLOY, local])
     assert store.load_configuration().maintenance == (DEPLOY, local)
+
+
+def test_the_incident_list_says_in_maintenance_until_the_window_ends(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    held = open_incident(store, T, {"service": "db"}, key="held")
+    clock, lease = FakeClock(T), LeaseClock()
+    tick(engine_on(store, clock, lease, Phone()), clock)
+    capsys.readouterr()
+    assert main(["--db", f"sqlite:///{tmp_path / 'maint.db'}", "incidents"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"#{held}  P1  open")
+    assert line.endswith("Checkout down  IN MAINTENANCE (db upgrade) until 2026-03-02T10:20:00Z")
