@@ -6,6 +6,10 @@ like a rule's effective span); an incident records the window that held it and u
 a person has chat URLs in the keyring (the URLs themselves never enter the database);
 `integrations.heartbeat_seconds` is the timeout.
 
+Columns are added and dropped with SQLite's own `ALTER TABLE` (as in 0007), not by batch mode, which
+would copy `people` and drop the old table: with foreign keys on, that fails while anything refers to
+a person.
+
 Revision ID: 0009_reach
 Revises: 0007_layers
 Create Date: 2026-12-02 08:00:00
@@ -50,22 +54,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("integration_id", name=op.f("pk_heartbeats")),
     )
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("maintenance", sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column("held_until", sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table("integrations", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("heartbeat_seconds", sa.Integer(), nullable=True))
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("chat", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("incidents", sa.Column("maintenance", sa.String(length=200), nullable=True))
+    op.add_column("incidents", sa.Column("held_until", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("integrations", sa.Column("heartbeat_seconds", sa.Integer(), nullable=True))
+    op.add_column("people", sa.Column("chat", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.drop_column("chat")
-    with op.batch_alter_table("integrations", schema=None) as batch_op:
-        batch_op.drop_column("heartbeat_seconds")
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.drop_column("held_until")
-        batch_op.drop_column("maintenance")
+    op.drop_column("people", "chat")
+    op.drop_column("integrations", "heartbeat_seconds")
+    op.drop_column("incidents", "held_until")
+    op.drop_column("incidents", "maintenance")
     op.drop_table("heartbeats")
     op.drop_table("maintenance_windows")
