@@ -1,17 +1,20 @@
 """A new P0/P1 incident raises a system notification with Acknowledge and Resolve through the
 freedesktop Notifications service on the session bus (a fake one here, on the test's private bus);
 pressing Acknowledge acknowledges the incident in the store. Less urgent incidents, and desktops
-without such a service, get the tray message."""
+without such a service, get the tray message; an incident a maintenance window holds waits for its
+end."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from oncall_desktop.domain import Severity, Status
+from oncall_desktop.domain import MaintenanceWindow, MatchConditions, Severity, Status
 from oncall_desktop.engine.clock import FakeClock
+from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.store import Store
 from oncall_desktop.views.desktop_notifications import DesktopNotifications
 from oncall_desktop.views.station_install import install_station
@@ -85,5 +88,40 @@ def test_without_the_service_the_tray_message_stands_in(
         open_incident(store, "Payments API 503", Severity.P1, T0)
         page.refresh()
         qtbot.waitUntil(lambda: messages == ["P1 incident"], timeout=5000)
+    finally:
+        presence.shutdown()
+
+
+def test_a_held_incident_neither_sounds_nor_pops_up_until_its_window_ends(
+    qtbot: QtBot, service: FakeNotifications, window: Window, store: Store, clock: FakeClock
+) -> None:
+    end = T0 + timedelta(minutes=30)
+    held_db = MatchConditions("all", ("service:db",))
+    store.save_maintenance([MaintenanceWindow("db upgrade", T0 - timedelta(hours=1), end, held_db)])
+    presence = install_station(window, store, clock=clock, start_engine=False)
+    messages: list[str] = []
+    presence.message_shown.connect(lambda title, _body: messages.append(title))
+    page = presence.page
+    assert page is not None
+    try:
+        page.refresh()
+        urgent = open_incident(store, "Replica lag", Severity.P0, T0, ("service:db",))
+        minor = open_incident(store, "Disk 80% full", Severity.P3, T0)
+        engine = EscalationEngine(store, holder="held-test", clock=clock)
+        engine.tick(clock.now())
+        assert store.incidents.get(urgent.id).held_at(clock.now())
+        assert not store.incidents.get(minor.id).held_at(clock.now())
+        page.refresh()
+        # Arriving together, both would share one announcement: the P3 comes alone.
+        qtbot.waitUntil(lambda: messages == ["P3 incident"], timeout=5000)
+        assert service.shown == []
+        assert not presence.alarm_active
+        clock.set(end)
+        engine.tick(clock.now())
+        engine.release(5)
+        page.refresh()
+        qtbot.waitUntil(lambda: len(service.shown) == 1, timeout=5000)
+        assert service.shown[0].summary == f"P0 incident #{urgent.id}"
+        assert presence.alarm_active
     finally:
         presence.shutdown()

@@ -178,6 +178,7 @@ def install_station(
     window.zone_changed.connect(page.set_zone)  # timeline times in the calendar's zone
     window.add_page(page, "Incidents")
     presence = StationPresence(window)
+    presence.now = clock.now
     engine = EngineThread(EngineWorker(store, clock, notifiers)) if start_engine else None
     wiring = StationWiring(page, presence, engine)
     presence.page = page
