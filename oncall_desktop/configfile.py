@@ -22,6 +22,7 @@ from oncall_desktop.domain import (
     EscalationLevel,
     Integration,
     Layer,
+    MaintenanceWindow,
     OnCallRule,
     Override,
     Person,
@@ -30,6 +31,7 @@ from oncall_desktop.domain import (
     Team,
     Window,
 )
+from oncall_desktop.reach_validation import format_duration
 from oncall_desktop.validation import (
     Problem,
     is_short_form,
@@ -168,6 +170,8 @@ def dump(config: Configuration, *, tokens: bool = False) -> str:
         "integrations": [_integration(i, tokens) for i in config.integrations],
         "settings": _settings(config.settings),
     }
+    if config.maintenance:
+        doc["maintenance"] = [_maintenance(w) for w in config.maintenance]
     return yaml.dump(
         doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
     )
@@ -197,6 +201,7 @@ def _person(person: Person) -> dict[str, Any]:
         "oncall_phone": _opt_quoted(person.oncall_phone),
         "timezone": person.timezone,
         "colour": _opt_quoted(person.colour),
+        **({"chat": True} if person.chat else {}),
     }
 
 
@@ -307,10 +312,22 @@ def _integration(integration: Integration, tokens: bool) -> dict[str, Any]:
         "name": integration.name,
         "kind": integration.kind,
         "severity_mapping": {k: v.value for k, v in sorted(integration.severity_mapping.items())},
+        **(
+            {"heartbeat": {"timeout": format_duration(integration.heartbeat_timeout)}}
+            if integration.heartbeat_timeout is not None
+            else {}
+        ),
     }
     if tokens and integration.token is not None:
         out["token"] = _Quoted(integration.token)
     return out
+
+
+def _maintenance(window: MaintenanceWindow) -> dict[str, Any]:
+    found: dict[str, Any] = {"name": window.name, "start": _moment(window.start), "end": _moment(window.end)}
+    if window.match.conditions:
+        found["match"] = {"mode": window.match.mode, "conditions": _Flow(list(window.match.conditions))}
+    return found
 
 
 def _settings(settings: Settings) -> dict[str, Any]:

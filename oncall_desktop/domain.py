@@ -41,6 +41,7 @@ class Channel(StrEnum):
     SMS = "sms"
     VOICE = "voice"
     EMAIL = "email"
+    CHAT = "chat"
 
 
 ALL_SEVERITIES: frozenset[Severity] = frozenset(Severity)
@@ -68,6 +69,8 @@ class Person:
     oncall_phone: str | None = None
     timezone: str | None = None
     colour: str | None = None
+    chat: bool = False
+    """Whether the person has chat URLs in the keyring (SPEC §13: the URLs themselves are secrets)."""
 
     @property
     def paging_phone(self) -> str | None:
@@ -228,6 +231,20 @@ class Integration:
     kind: IntegrationKind
     token: str | None = None
     severity_mapping: Mapping[str, Severity] = field(default_factory=dict)
+    heartbeat_timeout: int | None = None
+    """Seconds without a heartbeat after which an incident opens (SPEC §13); None: no heartbeat."""
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceWindow:
+    """A planned quiet time (SPEC §13): matching incidents opened in [start, end) page nobody until
+    `end`. Bounds are naive (wall-clock in the station's zone) or aware (an instant); no conditions
+    means every incident."""
+
+    name: str
+    start: datetime
+    end: datetime
+    match: MatchConditions = MatchConditions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +290,7 @@ class Configuration:
     overrides: tuple[Override, ...] = ()
     integrations: tuple[Integration, ...] = ()
     settings: Settings = Settings()
+    maintenance: tuple[MaintenanceWindow, ...] = ()
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

@@ -75,6 +75,12 @@ class Incident:
     link: str | None = None
     image_url: str | None = None
     paged: bool | None = None
+    maintenance: str | None = None
+    held_until: datetime | None = None
+
+    def held_at(self, now: datetime) -> bool:
+        """Whether a maintenance window holds the incident at `now` (SPEC §13: "in maintenance")."""
+        return self.held_until is not None and now < self.held_until and self.status != Status.RESOLVED
 
     def status_changes(self) -> tuple[StatusChange, ...]:
         """The incident's status history in the planner's terms."""
@@ -181,6 +187,8 @@ class IncidentPlan:
     events: tuple[NewEvent, ...] = ()
     paged: bool | None = None
     problem: str | None = None
+    held: tuple[str, datetime] | None = None
+    """A maintenance window found holding the incident at its first planning: (name, its end)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,11 @@ def integration_url(settings: Settings, integration: Integration) -> str:
     return f"{station_base_url(settings)}/integrations/v1/{integration.kind}/{integration.token}/"
 
 
+def heartbeat_url(settings: Settings, integration: Integration) -> str:
+    """The integration's heartbeat URL (SPEC §13, Grafana OnCall's shape): its intake URL + `heartbeat/`."""
+    return f"{integration_url(settings, integration)}heartbeat/"
+
+
 def local_intake_url(settings: Settings, integration: Integration) -> str:
     """The integration's intake URL on the station's own listen address (not its public URL): where
     this machine reaches its station. A station listening on every address is reached on loopback.

@@ -1,4 +1,5 @@
-"""The two secrets (the Twilio auth token, the SMTP password), kept only in the OS keyring.
+"""The secrets (the Twilio auth token, the SMTP password, each person's chat URLs as
+`chat.<person>`), kept only in the OS keyring.
 
 Everything goes through the `keyring` library, so its standard backends and `PYTHON_KEYRING_BACKEND`
 work. A secret's value never appears in a message, a log line or a repr from here: errors name the
@@ -7,6 +8,8 @@ secret and the backend, never the value.
 
 from __future__ import annotations
 
+import re
+
 import keyring
 from keyring.errors import KeyringError, PasswordDeleteError
 
@@ -14,6 +17,10 @@ SERVICE = "oncall-desktop"
 TWILIO_AUTH_TOKEN = "twilio.auth_token"
 SMTP_PASSWORD = "smtp.password"
 SECRET_NAMES = (TWILIO_AUTH_TOKEN, SMTP_PASSWORD)
+CHAT_PREFIX = "chat."
+"""`chat.<person id>`: that person's Apprise URLs (SPEC §13), one per line; they hold tokens."""
+NAMES_HELP = ", ".join((*SECRET_NAMES, f"{CHAT_PREFIX}<person>"))
+_PERSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
 HOW_TO_GET_A_KEYRING = (
     "Secrets are kept only in the OS keyring. On a desktop, unlock your login keyring (GNOME Keyring, "
@@ -43,9 +50,25 @@ def backend_name() -> str:
     return f"{type(backend).__module__}.{type(backend).__qualname__}"
 
 
+def is_secret_name(name: str) -> bool:
+    if name in SECRET_NAMES:
+        return True
+    return name.startswith(CHAT_PREFIX) and bool(_PERSON_ID.match(name[len(CHAT_PREFIX) :]))
+
+
+def chat_secret(person_id: str) -> str:
+    """The keyring name of a person's chat URLs."""
+    return f"{CHAT_PREFIX}{person_id}"
+
+
+def chat_urls(value: str | None) -> list[str]:
+    """The URLs a `chat.<person>` secret holds (one per line; blank lines and spaces ignored)."""
+    return value.split() if value else []
+
+
 def _check(name: str) -> None:
-    if name not in SECRET_NAMES:
-        raise UnknownSecretError(f"unknown secret {name!r}: use one of {', '.join(SECRET_NAMES)}")
+    if not is_secret_name(name):
+        raise UnknownSecretError(f"unknown secret {name!r}: use one of {NAMES_HELP}")
 
 
 def _unavailable(action: str, name: str, error: Exception) -> SecretsUnavailable:

@@ -28,7 +28,12 @@ from oncall_desktop.domain import (
 from oncall_desktop.timeutil import is_zone, night_part, zone
 from oncall_desktop.validation import is_short_form, sorted_severities, sorted_statuses
 
-_CHANNEL_NAMES = {Channel.SMS: "SMS", Channel.VOICE: "voice call", Channel.EMAIL: "email"}
+_CHANNEL_NAMES = {
+    Channel.SMS: "SMS",
+    Channel.VOICE: "voice call",
+    Channel.EMAIL: "email",
+    Channel.CHAT: "chat",
+}
 _DEFAULT_STATUSES = frozenset({Status.OPEN})
 
 

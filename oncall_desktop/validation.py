@@ -53,6 +53,7 @@ from oncall_desktop.domain import (
     Window,
 )
 from oncall_desktop.integrations import token_problems
+from oncall_desktop.reach_validation import check_reach, read_chat, read_heartbeat, read_maintenance
 from oncall_desktop.station_address import InvalidNumberError, e164, parse_listen
 
 MAX_LEVELS_AFTER_ZERO = 10
@@ -156,6 +157,7 @@ class _Paths:
     integrations: Sequence[str]
     # Per rule: whether it is written with `layers` (else v1's short form).
     layered: Sequence[bool]
+    maintenance: Sequence[str] = ()
 
     @classmethod
     def of(cls, config: Configuration) -> _Paths:
@@ -166,6 +168,7 @@ class _Paths:
             overrides=[f"overrides[{i}]" for i in range(len(config.overrides))],
             integrations=[f"integrations[{i}]" for i in range(len(config.integrations))],
             layered=[not is_short_form(rule) for rule in config.rules],
+            maintenance=[f"maintenance[{i}]" for i in range(len(config.maintenance))],
         )
 
 
@@ -223,6 +226,7 @@ class _Checker:
         for index, reason in token_problems(self.config.integrations):
             self.error(f"{self.paths.integrations[index]}.token", reason)
         self._settings(self.config.settings)
+        check_reach(self, self.config, self.paths.maintenance)
         return self.problems
 
     def _unique(
@@ -429,7 +433,8 @@ class _Checker:
         if person is None:
             return None
         phone = person.paging_phone is not None and (Channel.SMS in channels or Channel.VOICE in channels)
-        return phone or (person.paging_email is not None and Channel.EMAIL in channels)
+        chat = person.chat and Channel.CHAT in channels
+        return phone or chat or (person.paging_email is not None and Channel.EMAIL in channels)
 
     def _nobody_reached(self, rule: OnCallRule, ladder: Sequence[EscalationLevel], lpath: str) -> None:
         """SPEC §9: a level whose recipients are nobody — every target without an address for its
@@ -582,6 +587,8 @@ class _Checker:
             lacks.append(f"{person_id} has no phone or oncall_phone for {', '.join(phone_channels)}")
         if Channel.EMAIL in channels and person.paging_email is None:
             lacks.append(f"{person_id} has no email or oncall_email for email")
+        if Channel.CHAT in channels and not person.chat:
+            lacks.append(f"{person_id} has no chat URLs (chat: true, with `secrets set chat.{person_id}`)")
         return lacks
 
     def _level0_addresses(self, rule: OnCallRule, level: EscalationLevel, path: str) -> None:
@@ -840,7 +847,7 @@ class _Reader:
             return default
 
 
-_PERSON_KEYS = ("id", "name", "email", "phone", "oncall_email", "oncall_phone", "timezone", "colour")
+_PERSON_KEYS = ("id", "name", "email", "phone", "oncall_email", "oncall_phone", "timezone", "colour", "chat")
 _TEAM_KEYS = ("id", "name", "members")
 _RULE_KEYS = (
     "id",
@@ -858,8 +865,17 @@ _RULE_KEYS = (
 _LAYER_KEYS = ("name", "timezone", "effective", "windows", "personnel", "rotation")
 _LEVEL_KEYS = ("level", "wait", "severities", "statuses", "repeat", "channels", "add")
 _OVERRIDE_KEYS = ("rule", "person", "start", "end")
-_INTEGRATION_KEYS = ("id", "name", "kind", "severity_mapping", "token")
-_TOP_KEYS = ("version", "people", "teams", "rules", "overrides", "integrations", "settings")
+_INTEGRATION_KEYS = ("id", "name", "kind", "severity_mapping", "token", "heartbeat")
+_TOP_KEYS = (
+    "version",
+    "people",
+    "teams",
+    "rules",
+    "overrides",
+    "integrations",
+    "settings",
+    "maintenance",
+)
 
 
 class _DocumentReader(_Reader):
@@ -891,6 +907,8 @@ class _DocumentReader(_Reader):
         overrides = [self._override(raw, zones) for raw in overrides_raw]
         integrations = self._list(top, "integrations", self._integration, self.integration_paths)
         settings = self.kept(lambda: self._settings(top.get("settings")), Settings())
+        maintenance_paths: list[str] = []
+        maintenance = read_maintenance(self, top.get("maintenance"), maintenance_paths)
         config = Configuration(
             people=tuple(people),
             teams=tuple(teams),
@@ -898,6 +916,7 @@ class _DocumentReader(_Reader):
             overrides=tuple(o for o in overrides if o is not None),
             integrations=tuple(integrations),
             settings=settings,
+            maintenance=maintenance,
         )
         paths = _Paths(
             people=self.people_paths,
@@ -906,6 +925,7 @@ class _DocumentReader(_Reader):
             layered=layered,
             overrides=[p for p, o in zip(self.override_paths, overrides, strict=True) if o is not None],
             integrations=self.integration_paths,
+            maintenance=maintenance_paths,
         )
         return config, paths
 
@@ -946,6 +966,7 @@ class _DocumentReader(_Reader):
             oncall_phone=phone("oncall_phone"),
             timezone=text("timezone"),
             colour=text("colour"),
+            chat=self.kept(lambda: read_chat(self, raw.get("chat"), f"{path}.chat"), False),
         )
 
     def _team(self, value: object, path: str) -> Team:
@@ -1246,8 +1267,14 @@ class _DocumentReader(_Reader):
             lambda: self._severity_mapping(raw.get("severity_mapping"), f"{path}.severity_mapping"), {}
         )
         token = self.kept(lambda: self._token(raw.get("token"), f"{path}.token"), None)
+        heartbeat = self.kept(lambda: read_heartbeat(self, raw.get("heartbeat"), f"{path}.heartbeat"), None)
         return Integration(
-            id=ident, name=name, kind=_integration_kind(kind), token=token, severity_mapping=mapping
+            id=ident,
+            name=name,
+            kind=_integration_kind(kind),
+            token=token,
+            severity_mapping=mapping,
+            heartbeat_timeout=heartbeat,
         )
 
     def _token(self, value: object, path: str) -> str | None:

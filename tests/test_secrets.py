@@ -42,7 +42,9 @@ def test_secrets_round_trip_through_the_secret_service(real_keyring: None) -> No
     assert secrets.delete_secret(secrets.TWILIO_AUTH_TOKEN) is True
     assert secrets.delete_secret(secrets.TWILIO_AUTH_TOKEN) is False
     assert secrets.get_secret(secrets.TWILIO_AUTH_TOKEN) is None
-    with pytest.raises(secrets.UnknownSecretError, match=r"use one of twilio\.auth_token, smtp\.password"):
+    with pytest.raises(
+        secrets.UnknownSecretError, match=r"use one of twilio\.auth_token, smtp\.password, chat\.<person>"
+    ):
         secrets.get_secret("db.password")
 
 
@@ -66,7 +68,8 @@ def test_secrets_bad_input_is_one_line_and_status_2(
     monkeypatch.setattr("sys.stdin", io.StringIO("x\n"))
     assert main(["secrets", "set", "api.key"]) == 2
     assert capsys.readouterr().err == (
-        "oncall-desktop: error: NAME: 'api.key' is not one of twilio.auth_token, smtp.password\n"
+        "oncall-desktop: error: NAME: 'api.key' is not one of twilio.auth_token, smtp.password, "
+        "chat.<person>\n"
     )
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["secrets", "set", "smtp.password"]) == 2

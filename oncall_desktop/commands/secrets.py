@@ -1,7 +1,9 @@
-"""`secrets set NAME` / `secrets delete NAME`: the OS keyring's two secrets (SPEC §5, §7).
+"""`secrets set NAME` / `secrets delete NAME`: the OS keyring's secrets (SPEC §5, §7, §13).
 
 The value is read from standard input (without echo on a terminal), never from the command line,
-where it would land in the shell history and the process list.
+where it would land in the shell history and the process list. A person's chat URLs
+(`chat.<person>`) are every line of standard input, or on a terminal one line of URLs separated by
+spaces.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from oncall_desktop.commands import CliError, Context
 def register(subparsers: Any) -> None:
     group = subparsers.add_parser("secrets", help="store or delete a secret in the OS keyring")
     actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
-    names = ", ".join(secrets.SECRET_NAMES)
+    names = secrets.NAMES_HELP
     store = actions.add_parser("set", help="store a secret, read from standard input")
     store.add_argument("name", metavar="NAME", help=f"one of {names}")
     store.set_defaults(func=_set)
@@ -28,15 +30,18 @@ def register(subparsers: Any) -> None:
 
 
 def _name(text: str) -> str:
-    if text not in secrets.SECRET_NAMES:
-        raise CliError(f"NAME: {text!r} is not one of {', '.join(secrets.SECRET_NAMES)}")
+    if not secrets.is_secret_name(text):
+        raise CliError(f"NAME: {text!r} is not one of {secrets.NAMES_HELP}")
     return text
 
 
 def _read_value(name: str) -> str:
+    chat = name.startswith(secrets.CHAT_PREFIX)
     if sys.stdin.isatty():
-        return getpass.getpass(f"{name}: ")
-    return sys.stdin.readline().rstrip("\r\n")
+        value = getpass.getpass(f"{name}: ")
+    else:
+        value = sys.stdin.read() if chat else sys.stdin.readline().rstrip("\r\n")
+    return "\n".join(secrets.chat_urls(value)) if chat else value
 
 
 def _set(args: argparse.Namespace, _context: Context) -> int:
@@ -48,7 +53,11 @@ def _set(args: argparse.Namespace, _context: Context) -> int:
         secrets.set_secret(name, value)
     except secrets.SecretsError as error:
         raise CliError(str(error)) from None
-    print(f"{name} stored in the OS keyring ({secrets.backend_name()})")
+    count = len(secrets.chat_urls(value))
+    what = (
+        f"{name} ({count} URL{'s' if count != 1 else ''})" if name.startswith(secrets.CHAT_PREFIX) else name
+    )
+    print(f"{what} stored in the OS keyring ({secrets.backend_name()})")
     return 0
 
 

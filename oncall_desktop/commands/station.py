@@ -124,6 +124,9 @@ def _incidents(args: argparse.Namespace, context: Context) -> int:
     for incident in found:
         acked = f" (ack: {incident.acknowledged_by})" if incident.acknowledged_by else ""
         unpaged = "  UNPAGED" if incident.paged is False else ""
+        if incident.held_until is not None and incident.status == Status.OPEN and incident.paged is None:
+            until = timeutil.format_instant(incident.held_until)
+            unpaged = f"  IN MAINTENANCE ({incident.maintenance}) until {until}"
         print(
             f"#{incident.id}  {incident.severity.value}  {incident.status.value:<8}  "
             f"{timeutil.format_instant(incident.created_at)}  {incident.title}{acked}{unpaged}"

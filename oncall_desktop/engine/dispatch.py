@@ -183,7 +183,7 @@ class Senders:
             lease_margin=claim_margin(job.timeout),
             late=job.late,
             sms_phone=first.address if first.channel == Channel.SMS and first.address else None,
-            ack_link=first.channel == Channel.EMAIL and bool(public),
+            ack_link=first.channel in (Channel.EMAIL, Channel.CHAT) and bool(public),
             message_domain=sender_domain(sender) if first.channel == Channel.EMAIL and sender else None,
         )
         if claim is None:
@@ -256,6 +256,7 @@ def build_delivery(
         timeout=timeout,
         settings=settings,
         pages=claim.pages,
+        tags=incident.tags,
         ack_url=ack_url(public, claim.ack_token) if public and claim.ack_token else None,
         message_id=claim.message_id,
         possibly_repeated=claim.possibly_repeated,

@@ -39,6 +39,7 @@ from oncall_desktop.engine.dispatch import (
     to_outcome,
     with_outcome,
 )
+from oncall_desktop.engine.heartbeats import check_heartbeats
 from oncall_desktop.engine.notifiers import DeliveryResult, Notifier, TimelineNotifier
 from oncall_desktop.engine.planning import fallback_schedules, plan_incident
 from oncall_desktop.engine.reconcile import reconcile_number
@@ -204,6 +205,7 @@ class EscalationEngine:
             self.store.outbox.reconfigured(self._revision or 0, now)
         self._tenure = tenure
         fence = Fence(self.holder, tenure.epoch, real)
+        self._watch_heartbeats(now)
         opened, planned, more_planning, planned_any = self._plan_due(now)
         if planned_any or tenure.new:
             self._problems = tuple(self.store.outbox.problems())
@@ -241,6 +243,13 @@ class EscalationEngine:
         self._revision = revision
         if self._tenure is not None:
             self.store.outbox.reconfigured(revision, now)
+
+    def _watch_heartbeats(self, now: datetime) -> None:
+        """Open an incident for each integration whose heartbeat lapsed (SPEC §13)."""
+        try:
+            check_heartbeats(self.store, self._config.integrations, now)
+        except StoreError as error:
+            log.warning("heartbeats could not be checked: %s", error)
 
     # -- planning -------------------------------------------------------------------------------
 

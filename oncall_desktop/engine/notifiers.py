@@ -43,6 +43,7 @@ class Delivery:
     """For each provider operation (connect, answer): the claim left lease time for two of them."""
     settings: Settings = field(default_factory=Settings)
     pages: tuple[SmsPage, ...] = ()
+    tags: tuple[str, ...] = ()
     ack_url: str | None = None
     message_id: str | None = None
     possibly_repeated: bool = False
@@ -125,8 +126,13 @@ class Notifier(Protocol):
         ...
 
 
-CHANNEL_WORDS = {Channel.SMS: "SMS", Channel.VOICE: "phone call", Channel.EMAIL: "email"}
-SERVICES = {Channel.SMS: "Twilio", Channel.VOICE: "Twilio", Channel.EMAIL: "SMTP"}
+CHANNEL_WORDS = {
+    Channel.SMS: "SMS",
+    Channel.VOICE: "phone call",
+    Channel.EMAIL: "email",
+    Channel.CHAT: "chat",
+}
+SERVICES = {Channel.SMS: "Twilio", Channel.VOICE: "Twilio", Channel.EMAIL: "SMTP", Channel.CHAT: "Apprise"}
 
 
 def describe(delivery: Delivery) -> str:

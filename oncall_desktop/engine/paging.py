@@ -15,6 +15,7 @@ import requests
 from aiohttp import web
 from twilio.base.exceptions import TwilioRestException
 
+from oncall_desktop.engine.chat_notifier import ChatNotifier
 from oncall_desktop.engine.clock import Clock
 from oncall_desktop.engine.delivery import LiveConfiguration
 from oncall_desktop.engine.email_notifier import EmailNotifier
@@ -48,7 +49,7 @@ def build_notifiers(store: Store, clock: Clock, access: TwilioAccess | None = No
         log.warning("Twilio is not set up: SMS and calls are written to the incident timeline only")
     if not settings.smtp.host:
         log.warning("SMTP is not set up: email notifications are written to the incident timeline only")
-    return [TwilioNotifier(clock, access), EmailNotifier(clock, access.config)]
+    return [TwilioNotifier(clock, access), EmailNotifier(clock, access.config), ChatNotifier(clock)]
 
 
 async def poll_replies(poller: ReplyPoller, clock: Clock, interval: float = POLL_INTERVAL_SECONDS) -> None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from oncall_desktop.domain import DEFAULT_RULE_ID, Channel, Configuration, Status
-from oncall_desktop.incident import DueIncident, IncidentPlan, NewEvent, PlannedPage
+from oncall_desktop.incident import DueIncident, Incident, IncidentPlan, NewEvent, PlannedPage
+from oncall_desktop.maintenance import hold_for
 from oncall_desktop.planner import IncidentFacts, LevelEntry, explain_unpaged, plan
 from oncall_desktop.schedule import Schedules
+from oncall_desktop.timeutil import format_instant
 
-CHANNEL_NAMES = {Channel.SMS: "SMS", Channel.VOICE: "call", Channel.EMAIL: "email"}
+CHANNEL_NAMES = {Channel.SMS: "SMS", Channel.VOICE: "call", Channel.EMAIL: "email", Channel.CHAT: "chat"}
 
 
 def plan_incident(
@@ -31,8 +33,10 @@ def plan_incident(
     """The incident's notifications in (planned_until, now] and what to say about them."""
     incident = due.incident
     config = schedules.config
-    facts = IncidentFacts(incident.created_at, incident.severity, incident.tags)
-    horizon_end = max(now, incident.created_at) + horizon
+    held = _hold(due, config)
+    start = held[1] if held is not None else incident.created_at
+    facts = IncidentFacts(start, incident.severity, incident.tags)
+    horizon_end = max(now, start) + horizon
     entries: list[LevelEntry] = []
     notes = plan(
         schedules,
@@ -63,14 +67,22 @@ def plan_incident(
         for entry in entries
         if entry.at <= now and (entry.level > 0 or not entry.recipients)
     ]
+    new_hold = held is not None and incident.held_until is None
+    if held is not None and new_hold:
+        events.append(NewEvent(incident.id, incident.created_at, "maintenance", _held_text(held)))
+    # Escalation starts now: a new incident, or a held one whose window has just ended.
+    starting = due.is_new if held is None else (due.planned_until or incident.created_at) < start <= now
+    if held is not None and starting:
+        events.append(_window_ended(incident, held, start))
     paged: bool | None = None
     if pages and incident.paged is not True:
         paged = True
         if incident.paged is False:
             events.append(NewEvent(incident.id, pages[0].at, "paged", "paged after all: routing moved on"))
-    elif due.is_new and not pages and incident.status != Status.RESOLVED:
+    elif starting and not pages and incident.status != Status.RESOLVED:
         paged = False
-        events.append(NewEvent(incident.id, now, "unpaged", explain_unpaged(schedules, facts)))
+        if held is None or incident.status == Status.OPEN:
+            events.append(NewEvent(incident.id, now, "unpaged", explain_unpaged(schedules, facts)))
     if due.problem is not None:
         events.append(
             NewEvent(incident.id, now, "planning", "planning works again with the incident's rules")
@@ -79,6 +91,8 @@ def plan_incident(
         next_due = None
     else:
         next_due = next((n.at for n in notes if n.at > now), horizon_end)
+        if now < start:
+            next_due = min(next_due, start)  # the window's end is said on the timeline when it comes
     return IncidentPlan(
         incident_id=incident.id,
         pages=pages,
@@ -87,7 +101,41 @@ def plan_incident(
         revision=revision,
         events=tuple(events),
         paged=paged,
+        held=held if new_hold else None,
     )
+
+
+def _hold(due: DueIncident, config: Configuration) -> tuple[str, datetime] | None:
+    """The maintenance window holding the incident: the one stored with it, or, at its first
+    planning, the one its creation instant and tags fall into (decided once, then stored)."""
+    incident = due.incident
+    if incident.held_until is not None:
+        return (incident.maintenance or "maintenance", incident.held_until)
+    if not due.is_new:
+        return None
+    hold = hold_for(config.maintenance, incident.created_at, incident.tags)
+    return (hold.window, hold.until) if hold is not None else None
+
+
+def _held_text(held: tuple[str, datetime]) -> str:
+    name, until = held
+    return (
+        f"in maintenance ({name}) until {format_instant(until)}: nobody is paged; "
+        "escalation starts then if the incident is still open"
+    )
+
+
+def _window_ended(incident: Incident, held: tuple[str, datetime], at: datetime) -> NewEvent:
+    name = held[0]
+    status = incident.status_changes()
+    acknowledged = any(c.at <= at and c.status != Status.OPEN for c in status)
+    if incident.status == Status.RESOLVED and any(c.at <= at and c.status == Status.RESOLVED for c in status):
+        text = f"maintenance ({name}) ended; the incident was resolved meanwhile, so nobody is paged"
+    elif acknowledged:
+        text = f"maintenance ({name}) ended; the incident was acknowledged meanwhile, so nobody is paged"
+    else:
+        text = f"maintenance ({name}) ended with the incident still open: escalation starts now"
+    return NewEvent(incident.id, at, "maintenance", text)
 
 
 def fallback_schedules(config: Configuration) -> Schedules:
@@ -105,6 +153,8 @@ def _address(config: Configuration, person_id: str, channel: Channel) -> str | N
     person = config.person(person_id)
     if person is None:
         return None
+    if channel == Channel.CHAT:
+        return None  # the URLs are secrets: the chat notifier reads them from the keyring
     return person.paging_email if channel == Channel.EMAIL else person.paging_phone
 
 

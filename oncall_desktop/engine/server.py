@@ -10,6 +10,7 @@ within `BODY_TIMEOUT` → 408; a full writer queue → 503 with `Retry-After`; 2
 transaction holding the alert committed (SQLite: `synchronous=FULL`). Requests are written by one
 writer thread in batches (group commit), so many concurrent alerts share one commit; a batch that
 fails is stored item by item, so one alert that cannot be stored fails alone.
+`POST|GET /integrations/v1/<kind>/<token>/heartbeat/`: a heartbeat (SPEC §13), 200.
 `GET /healthz`: 200 with the station status when an engine ticked within 10 s, else 503.
 The access log is off: integration URLs carry their tokens.
 """
@@ -31,6 +32,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from oncall_desktop.domain import INTEGRATION_KINDS, Integration
 from oncall_desktop.engine.clock import Clock
+from oncall_desktop.engine.heartbeats import record_beat
 from oncall_desktop.engine.intake import IntakeError, parse
 from oncall_desktop.incident import IntakeOutcome, IntakeResult
 from oncall_desktop.integrations import intake_kind_for_path
@@ -214,6 +216,28 @@ class IntakeServer:
             status=201 if outcome.opened else 200,
         )
 
+    async def heartbeat(self, request: web.Request) -> web.Response:
+        """`POST|GET …/<kind>/<token>/heartbeat/` (SPEC §13): the integration is alive. Whatever
+        body comes (Alertmanager posts its Watchdog notification) is not read."""
+        kind = request.match_info["kind"]
+        if kind not in INTEGRATION_KINDS:
+            return _error(404, f"no integration kind {kind!r}; use one of {', '.join(INTEGRATION_KINDS)}")
+        integration = await self.integration_for(request.match_info["token"])
+        if integration is None:
+            return _error(403, "unknown integration token")
+        if integration.kind != kind:
+            return _error(400, f"this token belongs to a {integration.kind} integration, not {kind}")
+        loop = asyncio.get_running_loop()
+        try:
+            resolved = await loop.run_in_executor(
+                self._writer, record_beat, self.store, integration, self.clock.now()
+            )
+        except UnavailableError as error:
+            return _busy(f"the heartbeat could not be stored: {error}; retry")
+        except StoreError as error:
+            return _error(400, f"the heartbeat could not be stored: {error}")
+        return web.json_response({"ok": True, "resolved": resolved})
+
 
 def _error(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
@@ -229,6 +253,9 @@ def create_app(store: Store, clock: Clock, on_ingested: IngestListener | None = 
     app = web.Application(client_max_size=MAX_BODY)
     app.on_startup.append(server.start)
     app.on_cleanup.append(server.stop)
+    for path in ("/integrations/v1/{kind}/{token}/heartbeat/", "/integrations/v1/{kind}/{token}/heartbeat"):
+        app.router.add_post(path, server.heartbeat)
+        app.router.add_get(path, server.heartbeat)
     app.router.add_post("/integrations/v1/{kind}/{token}/", server.handle)
     app.router.add_post("/integrations/v1/{kind}/{token}", server.handle)
     return app

@@ -439,6 +439,8 @@ def incident_from_row(row: IncidentRow) -> Incident:
         link=row.link,
         image_url=row.image_url,
         paged=row.paged,
+        maintenance=row.maintenance,
+        held_until=row.held_until,
     )
 
 

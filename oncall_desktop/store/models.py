@@ -95,6 +95,7 @@ class PersonRow(Base):
     oncall_phone: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str | None] = mapped_column(String(64))
     colour: Mapped[str | None] = mapped_column(String(32))
+    chat: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
 class TeamRow(Base):
@@ -261,6 +262,7 @@ class IntegrationRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     token: Mapped[str] = mapped_column(String(200), unique=True)
     severity_mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    heartbeat_seconds: Mapped[int | None] = mapped_column(Integer)
 
 
 class SettingsRow(Base):
@@ -320,6 +322,8 @@ class IncidentRow(Base):
     link: Mapped[str | None] = mapped_column(String(2000))
     image_url: Mapped[str | None] = mapped_column(String(2000))
     paged: Mapped[bool | None] = mapped_column(Boolean)
+    maintenance: Mapped[str | None] = mapped_column(String(200))
+    held_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class IncidentAlertRow(Base):
@@ -410,4 +414,5 @@ class EngineLeaseRow(Base):
 # importing them here registers them on `Base`.
 from oncall_desktop.store import feed_models as feed_models  # noqa: E402
 from oncall_desktop.store import notify_models as notify_models  # noqa: E402
+from oncall_desktop.store import reach_models as reach_models  # noqa: E402
 from oncall_desktop.store import station_models as station_models  # noqa: E402

@@ -604,6 +604,14 @@ def _write_plans(session: Session, plans: Sequence[IncidentPlan]) -> None:
         ids = [p.incident_id for p in plans if p.paged is paged]
         if ids:
             session.execute(update(IncidentRow).where(IncidentRow.id.in_(ids)).values(paged=paged))
+    for plan in plans:
+        if plan.held is not None:
+            name, until = plan.held
+            session.execute(
+                update(IncidentRow)
+                .where(IncidentRow.id == plan.incident_id)
+                .values(maintenance=name, held_until=until)
+            )
     add_events(session, [event for plan in plans for event in plan.events])
 
 

@@ -42,6 +42,7 @@ from oncall_desktop.domain import (
     Integration,
     IntegrationKind,
     Layer,
+    MaintenanceWindow,
     MatchConditions,
     OnCallRule,
     Override,
@@ -62,8 +63,10 @@ from oncall_desktop.person_colours import next_colour
 from oncall_desktop.store.db import Database, one_line
 from oncall_desktop.store.errors import InUseError, NotFoundError, StoreError, StoreOpenError
 from oncall_desktop.store.feeds import CalendarFeeds
+from oncall_desktop.store.heartbeats import Heartbeats
 from oncall_desktop.store.incidents import IncidentStore
 from oncall_desktop.store.lease import EngineLease
+from oncall_desktop.store.maintenance import load_windows, replace_windows
 from oncall_desktop.store.migrate import upgrade_to_head
 from oncall_desktop.store.models import (
     ConditionRow,
@@ -108,6 +111,7 @@ class Store:
         self.paging = PagingState(self.db)
         self.lease = EngineLease(self.db)
         self.feeds = CalendarFeeds(self.db)
+        self.heartbeats = Heartbeats(self.db)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -218,6 +222,7 @@ class Store:
                 overrides=tuple(_override(row) for row in overrides),
                 integrations=tuple(_integration(row) for row in integrations),
                 settings=_settings(settings_row),
+                maintenance=load_windows(session),
             )
 
     def integrations(self) -> list[Integration]:
@@ -274,6 +279,7 @@ class Store:
             _insert(session, OverrideRow, [_override_values(o) for o in without_id])
             _replace_integrations(session, config.integrations)
             _save_settings(session, config.settings)
+            replace_windows(session, config.maintenance)
 
     # -- granular edits -------------------------------------------------------------------------
 
@@ -444,6 +450,11 @@ class Store:
                 raise NotFoundError(f"no integration {integration_id!r}")
         return token
 
+    def save_maintenance(self, windows: Sequence[MaintenanceWindow]) -> None:
+        """Replace the maintenance windows (SPEC §13), in their order."""
+        with self._config_write() as session:
+            replace_windows(session, windows)
+
     def save_settings(self, settings: Settings) -> None:
         with self._config_write() as session:
             _save_settings(session, settings)
@@ -511,6 +522,7 @@ def _person(row: PersonRow) -> Person:
         oncall_phone=row.oncall_phone,
         timezone=row.timezone,
         colour=row.colour,
+        chat=row.chat,
     )
 
 
@@ -610,6 +622,7 @@ def _integration(row: IntegrationRow) -> Integration:
         kind=cast(IntegrationKind, row.kind),
         token=row.token,
         severity_mapping={key: Severity(value) for key, value in row.severity_mapping.items()},
+        heartbeat_timeout=row.heartbeat_seconds,
     )
 
 
@@ -666,6 +679,7 @@ def _person_values(person: Person, position: int) -> dict[str, Any]:
         "oncall_phone": person.oncall_phone,
         "timezone": person.timezone,
         "colour": person.colour,
+        "chat": person.chat,
     }
 
 
@@ -822,6 +836,7 @@ def _integration_values(integration: Integration, position: int, token: str) -> 
         "severity_mapping": {
             key: Severity(value).value for key, value in integration.severity_mapping.items()
         },
+        "heartbeat_seconds": integration.heartbeat_timeout,
     }
 
 

@@ -53,6 +53,7 @@ from oncall_desktop.domain import Override
 from oncall_desktop.timeutil import resolve_wall, wall_clock
 from oncall_desktop.views.calendar_model import Block, CalendarModel, DayColumn, View
 from oncall_desktop.views.colours import GAP_COLOUR, NOW_COLOUR, text_colour
+from oncall_desktop.views.maintenance_band import paint_maintenance
 
 PERSON_MIME = "application/x-oncall-person"
 HEADER_H = 40.0
@@ -539,6 +540,7 @@ class CalendarWidget(QWidget):
         else:
             self._paint_time_grid(painter, layout)
         self._paint_blocks(painter, layout)
+        paint_maintenance(painter, layout, self.model.config.maintenance, self._small)
         if layout.month:  # the day lines across the week rows' timelines, under the labels
             painter.setPen(_GRID)
             painter.drawRects([layout.col_rect(i) for i in range(len(layout.columns))])

@@ -27,6 +27,7 @@ from oncall_desktop.domain import (
 )
 from oncall_desktop.person_colours import next_colour
 from oncall_desktop.validation import Problem, validate_configuration
+from oncall_desktop.views.person_chat import ChatUrlsField
 from oncall_desktop.views.zone_picker import ZonePicker
 
 
@@ -95,7 +96,7 @@ class PersonEditorDialog(_ValidatedForm):
         super().__init__("New person" if person is None else f"Edit {person.name}", parent)
         self.config = config
         self.original = person
-        self.resize(480, 380)
+        self.resize(520, 420)
         # A new person is shown the colour they will keep: one nobody else has.
         base = person or Person(id="", name="", colour=next_colour(p.colour for p in config.people))
         self.edits: dict[str, QLineEdit] = {}
@@ -120,6 +121,10 @@ class PersonEditorDialog(_ValidatedForm):
                 self.zone_picker.set_zone(base.timezone or "")
                 self.zone_picker.currentTextChanged.connect(self.revalidate)
                 self.add_row("timezone", "Time zone", self.zone_picker)
+        self.chat = ChatUrlsField(person.id if person else None)
+        self.chat.edit.textChanged.connect(self.revalidate)
+        self.add_row("chat", "Chat URLs (Apprise)", self.chat)
+        self.base_chat = base.chat
         self.edits["id"].setReadOnly(person is not None)
         self.revalidate()
 
@@ -136,7 +141,12 @@ class PersonEditorDialog(_ValidatedForm):
             oncall_phone=value("oncall_phone"),
             timezone=self.zone_picker.current_zone() or None,
             colour=value("colour"),
+            chat=bool(self.chat.urls()) if self.chat.readable else self.base_chat,
         )
+
+    def chat_urls(self) -> tuple[str, str] | None:
+        """(stored, new) chat URLs when they were edited, else None."""
+        return (self.chat.stored, self.chat.value()) if self.chat.changed() else None
 
     def revalidate(self) -> None:
         person = self.person()

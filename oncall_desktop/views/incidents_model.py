@@ -337,6 +337,8 @@ class IncidentTableModel(QAbstractTableModel):
         if column == TITLE:
             return incident.title
         if column == PAGED:
+            if incident.held_at(self._now):
+                return f"in maintenance ({incident.maintenance}): nobody paged yet"
             return summary.paged_text()
         return summary.acknowledged_by or ""
 

@@ -71,6 +71,7 @@ EVENT_COLOURS = {
     "notification_failed": QColor("#c62828"),
     "acknowledged": QColor("#a05a00"),
     "resolved": QColor("#2e7d32"),
+    "maintenance": QColor("#263238"),
 }
 
 AskPerson = Callable[[QWidget, list[tuple[str, str]], str | None], tuple[str | None, bool]]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import (
@@ -47,11 +48,14 @@ from oncall_desktop.domain import INTEGRATION_KINDS, Configuration, Integration,
 from oncall_desktop.integrations import (
     KIND_LABELS,
     SendOutcome,
+    heartbeat_url,
     integration_url,
     new_integration_id,
     send_test_alert,
 )
+from oncall_desktop.reach_validation import format_duration
 from oncall_desktop.store import Store
+from oncall_desktop.timeutil import format_instant
 from oncall_desktop.validation import validate_configuration
 from oncall_desktop.views.commands import AddIntegration, DeleteIntegration, RotateIntegrationToken
 
@@ -77,9 +81,9 @@ SETUP_HINTS: dict[IntegrationKind, str] = {
 
 
 class IntegrationsModel(QAbstractTableModel):
-    """The integrations in their order: name, kind (by its label) and full intake URL."""
+    """The integrations in their order: name, kind (by its label), full intake URL, heartbeat timeout."""
 
-    COLUMNS = ("Name", "Kind", "Intake URL")
+    COLUMNS = ("Name", "Kind", "Intake URL", "Heartbeat")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -110,10 +114,20 @@ class IntegrationsModel(QAbstractTableModel):
             return None
         integration = self.integrations[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return (integration.name, KIND_LABELS[integration.kind], self.urls[index.row()])[index.column()]
+            return (
+                integration.name,
+                KIND_LABELS[integration.kind],
+                self.urls[index.row()],
+                heartbeat_label(integration),
+            )[index.column()]
         if role == Qt.ItemDataRole.UserRole:
             return integration.id
         return None
+
+
+def heartbeat_label(integration: Integration) -> str:
+    timeout = integration.heartbeat_timeout
+    return f"every {format_duration(timeout)}" if timeout is not None else "off"
 
 
 class NewIntegrationDialog(QDialog):
@@ -240,7 +254,8 @@ class IntegrationsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.copy_url())
 
@@ -268,6 +283,19 @@ class IntegrationsPage(QWidget):
         url_row.addWidget(QLabel("Intake URL:"))
         url_row.addWidget(self.url, 1)
         url_row.addWidget(self.copy_button)
+        self.heartbeat_url = QLineEdit()
+        self.heartbeat_url.setReadOnly(True)
+        self.heartbeat_url.setPlaceholderText("Select an integration to see its heartbeat URL")
+        self.copy_heartbeat_button = QPushButton("Copy URL")
+        self.copy_heartbeat_button.setObjectName("copy_heartbeat")
+        self.copy_heartbeat_button.clicked.connect(self.copy_heartbeat_url)
+        heartbeat_row = QHBoxLayout()
+        heartbeat_row.addWidget(QLabel("Heartbeat URL:"))
+        heartbeat_row.addWidget(self.heartbeat_url, 1)
+        heartbeat_row.addWidget(self.copy_heartbeat_button)
+        self.heartbeat = QLabel()
+        self.heartbeat.setWordWrap(True)
+        self.heartbeat.setTextFormat(Qt.TextFormat.RichText)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setTextFormat(Qt.TextFormat.RichText)
@@ -290,6 +318,8 @@ class IntegrationsPage(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(url_row)
         layout.addWidget(self.hint)
+        layout.addLayout(heartbeat_row)
+        layout.addWidget(self.heartbeat)
         layout.addWidget(self.reach)
         layout.addWidget(self.status)
         self._selection_changed()
@@ -320,6 +350,27 @@ class IntegrationsPage(QWidget):
         except ValueError as error:
             return f"(no URL: {error})"
 
+    def _heartbeat_url(self, integration: Integration) -> str:
+        try:
+            return heartbeat_url(self.config.settings, integration)
+        except ValueError as error:
+            return f"(no URL: {error})"
+
+    def _heartbeat_text(self, integration: Integration) -> str:
+        timeout = integration.heartbeat_timeout
+        if timeout is None:
+            return (
+                "No heartbeat is expected. To page when this source goes quiet, give the integration "
+                "<code>heartbeat: {timeout: 10m}</code> in the config file and have the source call "
+                "this URL more often than that (Alertmanager: route its Watchdog alert here)."
+            )
+        last = self.store.heartbeats.last_beats([integration.id]).get(integration.id)
+        seen = f"last beat {format_instant(last)}" if last is not None else "no beat yet"
+        return (
+            f"Expects a heartbeat at least every <b>{format_duration(timeout)}</b>, else a P1 incident "
+            f"“no heartbeat from {escape(integration.name)}” opens; the next beat resolves it ({seen})."
+        )
+
     def selected(self) -> Integration | None:
         rows = self.table.selectionModel().selectedRows()
         if not rows or not 0 <= rows[0].row() < len(self.model.integrations):
@@ -333,10 +384,13 @@ class IntegrationsPage(QWidget):
 
     def _selection_changed(self, *_args: object) -> None:
         chosen = self.selected()
-        for button in (self.rotate_button, self.delete_button, self.test_button, self.copy_button):
+        buttons = (self.rotate_button, self.delete_button, self.test_button, self.copy_button)
+        for button in (*buttons, self.copy_heartbeat_button):
             button.setEnabled(chosen is not None)
         self.url.setText(self._url(chosen) if chosen else "")
         self.hint.setText(SETUP_HINTS[chosen.kind] if chosen else "")
+        self.heartbeat_url.setText(self._heartbeat_url(chosen) if chosen else "")
+        self.heartbeat.setText(self._heartbeat_text(chosen) if chosen else "")
         if self.pool.activeThreadCount():
             self.test_button.setEnabled(False)
 
@@ -362,6 +416,13 @@ class IntegrationsPage(QWidget):
             return
         QGuiApplication.clipboard().setText(self._url(chosen))
         self._say(f"Copied the intake URL of {chosen.name} to the clipboard.", ok=True)
+
+    def copy_heartbeat_url(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        QGuiApplication.clipboard().setText(self._heartbeat_url(chosen))
+        self._say(f"Copied the heartbeat URL of {chosen.name} to the clipboard.", ok=True)
 
     def rotate_token(self) -> None:
         chosen = self.selected()

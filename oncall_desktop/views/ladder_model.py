@@ -35,8 +35,8 @@ TARGET_SOURCE_MIME = "application/x-oncall-target-source"
 LEVEL_MIME = "application/x-oncall-level"
 """Drag payload of a level card: its index."""
 
-CHANNEL_ORDER = (Channel.SMS, Channel.VOICE, Channel.EMAIL)
-CHANNEL_LABELS = {Channel.SMS: "SMS", Channel.VOICE: "Voice", Channel.EMAIL: "Email"}
+CHANNEL_ORDER = (Channel.SMS, Channel.VOICE, Channel.EMAIL, Channel.CHAT)
+CHANNEL_LABELS = {Channel.SMS: "SMS", Channel.VOICE: "Voice", Channel.EMAIL: "Email", Channel.CHAT: "Chat"}
 EDITABLE_STATUSES = (Status.OPEN, Status.WORKING)
 
 # Merge ids for QUndoCommand.id(): consecutive edits of one spin box merge.

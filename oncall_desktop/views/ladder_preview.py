@@ -60,7 +60,12 @@ HORIZONS_HOURS = (1, 2, 6, 24)
 DEFAULT_HORIZON_HOURS = 2
 HANDOVER_LEAD = timedelta(minutes=10)
 
-CHANNEL_COLOURS = {Channel.SMS: "#2e7d32", Channel.VOICE: "#c62828", Channel.EMAIL: "#1565c0"}
+CHANNEL_COLOURS = {
+    Channel.SMS: "#2e7d32",
+    Channel.VOICE: "#c62828",
+    Channel.EMAIL: "#1565c0",
+    Channel.CHAT: "#6a1b9a",
+}
 _HANDOVER_BACKGROUND = "#fff3cd"
 _GROUP_BACKGROUND = "#f1f4f8"
 

@@ -50,6 +50,7 @@ from oncall_desktop.views.commands import (
 from oncall_desktop.views.details import DetailsPanel
 from oncall_desktop.views.go_to_date import DateButton
 from oncall_desktop.views.integrations_view import IntegrationsPage
+from oncall_desktop.views.maintenance_view import MaintenancePage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
 from oncall_desktop.views.zone_picker import ZonePicker
 
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._people_page(), "People && teams")
         self.integrations_page = IntegrationsPage(store, self._push, self.reload, self._failed, now=self.now)
         self.tabs.addTab(self.integrations_page, "Integrations")
+        self.maintenance_page = MaintenancePage(store, self._push, self.reload, self._failed, now=self.now)
+        self.tabs.addTab(self.maintenance_page, "Maintenance")
         self._build_toolbar()
         self._build_menus()
 
@@ -387,6 +390,7 @@ class MainWindow(QMainWindow):
         self.people_model.set_people(self.config.people)
         self.team_model.set_configuration(self.config)
         self.integrations_page.set_configuration(self.config)
+        self.maintenance_page.set_configuration(self.config)
         self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         self.calendar_model.set_configuration(self.config, self.revision)
         row = self.rule_model.row_of(selected) if selected else -1
@@ -598,11 +602,17 @@ class MainWindow(QMainWindow):
 
         before = self.config.person(person_id) if person_id else None
         dialog = PersonEditorDialog(self.config, before, self)
-        if dialog.exec():
-            self.save_person(before, dialog.person())
+        accepted = dialog.exec()
+        dialog.chat.shutdown()
+        if accepted:
+            self.save_person(before, dialog.person(), dialog.chat_urls())
 
-    def save_person(self, before: Person | None, after: Person) -> None:
-        if before != after:
+    def save_person(self, before: Person | None, after: Person, chat: tuple[str, str] | None = None) -> None:
+        if chat is not None:
+            from oncall_desktop.views.person_chat import SavePersonChat
+
+            self._push(SavePersonChat(self.store, before, after, chat, self.reload, self._failed))
+        elif before != after:
             self._push(Save(self.store, before, after, self.reload, self._failed))
 
     def edit_team(self, team_id: str | None) -> None:

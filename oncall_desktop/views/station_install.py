@@ -7,6 +7,7 @@ the store; the GUI wakes the engine after an acknowledgement so escalation stops
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -18,10 +19,13 @@ from oncall_desktop.engine.notifiers import Notifier
 from oncall_desktop.engine.qt_worker import EngineThread, EngineWorker
 from oncall_desktop.engine.station import BackgroundIntake
 from oncall_desktop.incident import Incident, NotificationRecord
-from oncall_desktop.store import Store
+from oncall_desktop.store import Store, StoreError
+from oncall_desktop.views.desktop_notifications import DesktopNotifications
 from oncall_desktop.views.incidents_view import IncidentsPage
 from oncall_desktop.views.main_window import MainWindow
 from oncall_desktop.views.station_presence import StationPresence
+
+log = logging.getLogger(__name__)
 
 POLL_MS = 5_000
 """How often the station looks for changes made elsewhere (an `ack` on the CLI, another station)."""
@@ -97,6 +101,24 @@ class StationWiring(QObject):
         self.page.refresh_timer.stop()
         if self.engine is not None:
             self.engine.shutdown()
+
+    def act_on_notification(self, incident_id: int, action: str) -> None:
+        """A system notification's Acknowledge, Resolve or Show, as on the Incidents page."""
+        page = self.page
+        if action == "show":
+            self.presence.show_window()
+            self.show_incident(incident_id)
+            return
+        me = page.me if page.me and page.store.load_configuration().person(page.me) else None
+        try:
+            if action == "acknowledge":
+                page.store.incidents.acknowledge(incident_id, page.clock.now(), me)
+            else:
+                page.store.incidents.resolve(incident_id, page.clock.now(), me)
+        except StoreError as error:
+            log.warning("incident %s not changed from its notification: %s", incident_id, error)
+        page.refresh()
+        self.wake_engine()
 
     def wake_engine(self) -> None:
         if self.engine is not None and self.engine.thread.isRunning():
@@ -185,6 +207,7 @@ def install_station(
     window.zone_changed.connect(page.set_zone)  # timeline times in the calendar's zone
     window.add_page(page, "Incidents")
     presence = StationPresence(window)
+    presence.now = clock.now
     engine = EngineThread(EngineWorker(store, clock, notifiers)) if start_engine else None
     station_label = QLabel()
     window.statusBar().addPermanentWidget(station_label)
@@ -192,6 +215,11 @@ def install_station(
     presence.page = page
     presence.engine_thread = engine.thread if engine is not None else None
     presence.on_shutdown(wiring.shutdown)
+    desktop = DesktopNotifications(presence)
+    if desktop.available:
+        presence.urgent_notifier = desktop.notify
+    desktop.action_invoked.connect(wiring.act_on_notification)
+    presence.on_shutdown(desktop.close)
     presence.keep_running_on_close(window)
     wiring.start()
     if listen is not None:

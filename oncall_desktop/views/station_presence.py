@@ -25,6 +25,7 @@ import wave
 import weakref
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from importlib.resources import as_file
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -160,6 +161,9 @@ class StationPresence(QObject):
     def __init__(self, parent: QObject | None = None, sound: AlarmSound | None = None) -> None:
         super().__init__(parent)
         self.sound = sound if sound is not None else AlarmSound(parent=self)
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """The station's clock: an incident a maintenance window holds neither sounds nor pops up
+        until the window ends (SPEC §13: it pages nobody)."""
         self._open: tuple[Incident, ...] = ()
         self._working = 0
         self._alarming: frozenset[int] = frozenset()
@@ -182,6 +186,9 @@ class StationPresence(QObject):
         self.confirm_quit: Callable[[], bool] = self._confirm_quit
         """Asks whether to quit although this desktop is paging; True: quit."""
         self._message_incident: int | None = None
+        self.urgent_notifier: Callable[[Incident], bool] | None = None
+        """Shows a new P0/P1 incident as a system notification with actions; False: not shown,
+        the tray message stands in (`desktop_notifications`)."""
         self._pending: list[Incident] = []
         self._announce_timer = QTimer(self)
         self._announce_timer.setSingleShot(True)
@@ -253,7 +260,10 @@ class StationPresence(QObject):
         self._titles.update({i.id: i.title for i in incidents})
         self._open = tuple(i for i in incidents if i.status == Status.OPEN)
         self._working = sum(1 for i in incidents if i.status == Status.WORKING)
-        alarming = frozenset(i.id for i in self._open if i.severity in ALARM_SEVERITIES)
+        now = self.now()
+        alarming = frozenset(
+            i.id for i in self._open if i.severity in ALARM_SEVERITIES and not i.held_at(now)
+        )
         if alarming - self._alarming and self._muted:
             self.mute_action.setChecked(False)  # a new P0/P1 incident sounds the alarm again
         self._alarming = alarming
@@ -262,7 +272,7 @@ class StationPresence(QObject):
                 if incident.status == Status.OPEN:
                     self.announce_incident(incident)
         # Incidents already there when the station starts are not announced one by one.
-        self._announced.update(i.id for i in incidents)
+        self._announced.update(i.id for i in incidents if not i.held_at(now))
         self._baseline_taken = True
         self._update_alarm()
         self._update_tray()
@@ -273,8 +283,8 @@ class StationPresence(QObject):
         Incidents arriving together (an alert storm) share one notification, so the desktop is
         not buried under a pile of them; clicking it shows the most severe.
         """
-        if incident.id in self._announced:
-            return
+        if incident.id in self._announced or incident.held_at(self.now()):
+            return  # a held incident is announced when its maintenance window ends
         self._announced.add(incident.id)
         self._titles[incident.id] = incident.title
         self._pending.append(incident)
@@ -284,6 +294,9 @@ class StationPresence(QObject):
     def _flush_announcements(self) -> None:
         pending = sorted(self._pending, key=lambda i: (SEVERITY_ORDER[i.severity], i.id))
         self._pending.clear()
+        notify = self.urgent_notifier
+        if notify is not None:
+            pending = [i for i in pending if not (i.severity in ALARM_SEVERITIES and notify(i))]
         if not pending:
             return
         worst = pending[0]
