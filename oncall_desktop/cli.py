@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "oncall_desktop.commands.ical",
     "oncall_desktop.commands.station",
     "oncall_desktop.commands.secrets",
+    "oncall_desktop.commands.planning",
 )
 
 PROG = "oncall-desktop"

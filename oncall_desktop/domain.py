@@ -67,6 +67,7 @@ class Person:
     oncall_phone: str | None = None
     timezone: str | None = None
     colour: str | None = None
+    holidays: str | None = None  # SPEC §12: an ISO country code, `XX-YY` with a subdivision
 
     @property
     def paging_phone(self) -> str | None:
@@ -176,6 +177,25 @@ class EscalationLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffReminders:
+    """SPEC §12: each person whose shift begins is reminded `before_minutes` ahead on `channels`."""
+
+    before_minutes: int
+    channels: tuple[Channel, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimeOff:
+    """`person` is away during [start, end) (UTC instants); it never changes the schedule (SPEC §12)."""
+
+    person: str
+    start: datetime
+    end: datetime
+    note: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OnCallRule:
     """An on-call rule. Effective bounds are naive (wall-clock in `timezone`) or aware (an instant).
 
@@ -194,6 +214,7 @@ class OnCallRule:
     layers: tuple[Layer, ...] = (Layer(),)
     combine: Combine = "first"
     escalation: tuple[EscalationLevel, ...] = ()
+    reminders: HandoffReminders | None = None
 
     @property
     def is_default(self) -> bool:
@@ -272,6 +293,7 @@ class Configuration:
     overrides: tuple[Override, ...] = ()
     integrations: tuple[Integration, ...] = ()
     settings: Settings = Settings()
+    time_off: tuple[TimeOff, ...] = ()
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

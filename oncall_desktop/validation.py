@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
-from oncall_desktop import timeutil
+from oncall_desktop import planning_config, timeutil
 from oncall_desktop.domain import (
     ALL_SEVERITIES,
     COMBINE_MODES,
@@ -154,6 +154,7 @@ class _Paths:
     integrations: Sequence[str]
     # Per rule: whether it is written with `layers` (else v1's short form).
     layered: Sequence[bool]
+    time_off: Sequence[str] = ()
 
     @classmethod
     def of(cls, config: Configuration) -> _Paths:
@@ -164,6 +165,7 @@ class _Paths:
             overrides=[f"overrides[{i}]" for i in range(len(config.overrides))],
             integrations=[f"integrations[{i}]" for i in range(len(config.integrations))],
             layered=[not is_short_form(rule) for rule in config.rules],
+            time_off=[f"time_off[{i}]" for i in range(len(config.time_off))],
         )
 
 
@@ -219,6 +221,15 @@ class _Checker:
         for integration, path in zip(self.config.integrations, self.paths.integrations, strict=True):
             self._integration(integration, path)
         self._settings(self.config.settings)
+        planning_config.check(
+            self.config,
+            self.paths.time_off,
+            self.person_paths,
+            self.paths.rules,
+            self.error,
+            self.warning,
+            schedules_ok=not has_errors(self.problems),
+        )
         return self.problems
 
     def _unique(
@@ -836,7 +847,17 @@ class _Reader:
             return default
 
 
-_PERSON_KEYS = ("id", "name", "email", "phone", "oncall_email", "oncall_phone", "timezone", "colour")
+_PERSON_KEYS = (
+    "id",
+    "name",
+    "email",
+    "phone",
+    "oncall_email",
+    "oncall_phone",
+    "timezone",
+    "colour",
+    "holidays",
+)
 _TEAM_KEYS = ("id", "name", "members")
 _RULE_KEYS = (
     "id",
@@ -855,7 +876,7 @@ _LAYER_KEYS = ("name", "timezone", "effective", "windows", "personnel", "rotatio
 _LEVEL_KEYS = ("level", "wait", "severities", "statuses", "repeat", "channels", "add")
 _OVERRIDE_KEYS = ("rule", "person", "start", "end")
 _INTEGRATION_KEYS = ("id", "name", "kind", "severity_mapping")
-_TOP_KEYS = ("version", "people", "teams", "rules", "overrides", "integrations", "settings")
+_TOP_KEYS = ("version", "people", "teams", "rules", "overrides", "integrations", "settings", "time_off")
 
 
 class _DocumentReader(_Reader):
@@ -887,6 +908,7 @@ class _DocumentReader(_Reader):
         overrides = [self._override(raw, zones) for raw in overrides_raw]
         integrations = self._list(top, "integrations", self._integration, self.integration_paths)
         settings = self.kept(lambda: self._settings(top.get("settings")), Settings())
+        time_off, time_off_paths = planning_config.read_time_off(self, top.get("time_off"), people)
         config = Configuration(
             people=tuple(people),
             teams=tuple(teams),
@@ -894,6 +916,7 @@ class _DocumentReader(_Reader):
             overrides=tuple(o for o in overrides if o is not None),
             integrations=tuple(integrations),
             settings=settings,
+            time_off=tuple(time_off),
         )
         paths = _Paths(
             people=self.people_paths,
@@ -902,6 +925,7 @@ class _DocumentReader(_Reader):
             layered=layered,
             overrides=[p for p, o in zip(self.override_paths, overrides, strict=True) if o is not None],
             integrations=self.integration_paths,
+            time_off=time_off_paths,
         )
         return config, paths
 
@@ -942,6 +966,7 @@ class _DocumentReader(_Reader):
             oncall_phone=phone("oncall_phone"),
             timezone=text("timezone"),
             colour=text("colour"),
+            holidays=text("holidays"),
         )
 
     def _team(self, value: object, path: str) -> Team:

@@ -95,6 +95,7 @@ class PersonRow(Base):
     oncall_phone: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str | None] = mapped_column(String(64))
     colour: Mapped[str | None] = mapped_column(String(32))
+    holidays: Mapped[str | None] = mapped_column(String(16))
 
 
 class TeamRow(Base):
@@ -410,4 +411,5 @@ class EngineLeaseRow(Base):
 # importing them here registers them on `Base`.
 from oncall_desktop.store import feed_models as feed_models  # noqa: E402
 from oncall_desktop.store import notify_models as notify_models  # noqa: E402
+from oncall_desktop.store import planning_models as planning_models  # noqa: E402
 from oncall_desktop.store import station_models as station_models  # noqa: E402

@@ -84,6 +84,8 @@ from oncall_desktop.store.models import (
 )
 from oncall_desktop.store.outbox import Outbox
 from oncall_desktop.store.paging import PagingState
+from oncall_desktop.store.planning import PlanningStore, load_time_off, replace_time_off, time_off_ids
+from oncall_desktop.store.planning_models import TimeOffRow
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 DEFAULT_RULE_NAME = "Default"
@@ -108,6 +110,7 @@ class Store:
         self.paging = PagingState(self.db)
         self.lease = EngineLease(self.db)
         self.feeds = CalendarFeeds(self.db)
+        self.planning = PlanningStore(self.db, self._config_write)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -218,6 +221,7 @@ class Store:
                 overrides=tuple(_override(row) for row in overrides),
                 integrations=tuple(_integration(row) for row in integrations),
                 settings=_settings(settings_row),
+                time_off=tuple(load_time_off(session)),
             )
 
     def integrations(self) -> list[Integration]:
@@ -240,10 +244,12 @@ class Store:
         """
         with self._config_write() as session:
             kept_override_ids = set(session.scalars(select(OverrideRow.id)))
+            kept_time_off_ids = time_off_ids(session)
             stored_colours: dict[str, str | None] = dict(
                 session.execute(select(PersonRow.id, PersonRow.colour)).all()
             )
             for model in (
+                TimeOffRow,
                 OverrideRow,
                 TargetRow,
                 LevelRow,
@@ -274,6 +280,7 @@ class Store:
             _insert(session, OverrideRow, [_override_values(o) for o in without_id])
             _replace_integrations(session, config.integrations)
             _save_settings(session, config.settings)
+            replace_time_off(session, config.time_off, kept_time_off_ids)
 
     # -- granular edits -------------------------------------------------------------------------
 
@@ -511,6 +518,7 @@ def _person(row: PersonRow) -> Person:
         oncall_phone=row.oncall_phone,
         timezone=row.timezone,
         colour=row.colour,
+        holidays=row.holidays,
     )
 
 
@@ -666,6 +674,7 @@ def _person_values(person: Person, position: int) -> dict[str, Any]:
         "oncall_phone": person.oncall_phone,
         "timezone": person.timezone,
         "colour": person.colour,
+        "holidays": person.holidays,
     }
 
 

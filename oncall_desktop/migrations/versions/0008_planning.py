@@ -1,0 +1,42 @@
+"""Planning around people (SPEC §12): time off, and each person's public-holiday calendar.
+
+`people.holidays` is dropped with SQLite's own `ALTER TABLE … DROP COLUMN`, not batch mode (which
+would copy and drop `people`, and with foreign keys on that drop cascades), as 0007 does.
+
+Revision ID: 0008_planning
+Revises: 0007_layers
+Create Date: 2026-12-02 08:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008_planning"
+down_revision: str | None = "0007_layers"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    op.add_column("people", sa.Column("holidays", sa.String(length=16), nullable=True))
+    op.create_table(
+        "time_off",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("person_id", sa.String(length=100), nullable=False),
+        sa.Column("start_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("end_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_time_off_person_id_people"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_time_off")),
+    )
+    op.create_index(op.f("ix_time_off_person_id"), "time_off", ["person_id"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_time_off_person_id"), table_name="time_off")
+    op.drop_table("time_off")
+    op.drop_column("people", "holidays")
