@@ -23,9 +23,9 @@ from datetime import date, datetime, timedelta, tzinfo
 from dateutil.relativedelta import relativedelta
 
 from oncall_desktop import timeutil
-from oncall_desktop.domain import Configuration, Person
+from oncall_desktop.domain import Configuration, OnCallRule, Person
 from oncall_desktop.planning import Span, holidays_between, merge, overlap_seconds, person_zone
-from oncall_desktop.routing import route
+from oncall_desktop.routing import candidate_rules, select_routes
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.timeutil import NIGHT_END, NIGHT_START
 
@@ -244,9 +244,20 @@ def _weekends(tz: tzinfo, start: datetime, end: datetime) -> list[Span]:
 def _routed(
     schedules: Schedules, incidents: Sequence[IncidentTimes], chosen: set[str]
 ) -> dict[str, list[IncidentTimes]]:
+    """Each chosen rule's incidents, routed as SPEC §3 routes them (`routing.route`'s rule: the
+    rules an incident's tags can ever reach are worked out once per set of tags)."""
     routed: dict[str, list[IncidentTimes]] = {}
+    reachable: dict[tuple[str, ...], tuple[OnCallRule, ...]] = {}
     for incident in incidents:
-        for rule_id in route(schedules, incident.tags, incident.created_at):
+        rules = reachable.get(incident.tags)
+        if rules is None:
+            rules = reachable[incident.tags] = candidate_rules(schedules, incident.tags)
+        at = incident.created_at
+
+        def covers(rule_id: str, at: datetime = at) -> bool:
+            return bool(schedules.rules[rule_id].on_call(at))
+
+        for rule_id in select_routes(rules, incident.tags, covers):
             if rule_id in chosen:
                 routed.setdefault(rule_id, []).append(incident)
     return routed
