@@ -50,6 +50,7 @@ from oncall_desktop.views.details import DetailsPanel
 from oncall_desktop.views.go_to_date import DateButton
 from oncall_desktop.views.integrations_view import IntegrationsPage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
+from oncall_desktop.views.reports_page import ReportsPage
 from oncall_desktop.views.zone_picker import ZonePicker
 
 if TYPE_CHECKING:
@@ -109,6 +110,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._people_page(), "People && teams")
         self.integrations_page = IntegrationsPage(store, self._push, self.reload, self._failed, now=self.now)
         self.tabs.addTab(self.integrations_page, "Integrations")
+        self.reports_page = ReportsPage(store, lambda: self.config, self.now)
+        self.tabs.addTab(self.reports_page, "Reports")
         self._build_toolbar()
         self._build_menus()
 
@@ -371,6 +374,7 @@ class MainWindow(QMainWindow):
         self.people_model.set_people(self.config.people)
         self.team_model.set_configuration(self.config)
         self.integrations_page.set_configuration(self.config)
+        self.reports_page.refresh()
         self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         self.calendar_model.set_configuration(self.config, self.revision)
         row = self.rule_model.row_of(selected) if selected else -1

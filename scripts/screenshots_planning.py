@@ -1,0 +1,143 @@
+"""Render planning around people with the demo team: the Reports tab over a year of generated
+incidents (docs/screenshots/reports.png) and a person's time off with its conflicts and covers in
+People & teams (docs/screenshots/time-off.png).
+
+    .venv/bin/python scripts/screenshots_planning.py [--out docs/screenshots]
+
+The demo team gets public-holiday calendars for where they live and some time off (one of them
+during their own primary shift: a conflict). A year of incidents (three a day on average, tagged
+for the demo's rules) is generated with a fixed seed, acknowledged and resolved by whoever was on
+call, so the image is reproducible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from oncall_desktop.demo import demo_configuration
+from oncall_desktop.domain import Configuration, Severity, TimeOff
+from oncall_desktop.incident import IncomingAlert, IntakeResult
+from oncall_desktop.routing import route
+from oncall_desktop.schedule import Schedules
+from oncall_desktop.store import Store
+from oncall_desktop.views.main_window import MainWindow
+
+NOW = datetime(2026, 3, 27, 10, 30, tzinfo=UTC)
+SIZE = (1400, 900)
+HOLIDAYS = {
+    "lukas": "DE-BE",
+    "chloe": "FR",
+    "priya": "GB-ENG",
+    "maria": "US-NY",
+    "james": "US-CA",
+    "dev": "US-IL",
+    "hana": "JP",
+    "wei": "SG",
+}
+TAGS = (("service:platform-api", "env:prod"), ("service:billing-api",), ("service:db-main",), ("env:prod",))
+
+
+def planning_configuration(now: datetime) -> Configuration:
+    """The demo team with holiday calendars and time off; Chloe is away during her primary week."""
+    config = demo_configuration(now)
+    # The demo's rules begin a few weeks back; for a year's report they have run all year.
+    config = replace(config, rules=tuple(replace(r, effective_start=None) for r in config.rules))
+    people = tuple(replace(p, holidays=HOLIDAYS.get(p.id)) for p in config.people)
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    schedules = Schedules(config)
+    week = schedules.final_schedule(
+        monday + timedelta(days=7), monday + timedelta(days=14), rules=["primary"]
+    )
+    on_primary = week.intervals[0].person if week.intervals else "chloe"
+    time_off = (
+        TimeOff(on_primary, monday + timedelta(days=9), monday + timedelta(days=11), "Family visit"),
+        TimeOff("maria", monday + timedelta(days=21), monday + timedelta(days=28), "Vacation"),
+        TimeOff(on_primary, monday + timedelta(days=30), monday + timedelta(days=31), "Dentist"),
+    )
+    return replace(config, people=people, time_off=time_off)
+
+
+def generate_incidents(store: Store, config: Configuration, now: datetime, days: int = 365) -> int:
+    """About three incidents a day before `now`, each acknowledged by someone on call for its rule."""
+    rng = random.Random(16)
+    schedules = Schedules(config)
+    start = now - timedelta(days=days)
+    count = 0
+    for day in range(days):
+        for _ in range(rng.choice((1, 2, 3, 3, 4, 5))):
+            created = start + timedelta(days=day, seconds=rng.randrange(86_400))
+            tags = rng.choice(TAGS)
+            result = IntakeResult(
+                f"g{count}",
+                f"Alert {count}",
+                "",
+                rng.choice((Severity.P1, Severity.P2, Severity.P3)),
+                tags,
+                (IncomingAlert(f"f{count}", "firing", dict(t.split(":", 1) for t in tags)),),
+            )
+            outcome = store.incidents.ingest("prod-alertmanager", result, created)
+            count += 1
+            if outcome.incident_id is None:
+                continue
+            rules = route(schedules, tags, created)
+            people = schedules.rules[rules[0]].on_call(created) if rules else ()
+            slow = 1.0 + 0.8 * rules.index(rules[0]) if rules else 1.0
+            if people and rng.random() < 0.92:
+                acked = created + timedelta(seconds=rng.randrange(40, int(900 * slow)))
+                store.incidents.acknowledge(outcome.incident_id, acked, by=people[0])
+                store.incidents.resolve(
+                    outcome.incident_id, acked + timedelta(seconds=rng.randrange(300, 7200))
+                )
+    return count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+    )
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+        store = Store.open(f"sqlite:///{scratch}/demo.db")
+        config = planning_configuration(NOW)
+        store.replace_configuration(config)
+        generate_incidents(store, store.load_configuration(), NOW)
+        window = MainWindow(store, now=lambda: NOW, settings=settings)
+        window.resize(*SIZE)
+        window.show()
+        window.tabs.setCurrentWidget(window.reports_page)
+        view = window.reports_page.ensure_view()
+        view.set_span((NOW - timedelta(days=364)).date(), NOW.date())  # type: ignore[attr-defined]
+        for _ in range(5):
+            app.processEvents()
+        window.grab().save(str(args.out / "reports.png"))
+        print(f"wrote {args.out / 'reports.png'}")
+        if hasattr(window, "time_off_panel"):
+            window.tabs.setCurrentIndex(1)
+            window.people_table.selectRow(1)
+            for _ in range(5):
+                app.processEvents()
+            window.grab().save(str(args.out / "time-off.png"))
+            print(f"wrote {args.out / 'time-off.png'}")
+        window.close()
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
