@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Regenerate every image in docs/screenshots/ offscreen: calendar, ladder, rule editor, incidents (+ tray),
-# settings and the iCal dialogs. Run from anywhere: scripts/screenshots.sh
+# settings, the iCal dialogs, integrations and planning (reports, time off). Run from anywhere: scripts/screenshots.sh
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export QT_QPA_PLATFORM=offscreen
 
-for name in calendar ladder rules incidents settings ical integrations; do
+for name in calendar ladder rules incidents settings ical integrations planning; do
     echo "== scripts/screenshots_${name}.py"
     .venv/bin/python "scripts/screenshots_${name}.py"
 done

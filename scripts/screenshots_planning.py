@@ -29,9 +29,11 @@ from PySide6.QtWidgets import QApplication
 from oncall_desktop.demo import demo_configuration
 from oncall_desktop.domain import Configuration, Severity, TimeOff
 from oncall_desktop.incident import IncomingAlert, IntakeResult
+from oncall_desktop.planning import person_zone
 from oncall_desktop.routing import route
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store
+from oncall_desktop.timeutil import resolve_wall
 from oncall_desktop.views.main_window import MainWindow
 
 NOW = datetime(2026, 3, 27, 10, 30, tzinfo=UTC)
@@ -61,10 +63,21 @@ def planning_configuration(now: datetime) -> Configuration:
         monday + timedelta(days=7), monday + timedelta(days=14), rules=["primary"]
     )
     on_primary = week.intervals[0].person if week.intervals else "chloe"
+
+    def local_days(person_id: str, first: int, days: int) -> tuple[datetime, datetime]:
+        """`days` whole days in the person's own zone, from `first` days after this Monday."""
+        tz = person_zone(next(p for p in people if p.id == person_id))
+        day = (monday + timedelta(days=first)).date()
+        midnight = datetime.min.time()
+        return (
+            resolve_wall(datetime.combine(day, midnight), tz),
+            resolve_wall(datetime.combine(day + timedelta(days=days), midnight), tz),
+        )
+
     time_off = (
-        TimeOff(on_primary, monday + timedelta(days=9), monday + timedelta(days=11), "Family visit"),
-        TimeOff("maria", monday + timedelta(days=21), monday + timedelta(days=28), "Vacation"),
-        TimeOff(on_primary, monday + timedelta(days=30), monday + timedelta(days=31), "Dentist"),
+        TimeOff(on_primary, *local_days(on_primary, 9, 2), "Family visit"),
+        TimeOff("maria", *local_days("maria", 21, 7), "Vacation"),
+        TimeOff(on_primary, *local_days(on_primary, 30, 1), "Dentist"),
     )
     return replace(config, people=people, time_off=time_off)
 
@@ -127,13 +140,14 @@ def main() -> int:
             app.processEvents()
         window.grab().save(str(args.out / "reports.png"))
         print(f"wrote {args.out / 'reports.png'}")
-        if hasattr(window, "time_off_panel"):
-            window.tabs.setCurrentIndex(1)
-            window.people_table.selectRow(1)
-            for _ in range(5):
-                app.processEvents()
-            window.grab().save(str(args.out / "time-off.png"))
-            print(f"wrote {args.out / 'time-off.png'}")
+        away = next(t.person for t in config.time_off)
+        window.tabs.setCurrentIndex(1)
+        window.people_table.selectRow([p.id for p in config.people].index(away))
+        window.time_off_panel.step_month(1)
+        for _ in range(5):
+            app.processEvents()
+        window.grab().save(str(args.out / "time-off.png"))
+        print(f"wrote {args.out / 'time-off.png'}")
         window.close()
         store.close()
     return 0

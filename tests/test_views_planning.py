@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -44,7 +44,7 @@ def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
 
 def configuration() -> Configuration:
     people = (
-        Person("ann", "Ann Ames", "ann@example.com", timezone="UTC", holidays="GB"),
+        Person("ann", "Ann Ames", "ann@example.com", timezone="UTC", holidays="GB-ENG"),
         Person("ben", "Ben Bell", "ben@example.com", timezone="UTC"),
         Person("cat", "Cat Cole", "cat@example.com", timezone="UTC"),
     )
@@ -61,7 +61,7 @@ def configuration() -> Configuration:
     return Configuration(
         people=people,
         rules=(weekly, day),
-        time_off=(TimeOff("ann", utc(2026, 3, 31), utc(2026, 4, 2), "Trip"),),
+        time_off=(TimeOff("ann", utc(2026, 3, 24), utc(2026, 3, 26), "Trip"),),
     )
 
 
@@ -150,3 +150,79 @@ def test_models_pass_the_model_tester(window: MainWindow, qtmodeltester: object)
     view.set_span(date(2026, 3, 2), date(2026, 3, 22))
     qtmodeltester.check(view.people_model)  # type: ignore[attr-defined]
     qtmodeltester.check(view.rules_model)  # type: ignore[attr-defined]
+
+
+def _panel_for(window: MainWindow, person_id: str) -> object:
+    window.tabs.setCurrentIndex(1)
+    row = [p.id for p in window.config.people].index(person_id)
+    window.people_table.selectRow(row)
+    panel = window.time_off_panel
+    assert panel.person is not None
+    assert panel.person.id == person_id
+    return panel
+
+
+def test_dragging_across_days_adds_time_off_undoably(window: MainWindow, store: Store, qtbot: QtBot) -> None:
+    panel = window.time_off_panel
+    _panel_for(window, "ben")
+    panel.ask_days = lambda first, last: (first, last, "Conference")
+    calendar = panel.calendar
+    assert (calendar.year, calendar.month) == (2026, 3)
+    start, end = calendar.cell(date(2026, 3, 10)).center(), calendar.cell(date(2026, 3, 12)).center()
+    qtbot.mousePress(calendar, Qt.MouseButton.LeftButton, pos=start.toPoint())
+    qtbot.mouseMove(calendar, end.toPoint())
+    qtbot.mouseRelease(calendar, Qt.MouseButton.LeftButton, pos=end.toPoint())
+    (added,) = [t for t in store.load_configuration().time_off if t.person == "ben"]
+    assert (added.start, added.end, added.note) == (utc(2026, 3, 10), utc(2026, 3, 13), "Conference")
+    assert panel.entries.count() == 1
+    assert "Conference" in panel.entries.item(0).text()
+    # Ben is on primary from 9:00 on the 9th: the three days are conflicts, hatched on the calendar.
+    assert [calendar.marks[date(2026, 3, d)].conflict for d in (9, 10, 11, 12, 13)] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    window.undo_stack.undo()
+    assert [t for t in store.load_configuration().time_off if t.person == "ben"] == []
+    assert panel.entries.count() == 0
+    window.undo_stack.redo()
+    assert len([t for t in store.load_configuration().time_off if t.person == "ben"]) == 1
+
+
+def test_a_cover_for_a_conflict_is_one_undoable_override(window: MainWindow, store: Store) -> None:
+    panel = _panel_for(window, "ann")
+    # Ann's trip (24–25 March) falls in her week on primary.
+    conflicts = [panel.conflict_list.item(i).text() for i in range(panel.conflict_list.count())]
+    assert conflicts == ["Primary: Tue 24 Mar – Wed 25 Mar 2026 — time off (Trip)"]
+    menu = panel.cover_menu()
+    assert menu is not None
+    offers = [a.text() for a in menu.actions()]
+    # Ben and Cat are free; Ben has fewer hours on call in these six weeks (Cat also has the database rule).
+    assert offers[0].startswith("Ben Bell — ")
+    assert offers[1].startswith("Cat Cole — ")
+    menu.actions()[0].trigger()
+    (override,) = store.load_configuration().overrides
+    assert (override.rule, override.person, override.start, override.end) == (
+        "primary",
+        "ben",
+        utc(2026, 3, 24),
+        utc(2026, 3, 26),
+    )
+    assert panel.conflict_list.count() == 0
+    window.undo_stack.undo()
+    assert store.load_configuration().overrides == ()
+    assert panel.conflict_list.count() == 1
+
+
+def test_holidays_show_in_the_persons_details(window: MainWindow, store: Store) -> None:
+    panel = _panel_for(window, "ann")
+    panel.step_month(1)  # April 2026 in England: Good Friday, Easter Monday
+    assert (
+        panel.holidays.text()
+        == "Public holidays (GB-ENG) this month: Good Friday (3 Apr), Easter Monday (6 Apr)"
+    )
+    assert panel.calendar.marks[date(2026, 4, 3)].holiday == "Good Friday"
+    panel = _panel_for(window, "ben")
+    assert panel.holidays.text().startswith("No public-holiday calendar")

@@ -107,6 +107,7 @@ class PersonEditorDialog(_ValidatedForm):
             "oncall_email": "Paging email",
             "oncall_phone": "Paging phone (E.164)",
             "colour": "Colour (#rrggbb)",
+            "holidays": "Public holidays (country, e.g. DE-BY)",
         }
         for key, label in labels.items():
             edit = QLineEdit(getattr(base, key) or "")
@@ -114,6 +115,8 @@ class PersonEditorDialog(_ValidatedForm):
             self.edits[key] = edit
             if key == "phone":
                 edit.setPlaceholderText("+14155550101")
+            if key == "holidays":
+                edit.setPlaceholderText("none: an ISO country code, with a subdivision as XX-YY")
             self.add_row(key, label, edit)
             if key == "oncall_phone":
                 self.zone_picker = ZonePicker(include_local=False)
@@ -136,6 +139,7 @@ class PersonEditorDialog(_ValidatedForm):
             oncall_phone=value("oncall_phone"),
             timezone=self.zone_picker.current_zone() or None,
             colour=value("colour"),
+            holidays=value("holidays"),
         )
 
     def revalidate(self) -> None:

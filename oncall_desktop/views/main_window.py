@@ -51,6 +51,7 @@ from oncall_desktop.views.go_to_date import DateButton
 from oncall_desktop.views.integrations_view import IntegrationsPage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
 from oncall_desktop.views.reports_page import ReportsPage
+from oncall_desktop.views.time_off_panel import TimeOffPanel
 from oncall_desktop.views.zone_picker import ZonePicker
 
 if TYPE_CHECKING:
@@ -221,7 +222,18 @@ class MainWindow(QMainWindow):
                 ("Delete team", lambda: self._delete("team", self._current(self.team_list))),
             )
         )
-        return page
+        self.time_off_panel = TimeOffPanel(
+            self.store, self.override_ids, self._push, self.reload, self._failed, self.now
+        )
+        self.people_table.selectionModel().currentRowChanged.connect(
+            lambda _now, _before: self.time_off_panel.set_person(self._current(self.people_table))
+        )
+        beside = QSplitter()
+        beside.addWidget(page)
+        beside.addWidget(self.time_off_panel)
+        beside.setStretchFactor(0, 1)
+        beside.setSizes([760, 640])
+        return beside
 
     @staticmethod
     def _buttons(*specs: tuple[str, Callable[[], object]]) -> QHBoxLayout:
@@ -375,6 +387,7 @@ class MainWindow(QMainWindow):
         self.team_model.set_configuration(self.config)
         self.integrations_page.set_configuration(self.config)
         self.reports_page.refresh()
+        self.time_off_panel.set_configuration(self.config)
         self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         self.calendar_model.set_configuration(self.config, self.revision)
         row = self.rule_model.row_of(selected) if selected else -1
