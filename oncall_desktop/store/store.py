@@ -86,6 +86,7 @@ from oncall_desktop.store.outbox import Outbox
 from oncall_desktop.store.paging import PagingState
 from oncall_desktop.store.planning import PlanningStore, load_time_off, replace_time_off, time_off_ids
 from oncall_desktop.store.planning_models import TimeOffRow
+from oncall_desktop.store.swaps import SwapStore
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 DEFAULT_RULE_NAME = "Default"
@@ -111,6 +112,7 @@ class Store:
         self.lease = EngineLease(self.db)
         self.feeds = CalendarFeeds(self.db)
         self.planning = PlanningStore(self.db, self._config_write)
+        self.swaps = SwapStore(self.db, self._config_write)
 
     @classmethod
     def open(cls, url: str) -> Store:

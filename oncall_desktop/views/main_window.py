@@ -51,6 +51,7 @@ from oncall_desktop.views.go_to_date import DateButton
 from oncall_desktop.views.integrations_view import IntegrationsPage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
 from oncall_desktop.views.reports_page import ReportsPage
+from oncall_desktop.views.swaps_page import SwapsPage
 from oncall_desktop.views.time_off_panel import TimeOffPanel
 from oncall_desktop.views.zone_picker import ZonePicker
 
@@ -113,6 +114,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.integrations_page, "Integrations")
         self.reports_page = ReportsPage(store, lambda: self.config, self.now)
         self.tabs.addTab(self.reports_page, "Reports")
+        self.swaps_page = SwapsPage(
+            store, self._push, self.reload, self._failed, self.now, self.me, self.choose_me
+        )
+        self.tabs.addTab(self.swaps_page, "My on-call")
         self._build_toolbar()
         self._build_menus()
 
@@ -388,6 +393,7 @@ class MainWindow(QMainWindow):
         self.integrations_page.set_configuration(self.config)
         self.reports_page.refresh()
         self.time_off_panel.set_configuration(self.config)
+        self.swaps_page.set_configuration(self.config)
         self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         self.calendar_model.set_configuration(self.config, self.revision)
         row = self.rule_model.row_of(selected) if selected else -1

@@ -1,11 +1,15 @@
-"""Undoable edits of planning around people: adding and removing time off, taking a cover."""
+"""Undoable edits of planning around people: time off added and removed, swap requests asked and answered."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
+from typing import Literal
 
 from oncall_desktop.domain import TimeOff
 from oncall_desktop.store import Store
+from oncall_desktop.swaps import SwapRequest
 from oncall_desktop.views.commands import Failed, Refresh, StoreCommand
 
 
@@ -35,3 +39,60 @@ class DeleteTimeOff(StoreCommand):
 
     def revert(self) -> None:
         self.entry = self.store.planning.add_time_off(replace(self.entry))
+
+
+class AskSwap(StoreCommand):
+    """Ask a colleague to take a span of one's shift; undo takes the request back (while unanswered)."""
+
+    def __init__(
+        self,
+        store: Store,
+        request: SwapRequest,
+        now: Callable[[], datetime],
+        refresh: Refresh,
+        failed: Failed | None = None,
+    ) -> None:
+        super().__init__("Ask for a swap", store, refresh, failed)
+        self.request = request
+        self.now = now
+
+    def apply(self) -> None:
+        self.request = self.store.swaps.ask(self.request, self.now())
+
+    def revert(self) -> None:
+        assert self.request.id is not None
+        self.store.swaps.take_back(self.request.id)
+
+
+class AnswerSwap(StoreCommand):
+    """Accept (the override is written with the answer), decline or withdraw a pending request;
+    undo makes it pending again (an accepted one's override removed)."""
+
+    def __init__(
+        self,
+        store: Store,
+        request: SwapRequest,
+        answer: Literal["accept", "decline", "withdraw"],
+        by: str,
+        now: Callable[[], datetime],
+        refresh: Refresh,
+        failed: Failed | None = None,
+    ) -> None:
+        texts = {"accept": "Accept swap", "decline": "Decline swap", "withdraw": "Withdraw swap request"}
+        super().__init__(texts[answer], store, refresh, failed)
+        assert request.id is not None
+        self.request_id = request.id
+        self.answer = answer
+        self.by = by
+        self.now = now
+
+    def apply(self) -> None:
+        if self.answer == "accept":
+            self.store.swaps.accept(self.request_id, self.by, self.now())
+        elif self.answer == "decline":
+            self.store.swaps.decline(self.request_id, self.by, self.now())
+        else:
+            self.store.swaps.withdraw(self.request_id, self.by, self.now())
+
+    def revert(self) -> None:
+        self.store.swaps.reopen(self.request_id)

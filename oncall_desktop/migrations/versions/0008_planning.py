@@ -1,4 +1,4 @@
-"""Planning around people (SPEC §12): time off, and each person's public-holiday calendar.
+"""Planning around people (SPEC §12): time off, each person's public-holiday calendar, swap requests.
 
 `people.holidays` is dropped with SQLite's own `ALTER TABLE … DROP COLUMN`, not batch mode (which
 would copy and drop `people`, and with foreign keys on that drop cascades), as 0007 does.
@@ -34,9 +34,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_time_off")),
     )
     op.create_index(op.f("ix_time_off_person_id"), "time_off", ["person_id"], unique=False)
+    op.create_table(
+        "swap_requests",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("rule_id", sa.String(length=100), nullable=False),
+        sa.Column("requester_id", sa.String(length=100), nullable=False),
+        sa.Column("colleague_id", sa.String(length=100), nullable=False),
+        sa.Column("start_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("end_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("override_id", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_swap_requests")),
+    )
+    op.create_index(op.f("ix_swap_requests_requester_id"), "swap_requests", ["requester_id"], unique=False)
+    op.create_index(op.f("ix_swap_requests_colleague_id"), "swap_requests", ["colleague_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_swap_requests_colleague_id"), table_name="swap_requests")
+    op.drop_index(op.f("ix_swap_requests_requester_id"), table_name="swap_requests")
+    op.drop_table("swap_requests")
     op.drop_index(op.f("ix_time_off_person_id"), table_name="time_off")
     op.drop_table("time_off")
     op.drop_column("people", "holidays")
