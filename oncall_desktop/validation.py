@@ -225,7 +225,6 @@ class _Checker:
             self.config,
             self.paths.time_off,
             self.person_paths,
-            self.paths.rules,
             self.error,
             self.warning,
             schedules_ok=not has_errors(self.problems),
