@@ -1,6 +1,7 @@
 """Render planning around people with the demo team: the Reports tab over a year of generated
-incidents (docs/screenshots/reports.png) and a person's time off with its conflicts and covers in
-People & teams (docs/screenshots/time-off.png).
+incidents (docs/screenshots/reports.png), a person's time off with its conflicts and covers in
+People & teams (docs/screenshots/time-off.png), and swap requests in "My on-call"
+(docs/screenshots/swap-requests.png).
 
     .venv/bin/python scripts/screenshots_planning.py [--out docs/screenshots]
 
@@ -33,6 +34,7 @@ from oncall_desktop.planning import person_zone
 from oncall_desktop.routing import route
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.store import Store
+from oncall_desktop.swaps import SwapRequest, shifts_of
 from oncall_desktop.timeutil import resolve_wall
 from oncall_desktop.views.main_window import MainWindow
 
@@ -148,6 +150,34 @@ def main() -> int:
             app.processEvents()
         window.grab().save(str(args.out / "time-off.png"))
         print(f"wrote {args.out / 'time-off.png'}")
+        # The swap flow, as the colleague sees it in "My on-call": a request waiting, one answered.
+        config = store.load_configuration()
+        shifts = shifts_of(config, away, NOW, NOW + timedelta(weeks=3))
+        primary = next(i for i in shifts if i.rule == "primary")
+        colleague = next(p for p in config.rule_people(config.rule("primary")) if p != away)  # type: ignore[arg-type]
+        day = timedelta(days=1)
+        first = store.swaps.ask(
+            SwapRequest(
+                "primary", away, colleague, primary.start + day, primary.start + 2 * day, "Family visit"
+            ),
+            NOW,
+        )
+        store.swaps.ask(
+            SwapRequest(
+                "primary", away, colleague, primary.start + 3 * day, primary.start + 4 * day, "Dentist"
+            ),
+            NOW,
+        )
+        assert first.id is not None
+        store.swaps.accept(first.id, colleague, NOW)
+        settings.setValue("me", colleague)
+        window.reload()
+        window.tabs.setCurrentWidget(window.swaps_page)
+        window.swaps_page.incoming.setCurrentRow(0)
+        for _ in range(5):
+            app.processEvents()
+        window.grab().save(str(args.out / "swap-requests.png"))
+        print(f"wrote {args.out / 'swap-requests.png'}")
         window.close()
         store.close()
     return 0

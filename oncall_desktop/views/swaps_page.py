@@ -169,6 +169,8 @@ class SwapsPage(QWidget):
         layout.addLayout(grid, 1)
         for view in (self.shifts, self.incoming, self.outgoing):
             view.currentRowChanged.connect(lambda _r: self._enable())
+        for view in (self.incoming, self.outgoing, self.history):
+            view.setWordWrap(True)
         self._show()
 
     def set_configuration(self, config: Configuration) -> None:
