@@ -214,6 +214,11 @@ def _rule(rule: OnCallRule) -> dict[str, Any]:
     else:
         staffing = {"combine": rule.combine, "layers": [_layer(layer) for layer in rule.layers]}
     staffing["escalation"] = [_level(level, i) for i, level in enumerate(rule.escalation)]
+    if rule.reminders is not None:
+        staffing["reminders"] = {
+            "before": planning_config.format_duration(rule.reminders.before_minutes),
+            "channels": _channels(rule.reminders.channels),
+        }
     if rule.is_default:
         return {"id": rule.id, **staffing}
     return {

@@ -177,6 +177,14 @@ class EscalationLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffReminders:
+    """SPEC §12: each person whose shift begins is reminded `before_minutes` ahead on `channels`."""
+
+    before_minutes: int
+    channels: tuple[Channel, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TimeOff:
     """`person` is away during [start, end) (UTC instants); it never changes the schedule (SPEC §12)."""
 
@@ -206,6 +214,7 @@ class OnCallRule:
     layers: tuple[Layer, ...] = (Layer(),)
     combine: Combine = "first"
     escalation: tuple[EscalationLevel, ...] = ()
+    reminders: HandoffReminders | None = None
 
     @property
     def is_default(self) -> bool:

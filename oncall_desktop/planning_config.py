@@ -1,4 +1,4 @@
-"""The config file's planning keys (SPEC §12): `time_off` and a person's `holidays`.
+"""The config file's planning keys (SPEC §12): `time_off`, a person's `holidays`, a rule's `reminders`.
 
 `validation` calls these while reading the file and checking it; problems come out in its format,
 `error: PATH: reason` / `warning: PATH: reason`. Time off is read in its person's zone.
@@ -12,15 +12,18 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oncall_desktop import timeutil
-from oncall_desktop.domain import Configuration, Person, TimeOff
+from oncall_desktop.domain import Channel, Configuration, HandoffReminders, Person, TimeOff
 from oncall_desktop.planning import conflicts, holiday_code_problem, person_zone
 
 if TYPE_CHECKING:
     from oncall_desktop.validation import _Reader
 
 TIME_OFF_KEYS = ("person", "start", "end", "note")
+REMINDER_KEYS = ("before", "channels")
+MAX_REMINDER_BEFORE = timedelta(days=7)
 MAX_TIME_OFF = timedelta(days=366)
 MAX_NOTE = 500
+_DURATION = re.compile(r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*\Z")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 Report = Callable[[str, str], None]
@@ -65,10 +68,51 @@ def _moment(reader: _Reader, value: object, path: str) -> datetime:
     return reader.moment(value, path)
 
 
+def read_reminders(reader: _Reader, value: object, path: str) -> HandoffReminders | None:
+    """A rule's `reminders: {before: 24h, channels: [email]}` (None when absent)."""
+    if value is None:
+        return None
+    raw = reader.mapping(value, path, REMINDER_KEYS, REMINDER_KEYS)
+    before = _duration(reader, raw.get("before"), f"{path}.before")
+    channels = reader.channels(raw.get("channels"), f"{path}.channels")
+    if not channels:
+        raise reader.error(f"{path}.channels", "name at least one channel (sms, email)")
+    if Channel.VOICE in channels:
+        raise reader.error(f"{path}.channels", "reminders are sent by SMS or email, not by phone call")
+    return HandoffReminders(before_minutes=before, channels=channels)
+
+
+def _duration(reader: _Reader, value: object, path: str) -> int:
+    """Minutes from `24h`, `90m`, `1d`, `1h30m` (or a bare number of minutes)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        minutes = value
+    else:
+        text = reader.string(value, path)
+        match = _DURATION.match(text)
+        if not match or not any(match.groups()):
+            raise reader.error(path, f"{text!r} is not a duration: write e.g. 24h, 90m or 1h30m")
+        days, hours, mins = (int(g) if g else 0 for g in match.groups())
+        minutes = days * 1440 + hours * 60 + mins
+    if minutes < 1:
+        raise reader.error(path, "must be at least 1 minute")
+    if timedelta(minutes=minutes) > MAX_REMINDER_BEFORE:
+        raise reader.error(path, "must be at most 7 days (7d)")
+    return minutes
+
+
+def format_duration(minutes: int) -> str:
+    """What `dump` writes for a reminder's `before`: `24h`, `90m` → `1h30m`."""
+    hours, mins = divmod(minutes, 60)
+    if not hours:
+        return f"{mins}m"
+    return f"{hours}h" + (f"{mins}m" if mins else "")
+
+
 def check(
     config: Configuration,
     time_off_paths: Sequence[str],
     person_paths: Mapping[str, str],
+    rule_paths: Sequence[str | None],
     error: Report,
     warning: Report,
     *,
@@ -81,6 +125,9 @@ def check(
             problem = holiday_code_problem(person.holidays)
             if problem:
                 error(f"{person_paths.get(person.id, 'people')}.holidays", problem)
+    for rule, rpath in zip(config.rules, rule_paths, strict=True):
+        if rule.reminders is not None and not rule.has_personnel:
+            error(f"{rpath or 'rules'}.reminders", "a rule without personnel has nobody to remind")
     known = {p.id for p in config.people}
     clean = True
     for entry, path in zip(config.time_off, time_off_paths, strict=True):

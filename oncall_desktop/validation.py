@@ -225,6 +225,7 @@ class _Checker:
             self.config,
             self.paths.time_off,
             self.person_paths,
+            self.paths.rules,
             self.error,
             self.warning,
             schedules_ok=not has_errors(self.problems),
@@ -870,6 +871,7 @@ _RULE_KEYS = (
     "combine",
     "layers",
     "escalation",
+    "reminders",
 )
 _LAYER_KEYS = ("name", "timezone", "effective", "windows", "personnel", "rotation")
 _LEVEL_KEYS = ("level", "wait", "severities", "statuses", "repeat", "channels", "add")
@@ -1039,6 +1041,9 @@ class _DocumentReader(_Reader):
         )
         match = self.kept(lambda: self._match(raw.get("match"), f"{path}.match"), MatchConditions())
         layers, combine, escalation = self._staffing(raw, path)
+        reminders = self.kept(
+            lambda: planning_config.read_reminders(self, raw.get("reminders"), f"{path}.reminders"), None
+        )
         return OnCallRule(
             id=ident,
             name=name,
@@ -1050,6 +1055,7 @@ class _DocumentReader(_Reader):
             layers=layers,
             combine=combine,
             escalation=escalation,
+            reminders=reminders,
         )
 
     def _staffing(

@@ -131,6 +131,8 @@ class RuleRow(Base):
     effective_end_offset: Mapped[int | None] = mapped_column(Integer)
     match_mode: Mapped[str] = mapped_column(String(8), default="all")
     combine: Mapped[str] = mapped_column(String(8), default="first")
+    reminder_minutes: Mapped[int | None] = mapped_column(Integer)  # SPEC §12 handoff reminders
+    reminder_channels: Mapped[list[Any] | None] = mapped_column(JSON)
 
     windows: Mapped[list[WindowRow]] = relationship(order_by="WindowRow.position", viewonly=True)
     conditions: Mapped[list[ConditionRow]] = relationship(order_by="ConditionRow.position", viewonly=True)

@@ -86,6 +86,7 @@ from oncall_desktop.store.outbox import Outbox
 from oncall_desktop.store.paging import PagingState
 from oncall_desktop.store.planning import PlanningStore, load_time_off, replace_time_off, time_off_ids
 from oncall_desktop.store.planning_models import TimeOffRow
+from oncall_desktop.store.reminders import ReminderOutbox, reminder_values, reminders_from_row
 from oncall_desktop.store.swaps import SwapStore
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -113,6 +114,7 @@ class Store:
         self.feeds = CalendarFeeds(self.db)
         self.planning = PlanningStore(self.db, self._config_write)
         self.swaps = SwapStore(self.db, self._config_write)
+        self.reminders = ReminderOutbox(self.db)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -581,6 +583,7 @@ def _rule(row: RuleRow) -> OnCallRule:
         layers=tuple(_layer(layer) for layer in row.layers) or (Layer(),),
         combine="all" if row.combine == "all" else "first",
         escalation=tuple(_level(level) for level in row.levels),
+        reminders=reminders_from_row(row.reminder_minutes, row.reminder_channels),
     )
 
 
@@ -729,6 +732,7 @@ def _rule_values(rule: OnCallRule, position: int) -> dict[str, Any]:
         "effective_end_offset": end_offset,
         "match_mode": rule.match.mode,
         "combine": rule.combine,
+        **reminder_values(rule.reminders),
     }
 
 
