@@ -1,6 +1,7 @@
 """Render planning around people with the demo team: the Reports tab over a year of generated
 incidents (docs/screenshots/reports.png), a person's time off with its conflicts and covers in
-People & teams (docs/screenshots/time-off.png), and swap requests in "My on-call"
+People & teams (docs/screenshots/time-off.png), the conflicts on the calendar
+(docs/screenshots/calendar-conflicts.png), and swap requests in "My on-call"
 (docs/screenshots/swap-requests.png).
 
     .venv/bin/python scripts/screenshots_planning.py [--out docs/screenshots]
@@ -150,6 +151,15 @@ def main() -> int:
             app.processEvents()
         window.grab().save(str(args.out / "time-off.png"))
         print(f"wrote {args.out / 'time-off.png'}")
+        # The conflicts on the calendar: the week of the time off, in caution tape.
+        window.tabs.setCurrentIndex(0)
+        window.calendar_model.set_mode("week")
+        first_away = next(t for t in config.time_off if t.person == away)
+        window.go_to_date(first_away.start.date())
+        for _ in range(5):
+            app.processEvents()
+        window.grab().save(str(args.out / "calendar-conflicts.png"))
+        print(f"wrote {args.out / 'calendar-conflicts.png'}")
         # The swap flow, as the colleague sees it in "My on-call": a request waiting, one answered.
         config = store.load_configuration()
         shifts = shifts_of(config, away, NOW, NOW + timedelta(weeks=3))

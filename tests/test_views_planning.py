@@ -20,6 +20,7 @@ from oncall_desktop.domain import (
     EscalationLevel,
     Layer,
     OnCallRule,
+    Override,
     Person,
     Rotation,
     Severity,
@@ -226,3 +227,29 @@ def test_holidays_show_in_the_persons_details(window: MainWindow, store: Store) 
     assert panel.calendar.marks[date(2026, 4, 3)].holiday == "Good Friday"
     panel = _panel_for(window, "ben")
     assert panel.holidays.text().startswith("No public-holiday calendar")
+
+
+def test_conflicts_are_caution_tape_on_the_main_calendar(
+    window: MainWindow, store: Store, qtbot: QtBot
+) -> None:
+    window.tabs.setCurrentIndex(0)
+    window.calendar_model.set_mode("week")
+    window.go_to_date(date(2026, 3, 23))
+    stamps = window.calendar_model.conflict_stamps()
+    assert stamps == [("primary", utc(2026, 3, 24).timestamp(), utc(2026, 3, 26).timestamp())]
+
+    def tape_pixels() -> int:
+        image = window.calendar.grab().toImage()
+        return sum(
+            1
+            for x in range(0, image.width(), 3)
+            for y in range(0, image.height(), 3)
+            if image.pixelColor(x, y).name() == "#f2c200"
+        )
+
+    with_tape = tape_pixels()
+    assert with_tape > 50
+    # Cover it (the override takes the span): the tape is gone.
+    window.time_off_panel.apply_cover(Override("primary", "ben", utc(2026, 3, 24), utc(2026, 3, 26)))
+    assert window.calendar_model.conflict_stamps() == []
+    assert tape_pixels() < with_tape // 10
