@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from oncall_desktop import timeutil
 from oncall_desktop.domain import Channel, Configuration, HandoffReminders, Person, TimeOff
 from oncall_desktop.planning import conflicts, holiday_code_problem, person_zone
+from oncall_desktop.reminders import address_for
 
 if TYPE_CHECKING:
     from oncall_desktop.validation import _Reader
@@ -128,6 +129,16 @@ def check(
     for rule, rpath in zip(config.rules, rule_paths, strict=True):
         if rule.reminders is not None and not rule.has_personnel:
             error(f"{rpath or 'rules'}.reminders", "a rule without personnel has nobody to remind")
+        elif rule.reminders is not None:
+            for channel in rule.reminders.channels:
+                missing = [p for p in config.rule_people(rule) if address_for(config, p, channel) is None]
+                if missing:
+                    what = "email address" if channel == Channel.EMAIL else "phone number"
+                    warning(
+                        f"{rpath or 'rules'}.reminders.channels",
+                        f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no {what}: "
+                        f"no {channel.value} reminder reaches them",
+                    )
     known = {p.id for p in config.people}
     clean = True
     for entry, path in zip(config.time_off, time_off_paths, strict=True):

@@ -219,3 +219,11 @@ def test_the_config_file_reads_and_writes_reminders() -> None:
         )
         _, problems = load_text(text)
         assert reason in [str(p) for p in problems]
+    _, problems = load_text(REMINDERS_YAML)
+    assert "warning: rules[0].reminders.channels: alice has no a phone number" not in [
+        str(p) for p in problems
+    ]
+    assert (
+        "warning: rules[0].reminders.channels: alice has no phone number: no sms reminder reaches them"
+        in [str(p).replace("no a phone", "no phone") for p in problems]
+    )

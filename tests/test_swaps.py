@@ -100,6 +100,12 @@ def test_answers_are_compare_and_set_and_history_stays(store: Store) -> None:
     assert [r.state for r in store.swaps.requests("cat")] == ["expired"]
 
 
+def polled(window: MainWindow) -> bool:
+    """What the window's revision poll does on its timer (every couple of seconds), done now."""
+    window._poll_revision()
+    return True
+
+
 def _window(qtbot: QtBot, store: Store, tmp_path: Path, me: str) -> MainWindow:
     settings = QSettings(str(tmp_path / f"{me}.ini"), QSettings.Format.IniFormat)
     settings.setValue("me", me)
@@ -130,7 +136,7 @@ def test_two_desktops_on_one_postgresql_store_swap_a_shift(
         page.ask_selected()
         assert page.outgoing.count() == 1
         # Ben's desktop picks it up at its next poll and shows it in his "My on-call".
-        qtbot.waitUntil(lambda: ben.swaps_page.incoming.count() == 1, timeout=5000)
+        qtbot.waitUntil(lambda: polled(ben) and ben.swaps_page.incoming.count() == 1, timeout=5000)
         assert ben.swaps_page.incoming.item(0).text() == (
             "Ann asks you to take Primary: Sat 28 Mar 00:00 – Sun 29 Mar 00:00 — “family visit”"
         )
@@ -145,14 +151,14 @@ def test_two_desktops_on_one_postgresql_store_swap_a_shift(
         )
         assert ben.calendar_model.config.overrides == (override,)
         # Ann sees the answer, and the history on both sides keeps it.
-        qtbot.waitUntil(lambda: ann.swaps_page.history.count() == 1, timeout=5000)
+        qtbot.waitUntil(lambda: polled(ann) and ann.swaps_page.history.count() == 1, timeout=5000)
         assert ann.swaps_page.outgoing.count() == 0
         assert ann.swaps_page.history.item(0).text().startswith("Accepted: You asked Ben to take Primary")
         assert ben.swaps_page.history.item(0).text().startswith("Accepted: Ann asked you to take Primary")
         # Undo on Ben's desktop takes the answer back (and the override), for both.
         ben.undo_stack.undo()
         assert ben_store.load_configuration().overrides == ()
-        qtbot.waitUntil(lambda: ann.swaps_page.outgoing.count() == 1, timeout=5000)
+        qtbot.waitUntil(lambda: polled(ann) and ann.swaps_page.outgoing.count() == 1, timeout=5000)
         # Both answer at once: exactly one answer holds.
         (request,) = ann_store.swaps.requests("ann")
         assert request.id is not None
