@@ -355,7 +355,7 @@ class ReportsView(QWidget):
             chart.addSeries(line)
             line.attachAxis(axis_x)
             line.attachAxis(axis_y)
-        axis_y.setRange(0, highest * 1.1)
+        axis_y.setRange(0, max(highest * 1.1, 5.0))  # whole minutes on the axis, even with no incidents
         axis_y.applyNiceNumbers()
         self._axis_colours(axis_x, axis_y)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
