@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from oncall_desktop import timeutil
 from oncall_desktop.domain import Channel, Configuration, HandoffReminders, Person, TimeOff
-from oncall_desktop.planning import conflicts, holiday_code_problem, person_zone
+from oncall_desktop.planning import holiday_code_problem, person_zone
 from oncall_desktop.reminders import address_for
+from oncall_desktop.schedule import Schedules
 
 if TYPE_CHECKING:
     from oncall_desktop.validation import _Reader
@@ -158,14 +159,12 @@ def check(
 
 
 def _time_off_conflicts(config: Configuration, paths: Sequence[str], warning: Report) -> None:
+    """The person's final schedule clipped to the time off is exactly its conflicts."""
+    schedules = Schedules(config) if config.time_off else None
     for entry, path in zip(config.time_off, paths, strict=True):
-        person = config.person(entry.person)
-        tz = person_zone(person)
-        found = [
-            c
-            for c in conflicts(config, entry.start, entry.end)
-            if c.person == entry.person and c.reason == "time off"
-        ]
+        assert schedules is not None
+        tz = person_zone(config.person(entry.person))
+        found = schedules.final_schedule(entry.start, entry.end, person=entry.person).intervals
         for rule_id in dict.fromkeys(c.rule for c in found):
             first = next(c for c in found if c.rule == rule_id)
             warning(
