@@ -159,6 +159,14 @@ def test_two_desktops_on_one_postgresql_store_swap_a_shift(
         ben.undo_stack.undo()
         assert ben_store.load_configuration().overrides == ()
         qtbot.waitUntil(lambda: polled(ann) and ann.swaps_page.outgoing.count() == 1, timeout=5000)
+        # Declining leaves a note for the asker.
+        ben.swaps_page.incoming.setCurrentRow(0)
+        ben.swaps_page.ask_note = lambda request: "I'm away that weekend"
+        ben.swaps_page.answer_selected("decline")
+        qtbot.waitUntil(lambda: polled(ann) and ann.swaps_page.history.count() == 1, timeout=5000)
+        assert ann.swaps_page.history.item(0).text().endswith("(I'm away that weekend)")
+        ben.undo_stack.undo()
+        qtbot.waitUntil(lambda: polled(ann) and ann.swaps_page.outgoing.count() == 1, timeout=5000)
         # Both answer at once: exactly one answer holds.
         (request,) = ann_store.swaps.requests("ann")
         assert request.id is not None

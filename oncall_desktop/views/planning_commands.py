@@ -77,6 +77,7 @@ class AnswerSwap(StoreCommand):
         now: Callable[[], datetime],
         refresh: Refresh,
         failed: Failed | None = None,
+        note: str = "",
     ) -> None:
         texts = {"accept": "Accept swap", "decline": "Decline swap", "withdraw": "Withdraw swap request"}
         super().__init__(texts[answer], store, refresh, failed)
@@ -85,12 +86,13 @@ class AnswerSwap(StoreCommand):
         self.answer = answer
         self.by = by
         self.now = now
+        self.note = note
 
     def apply(self) -> None:
         if self.answer == "accept":
             self.store.swaps.accept(self.request_id, self.by, self.now())
         elif self.answer == "decline":
-            self.store.swaps.decline(self.request_id, self.by, self.now())
+            self.store.swaps.decline(self.request_id, self.by, self.now(), self.note)
         else:
             self.store.swaps.withdraw(self.request_id, self.by, self.now())
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -132,6 +133,7 @@ class SwapsPage(QWidget):
         self.now, self.me, self._choose_me = now, me, choose_me
         self.config = Configuration()
         self.ask_swap: Callable[[Interval], SwapRequest | None] = self._ask_swap
+        self.ask_note: Callable[[SwapRequest], str | None] = self._ask_note
 
         self.title = QLabel()
         self.who_button = QPushButton("Who am I?…")
@@ -269,7 +271,21 @@ class SwapsPage(QWidget):
         if me is None or view.currentRow() < 0:
             return
         request: SwapRequest = view.currentItem().data(Qt.ItemDataRole.UserRole)
-        self.push(AnswerSwap(self.store, request, answer, me, self.now, self.refresh_store, self.failed))
+        note = ""
+        if answer == "decline":
+            asked = self.ask_note(request)
+            if asked is None:
+                return
+            note = asked
+        self.push(
+            AnswerSwap(self.store, request, answer, me, self.now, self.refresh_store, self.failed, note)
+        )
+
+    def _ask_note(self, request: SwapRequest) -> str | None:
+        text, ok = QInputDialog.getText(
+            self, "Decline swap", f"A note for {self._name(request.requester)} (optional):"
+        )
+        return text.strip() if ok else None
 
 
 def _row(*buttons: QPushButton) -> QHBoxLayout:
