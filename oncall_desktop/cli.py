@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "oncall_desktop.commands.station",
     "oncall_desktop.commands.secrets",
     "oncall_desktop.commands.migrate",
+    "oncall_desktop.commands.planning",
 )
 
 PROG = "oncall-desktop"

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from oncall_desktop import timeutil
+from oncall_desktop import planning_config, timeutil
 from oncall_desktop.domain import (
     WEEKDAYS,
     Channel,
@@ -172,6 +172,11 @@ def dump(config: Configuration, *, tokens: bool = False) -> str:
     }
     if config.maintenance:
         doc["maintenance"] = [_maintenance(w) for w in config.maintenance]
+    if config.time_off:  # written only when there is some, so files without planning stay as they were
+        doc["time_off"] = [
+            {**entry, "start": _Quoted(entry["start"]), "end": _Quoted(entry["end"])}
+            for entry in planning_config.dump_time_off(config)
+        ]
     return yaml.dump(
         doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
     )
@@ -202,6 +207,7 @@ def _person(person: Person) -> dict[str, Any]:
         "timezone": person.timezone,
         "colour": _opt_quoted(person.colour),
         **({"chat": True} if person.chat else {}),
+        **({"holidays": person.holidays} if person.holidays else {}),
     }
 
 
@@ -216,6 +222,11 @@ def _rule(rule: OnCallRule) -> dict[str, Any]:
     else:
         staffing = {"combine": rule.combine, "layers": [_layer(layer) for layer in rule.layers]}
     staffing["escalation"] = [_level(level, i) for i, level in enumerate(rule.escalation)]
+    if rule.reminders is not None:
+        staffing["reminders"] = {
+            "before": planning_config.format_duration(rule.reminders.before_minutes),
+            "channels": _channels(rule.reminders.channels),
+        }
     if rule.is_default:
         return {"id": rule.id, **staffing}
     return {

@@ -71,6 +71,7 @@ class Person:
     colour: str | None = None
     chat: bool = False
     """Whether the person has chat URLs in the keyring (SPEC §13: the URLs themselves are secrets)."""
+    holidays: str | None = None  # SPEC §12: an ISO country code, `XX-YY` with a subdivision
 
     @property
     def paging_phone(self) -> str | None:
@@ -180,6 +181,25 @@ class EscalationLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffReminders:
+    """SPEC §12: each person whose shift begins is reminded `before_minutes` ahead on `channels`."""
+
+    before_minutes: int
+    channels: tuple[Channel, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimeOff:
+    """`person` is away during [start, end) (UTC instants); it never changes the schedule (SPEC §12)."""
+
+    person: str
+    start: datetime
+    end: datetime
+    note: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OnCallRule:
     """An on-call rule. Effective bounds are naive (wall-clock in `timezone`) or aware (an instant).
 
@@ -198,6 +218,7 @@ class OnCallRule:
     layers: tuple[Layer, ...] = (Layer(),)
     combine: Combine = "first"
     escalation: tuple[EscalationLevel, ...] = ()
+    reminders: HandoffReminders | None = None
 
     @property
     def is_default(self) -> bool:
@@ -291,6 +312,7 @@ class Configuration:
     integrations: tuple[Integration, ...] = ()
     settings: Settings = Settings()
     maintenance: tuple[MaintenanceWindow, ...] = ()
+    time_off: tuple[TimeOff, ...] = ()
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
-from oncall_desktop import timeutil
+from oncall_desktop import planning_config, timeutil
 from oncall_desktop.domain import (
     ALL_SEVERITIES,
     COMBINE_MODES,
@@ -158,6 +158,7 @@ class _Paths:
     # Per rule: whether it is written with `layers` (else v1's short form).
     layered: Sequence[bool]
     maintenance: Sequence[str] = ()
+    time_off: Sequence[str] = ()
 
     @classmethod
     def of(cls, config: Configuration) -> _Paths:
@@ -169,6 +170,7 @@ class _Paths:
             integrations=[f"integrations[{i}]" for i in range(len(config.integrations))],
             layered=[not is_short_form(rule) for rule in config.rules],
             maintenance=[f"maintenance[{i}]" for i in range(len(config.maintenance))],
+            time_off=[f"time_off[{i}]" for i in range(len(config.time_off))],
         )
 
 
@@ -227,6 +229,15 @@ class _Checker:
             self.error(f"{self.paths.integrations[index]}.token", reason)
         self._settings(self.config.settings)
         check_reach(self, self.config, self.paths.maintenance)
+        planning_config.check(
+            self.config,
+            self.paths.time_off,
+            self.person_paths,
+            self.paths.rules,
+            self.error,
+            self.warning,
+            schedules_ok=not has_errors(self.problems),
+        )
         return self.problems
 
     def _unique(
@@ -847,7 +858,18 @@ class _Reader:
             return default
 
 
-_PERSON_KEYS = ("id", "name", "email", "phone", "oncall_email", "oncall_phone", "timezone", "colour", "chat")
+_PERSON_KEYS = (
+    "id",
+    "name",
+    "email",
+    "phone",
+    "oncall_email",
+    "oncall_phone",
+    "timezone",
+    "colour",
+    "chat",
+    "holidays",
+)
 _TEAM_KEYS = ("id", "name", "members")
 _RULE_KEYS = (
     "id",
@@ -861,6 +883,7 @@ _RULE_KEYS = (
     "combine",
     "layers",
     "escalation",
+    "reminders",
 )
 _LAYER_KEYS = ("name", "timezone", "effective", "windows", "personnel", "rotation")
 _LEVEL_KEYS = ("level", "wait", "severities", "statuses", "repeat", "channels", "add")
@@ -875,6 +898,7 @@ _TOP_KEYS = (
     "integrations",
     "settings",
     "maintenance",
+    "time_off",
 )
 
 
@@ -909,6 +933,7 @@ class _DocumentReader(_Reader):
         settings = self.kept(lambda: self._settings(top.get("settings")), Settings())
         maintenance_paths: list[str] = []
         maintenance = read_maintenance(self, top.get("maintenance"), maintenance_paths)
+        time_off, time_off_paths = planning_config.read_time_off(self, top.get("time_off"), people)
         config = Configuration(
             people=tuple(people),
             teams=tuple(teams),
@@ -917,6 +942,7 @@ class _DocumentReader(_Reader):
             integrations=tuple(integrations),
             settings=settings,
             maintenance=maintenance,
+            time_off=tuple(time_off),
         )
         paths = _Paths(
             people=self.people_paths,
@@ -926,6 +952,7 @@ class _DocumentReader(_Reader):
             overrides=[p for p, o in zip(self.override_paths, overrides, strict=True) if o is not None],
             integrations=self.integration_paths,
             maintenance=maintenance_paths,
+            time_off=time_off_paths,
         )
         return config, paths
 
@@ -967,6 +994,7 @@ class _DocumentReader(_Reader):
             timezone=text("timezone"),
             colour=text("colour"),
             chat=self.kept(lambda: read_chat(self, raw.get("chat"), f"{path}.chat"), False),
+            holidays=text("holidays"),
         )
 
     def _team(self, value: object, path: str) -> Team:
@@ -1040,6 +1068,9 @@ class _DocumentReader(_Reader):
         )
         match = self.kept(lambda: self._match(raw.get("match"), f"{path}.match"), MatchConditions())
         layers, combine, escalation = self._staffing(raw, path)
+        reminders = self.kept(
+            lambda: planning_config.read_reminders(self, raw.get("reminders"), f"{path}.reminders"), None
+        )
         return OnCallRule(
             id=ident,
             name=name,
@@ -1051,6 +1082,7 @@ class _DocumentReader(_Reader):
             layers=layers,
             combine=combine,
             escalation=escalation,
+            reminders=reminders,
         )
 
     def _staffing(

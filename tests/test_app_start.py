@@ -123,7 +123,9 @@ def test_the_calendar_is_painted_before_the_station_loads_and_sigint_ends_the_se
     lines = read_until(app, "dialog open")
     assert "first paint; already loaded: none" in lines
     # the station came right after
-    assert lines[-1].endswith("tabs: Calendar,People && teams,Integrations,Maintenance,Incidents")
+    assert lines[-1].endswith(
+        "tabs: Calendar,People && teams,Integrations,Maintenance,Reports,My on-call,Incidents"
+    )
 
     app.send_signal(signal.SIGINT)
     out, err = app.communicate(timeout=30)

@@ -45,6 +45,8 @@ def ack_url(public_url: str, token: str) -> str:
 def compose(delivery: Delivery, sender: str, now: datetime) -> EmailMessage:
     """The page as an email; its Message-ID is the notification's own, so a repeat after a crash
     is recognisable (and threads with the first)."""
+    if delivery.reminder is not None:
+        return _reminder_email(delivery, delivery.reminder, sender, now)
     link = delivery.ack_url
     lead = "Handover: you are now on call for this incident. " if delivery.handover else ""
     if delivery.possibly_repeated:
@@ -82,6 +84,23 @@ def compose(delivery: Delivery, sender: str, now: datetime) -> EmailMessage:
     message["Message-ID"] = delivery.message_id or make_msgid(domain=sender_domain(sender))
     message.set_content(text)
     message.add_alternative(body_html, subtype="html")
+    return message
+
+
+def _reminder_email(delivery: Delivery, text: str, sender: str, now: datetime) -> EmailMessage:
+    """A handoff reminder: the text is the whole message."""
+    lead = (
+        "(Possibly repeated: the station stopped while sending this reminder.) "
+        if delivery.possibly_repeated
+        else ""
+    )
+    message = EmailMessage()
+    message["Subject"] = text.split(":", 1)[0] + (f" — {delivery.rule}" if delivery.rule else "")
+    message["From"] = sender
+    message["To"] = delivery.address or ""
+    message["Date"] = formatdate(now.timestamp(), usegmt=True)
+    message["Message-ID"] = delivery.message_id or make_msgid(domain=sender_domain(sender))
+    message.set_content(f"{lead}{text}\n")
     return message
 
 

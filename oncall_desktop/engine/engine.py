@@ -43,6 +43,7 @@ from oncall_desktop.engine.heartbeats import check_heartbeats
 from oncall_desktop.engine.notifiers import DeliveryResult, Notifier, TimelineNotifier
 from oncall_desktop.engine.planning import fallback_schedules, plan_incident
 from oncall_desktop.engine.reconcile import reconcile_number
+from oncall_desktop.engine.reminders import HandoffReminders
 from oncall_desktop.incident import (
     Claim,
     DueIncident,
@@ -153,6 +154,7 @@ class EscalationEngine:
         self._problems_logged: set[tuple[int, str]] = set()
         self._problems: tuple[tuple[int, str], ...] = ()
         self._inline: list[Sent] = []
+        self.reminders = HandoffReminders(store, self.senders, self.clock, real_clock, self._notifier)
 
     @property
     def holds_lease(self) -> bool:
@@ -211,6 +213,9 @@ class EscalationEngine:
             self._problems = tuple(self.store.outbox.problems())
         self._recover(fence, real)
         more_sending = self._dispatch(fence, now)
+        self.reminders.tick(
+            fence, now, self._config, self._schedules, self.send_timeout(), self._revision or 0
+        )
         finished = [*self._inline, *self.senders.take_finished()]
         self._inline = []
         return TickReport(
@@ -220,7 +225,10 @@ class EscalationEngine:
             sent=tuple(f.record for f in finished if f.outcome.state == "sent"),
             failed=tuple(f.record for f in finished if f.outcome.state != "sent"),
             planned=planned,
-            next_due=self.store.outbox.next_due(),
+            next_due=min(
+                (t for t in (self.store.outbox.next_due(), self.reminders.next_due()) if t is not None),
+                default=None,
+            ),
             more=more_planning or more_sending,
             problems=self._problems,
         )

@@ -47,6 +47,8 @@ class Delivery:
     ack_url: str | None = None
     message_id: str | None = None
     possibly_repeated: bool = False
+    reminder: str | None = None
+    """A handoff reminder's text (SPEC §12): then there is no incident, and this is the whole message."""
 
     @property
     def notification_id(self) -> int:

@@ -132,7 +132,9 @@ class TwilioNotifier:
 
     def _sms(self, delivery: Delivery, number: str) -> DeliveryResult:
         client, settings = self.access.client(delivery.settings.twilio, delivery.timeout)
-        if delivery.bundled:
+        if delivery.reminder is not None:
+            body = delivery.reminder
+        elif delivery.bundled:
             body = bundle_text(delivery.pages)
         else:
             code = delivery.pages[0].code if delivery.pages else 0

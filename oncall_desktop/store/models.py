@@ -96,6 +96,7 @@ class PersonRow(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     colour: Mapped[str | None] = mapped_column(String(32))
     chat: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    holidays: Mapped[str | None] = mapped_column(String(16))
 
 
 class TeamRow(Base):
@@ -131,6 +132,8 @@ class RuleRow(Base):
     effective_end_offset: Mapped[int | None] = mapped_column(Integer)
     match_mode: Mapped[str] = mapped_column(String(8), default="all")
     combine: Mapped[str] = mapped_column(String(8), default="first")
+    reminder_minutes: Mapped[int | None] = mapped_column(Integer)  # SPEC §12 handoff reminders
+    reminder_channels: Mapped[list[Any] | None] = mapped_column(JSON)
 
     windows: Mapped[list[WindowRow]] = relationship(order_by="WindowRow.position", viewonly=True)
     conditions: Mapped[list[ConditionRow]] = relationship(order_by="ConditionRow.position", viewonly=True)
@@ -414,5 +417,6 @@ class EngineLeaseRow(Base):
 # importing them here registers them on `Base`.
 from oncall_desktop.store import feed_models as feed_models  # noqa: E402
 from oncall_desktop.store import notify_models as notify_models  # noqa: E402
+from oncall_desktop.store import planning_models as planning_models  # noqa: E402
 from oncall_desktop.store import reach_models as reach_models  # noqa: E402
 from oncall_desktop.store import station_models as station_models  # noqa: E402

@@ -87,6 +87,10 @@ from oncall_desktop.store.models import (
 )
 from oncall_desktop.store.outbox import Outbox
 from oncall_desktop.store.paging import PagingState
+from oncall_desktop.store.planning import PlanningStore, load_time_off, replace_time_off, time_off_ids
+from oncall_desktop.store.planning_models import TimeOffRow
+from oncall_desktop.store.reminders import ReminderOutbox, reminder_values, reminders_from_row
+from oncall_desktop.store.swaps import SwapStore
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 DEFAULT_RULE_NAME = "Default"
@@ -112,6 +116,9 @@ class Store:
         self.lease = EngineLease(self.db)
         self.feeds = CalendarFeeds(self.db)
         self.heartbeats = Heartbeats(self.db)
+        self.planning = PlanningStore(self.db, self._config_write)
+        self.swaps = SwapStore(self.db, self._config_write)
+        self.reminders = ReminderOutbox(self.db)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -223,6 +230,7 @@ class Store:
                 integrations=tuple(_integration(row) for row in integrations),
                 settings=_settings(settings_row),
                 maintenance=load_windows(session),
+                time_off=tuple(load_time_off(session)),
             )
 
     def integrations(self) -> list[Integration]:
@@ -245,10 +253,12 @@ class Store:
         """
         with self._config_write() as session:
             kept_override_ids = set(session.scalars(select(OverrideRow.id)))
+            kept_time_off_ids = time_off_ids(session)
             stored_colours: dict[str, str | None] = dict(
                 session.execute(select(PersonRow.id, PersonRow.colour)).all()
             )
             for model in (
+                TimeOffRow,
                 OverrideRow,
                 TargetRow,
                 LevelRow,
@@ -280,6 +290,7 @@ class Store:
             _replace_integrations(session, config.integrations)
             _save_settings(session, config.settings)
             replace_windows(session, config.maintenance)
+            replace_time_off(session, config.time_off, kept_time_off_ids)
 
     # -- granular edits -------------------------------------------------------------------------
 
@@ -523,6 +534,7 @@ def _person(row: PersonRow) -> Person:
         timezone=row.timezone,
         colour=row.colour,
         chat=row.chat,
+        holidays=row.holidays,
     )
 
 
@@ -583,6 +595,7 @@ def _rule(row: RuleRow) -> OnCallRule:
         layers=tuple(_layer(layer) for layer in row.layers) or (Layer(),),
         combine="all" if row.combine == "all" else "first",
         escalation=tuple(_level(level) for level in row.levels),
+        reminders=reminders_from_row(row.reminder_minutes, row.reminder_channels),
     )
 
 
@@ -680,6 +693,7 @@ def _person_values(person: Person, position: int) -> dict[str, Any]:
         "timezone": person.timezone,
         "colour": person.colour,
         "chat": person.chat,
+        "holidays": person.holidays,
     }
 
 
@@ -732,6 +746,7 @@ def _rule_values(rule: OnCallRule, position: int) -> dict[str, Any]:
         "effective_end_offset": end_offset,
         "match_mode": rule.match.mode,
         "combine": rule.combine,
+        **reminder_values(rule.reminders),
     }
 
 

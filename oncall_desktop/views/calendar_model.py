@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 
 from oncall_desktop.domain import Configuration, OnCallRule, Override
+from oncall_desktop.planning import Away, away_spans
 from oncall_desktop.schedule import Schedules
 from oncall_desktop.summaries import short_names
 from oncall_desktop.timeutil import resolve_wall, system_zone_name, zone
@@ -143,6 +144,7 @@ class CalendarModel(QObject):
         self._cache: OrderedDict[tuple[object, ...], tuple[list[Block], list[tuple[float, float]]]] = (
             OrderedDict()
         )
+        self._conflicts: dict[tuple[object, ...], list[tuple[str, float, float]]] = {}
 
     # -- choices ---------------------------------------------------------------------------------
 
@@ -151,6 +153,7 @@ class CalendarModel(QObject):
         self.revision = revision
         self._schedules = None
         self._cache.clear()
+        self._conflicts.clear()
         self._colours = person_colours(config.people)
         self._names = {r.id: r.name for r in config.rules}
         self._labels = dict(
@@ -268,6 +271,35 @@ class CalendarModel(QObject):
             return cached
         shown = [i for i, b in enumerate(cached[0]) if b.rule not in view.hidden_rules]
         return [cached[0][i] for i in shown], [cached[1][i] for i in shown]
+
+    def conflict_stamps(self, view: View | None = None) -> list[tuple[str, float, float]]:
+        """Conflicts (SPEC §12: on call during one's time off or public holiday) among the visible
+        blocks, as (rule, start, end) with POSIX timestamps; worked out once per view's days."""
+        view = view or self.view()
+        config = self.config
+        if not config.time_off and not any(p.holidays for p in config.people):
+            return []
+        days = view.days()
+        key = (self.revision, days[0], days[-1], view.person_filter, view.hidden_rules)
+        found = self._conflicts.get(key)
+        if found is None:
+            start = datetime.combine(days[0] - timedelta(days=1), time(0), UTC)
+            end = datetime.combine(days[-1] + timedelta(days=2), time(0), UTC)
+            away: dict[str, list[Away]] = {}
+            found = []
+            for block in self.blocks(view):
+                if block.person is None:
+                    continue
+                if block.person not in away:
+                    away[block.person] = away_spans(config, block.person, start, end)
+                for item in away[block.person]:
+                    lo, hi = max(block.start, item.start), min(block.end, item.end)
+                    if lo < hi:
+                        found.append((block.rule, lo.timestamp(), hi.timestamp()))
+            if len(self._conflicts) > _CACHE_SIZE:
+                self._conflicts.clear()
+            self._conflicts[key] = found
+        return found
 
     def _compute(self, start: datetime, end: datetime, person: str | None) -> list[Block]:
         schedule = self.schedules().final_schedule(start, end, person=person)

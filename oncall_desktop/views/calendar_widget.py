@@ -84,6 +84,24 @@ _TODAY = QColor("#eaf2ff")
 _OUTLINE = QColor("#111111")
 _STRIPES = QBrush(QColor(255, 255, 255, 110), Qt.BrushStyle.FDiagPattern)
 _HATCH = QBrush(GAP_COLOUR, Qt.BrushStyle.BDiagPattern)
+# Conflicts (on call while away): caution tape, yellow and near-black, readable on any palette.
+CONFLICT_COLOUR = QColor(242, 194, 0)
+_TAPE_BRUSH: list[QBrush] = []
+
+
+def _tape() -> QBrush:
+    """A texture of broad yellow and near-black diagonal bands (made once a QApplication exists)."""
+    if not _TAPE_BRUSH:
+        tile = QPixmap(12, 12)
+        tile.fill(CONFLICT_COLOUR)
+        painter = QPainter(tile)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#1f1f1f"), 4))
+        for offset in (-12, 0, 12):
+            painter.drawLine(QPointF(offset, 12), QPointF(offset + 12, 0))
+        painter.end()
+        _TAPE_BRUSH.append(QBrush(tile))
+    return _TAPE_BRUSH[0]
 
 
 # A rectangle as plain numbers (left, top, width, height). Layouts keep thousands of these: as Qt
@@ -130,6 +148,7 @@ class _Layout:
     fills: dict[str, list[Rect]] = field(default_factory=dict)
     overrides: list[Rect] = field(default_factory=list)
     gaps: list[Rect] = field(default_factory=list)
+    conflicts: list[Rect] = field(default_factory=list)
     labelled: list[PaintedBlock] = field(default_factory=list)
     pixmap: QPixmap | None = None
     # Each placed block with its label, in drawing order: its rectangles are rects[first:end] of
@@ -283,6 +302,14 @@ class _Layout:
                 if r[2] >= 16 and r[3] >= 9
             ]
 
+    def place_conflicts(self, stamps: list[tuple[str, float, float]]) -> None:
+        """Lay out conflict spans (rule, start, end as timestamps) over the blocks they mark."""
+        lanes = {rule: i for i, rule in enumerate(self.rules)}
+        for rule, a, b in stamps:
+            lane = lanes.get(rule)
+            if lane is not None:
+                self._cut(lane, a, b, self.conflicts)
+
     @property
     def painted(self) -> list[PaintedBlock]:
         """Every drawn rectangle with its block and label, in drawing order (built when first asked)."""
@@ -407,6 +434,7 @@ class CalendarWidget(QWidget):
         )
         names = {p.id: p.name for p in self.model.config.people}
         layout.place(*self.model.stamped_blocks(view), names)
+        layout.place_conflicts(self.model.conflict_stamps(view))
         self._layouts[key] = layout
         if len(self._layouts) > LAYOUTS_KEPT + LAYOUTS_SPARE:
             # No idle time for a while: retire the oldest now, free it when idle time comes.
@@ -676,6 +704,10 @@ class CalendarWidget(QWidget):
             painter.setPen(QPen(_OUTLINE, 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRects([QRectF(x + 1, y + 1, w - 2, h - 2) for x, y, w, h in layout.overrides])
+        if layout.conflicts:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_tape())
+            painter.drawRects([QRectF(*r) for r in layout.conflicts])
         painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _lane_header(self, rule_id: str, width: int) -> tuple[bool, str]:
@@ -772,7 +804,10 @@ class CalendarWidget(QWidget):
         painter.setFont(self._small)
         people = self.model.legend()
         entries: list[tuple[str, QColor | None]] = [(name, colour) for _pid, name, colour in people]
-        entries += [("override", None), ("gap (nobody on call)", GAP_COLOUR)]
+        entries += [("override", None)]
+        if layout.conflicts:
+            entries.append(("conflict (on call while away)", CONFLICT_COLOUR))
+        entries.append(("gap (nobody on call)", GAP_COLOUR))
         if sum(32 + self._small_width(name) for name, _c in entries) > layout.width - 16:
             entries = [(name.split(" ")[0], colour) for name, colour in entries[:-1]] + [("gap", GAP_COLOUR)]
         for name, colour in entries:
@@ -782,6 +817,8 @@ class CalendarWidget(QWidget):
                 painter.fillRect(swatch, _STRIPES)
                 painter.setPen(QPen(_OUTLINE, 2))
                 painter.drawRect(swatch.adjusted(1, 1, -1, -1))
+            elif colour is CONFLICT_COLOUR:
+                painter.fillRect(swatch, _tape())
             elif colour is GAP_COLOUR:
                 painter.fillRect(swatch, _GAP_FILL)
                 painter.fillRect(swatch, _HATCH)

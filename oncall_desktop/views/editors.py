@@ -108,6 +108,7 @@ class PersonEditorDialog(_ValidatedForm):
             "oncall_email": "Paging email",
             "oncall_phone": "Paging phone (E.164)",
             "colour": "Colour (#rrggbb)",
+            "holidays": "Public holidays (country, e.g. DE-BY)",
         }
         for key, label in labels.items():
             edit = QLineEdit(getattr(base, key) or "")
@@ -115,6 +116,8 @@ class PersonEditorDialog(_ValidatedForm):
             self.edits[key] = edit
             if key == "phone":
                 edit.setPlaceholderText("+14155550101")
+            if key == "holidays":
+                edit.setPlaceholderText("none: an ISO country code, with a subdivision as XX-YY")
             self.add_row(key, label, edit)
             if key == "oncall_phone":
                 self.zone_picker = ZonePicker(include_local=False)
@@ -142,6 +145,7 @@ class PersonEditorDialog(_ValidatedForm):
             timezone=self.zone_picker.current_zone() or None,
             colour=value("colour"),
             chat=bool(self.chat.urls()) if self.chat.readable else self.base_chat,
+            holidays=value("holidays"),
         )
 
     def chat_urls(self) -> tuple[str, str] | None:

@@ -52,6 +52,9 @@ from oncall_desktop.views.go_to_date import DateButton
 from oncall_desktop.views.integrations_view import IntegrationsPage
 from oncall_desktop.views.maintenance_view import MaintenancePage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
+from oncall_desktop.views.reports_page import ReportsPage
+from oncall_desktop.views.swaps_page import SwapsPage
+from oncall_desktop.views.time_off_panel import TimeOffPanel
 from oncall_desktop.views.zone_picker import ZonePicker
 
 if TYPE_CHECKING:
@@ -115,6 +118,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.integrations_page, "Integrations")
         self.maintenance_page = MaintenancePage(store, self._push, self.reload, self._failed, now=self.now)
         self.tabs.addTab(self.maintenance_page, "Maintenance")
+        self.reports_page = ReportsPage(store, lambda: self.config, self.now)
+        self.tabs.addTab(self.reports_page, "Reports")
+        self.swaps_page = SwapsPage(
+            store, self._push, self.reload, self._failed, self.now, self.me, self.choose_me
+        )
+        self.tabs.addTab(self.swaps_page, "My on-call")
         self._build_toolbar()
         self._build_menus()
 
@@ -224,7 +233,18 @@ class MainWindow(QMainWindow):
                 ("Delete team", lambda: self._delete("team", self._current(self.team_list))),
             )
         )
-        return page
+        self.time_off_panel = TimeOffPanel(
+            self.store, self.override_ids, self._push, self.reload, self._failed, self.now
+        )
+        self.people_table.selectionModel().currentRowChanged.connect(
+            lambda _now, _before: self.time_off_panel.set_person(self._current(self.people_table))
+        )
+        beside = QSplitter()
+        beside.addWidget(page)
+        beside.addWidget(self.time_off_panel)
+        beside.setStretchFactor(0, 1)
+        beside.setSizes([760, 640])
+        return beside
 
     @staticmethod
     def _buttons(*specs: tuple[str, Callable[[], object]]) -> QHBoxLayout:
@@ -391,6 +411,9 @@ class MainWindow(QMainWindow):
         self.team_model.set_configuration(self.config)
         self.integrations_page.set_configuration(self.config)
         self.maintenance_page.set_configuration(self.config)
+        self.reports_page.refresh()
+        self.time_off_panel.set_configuration(self.config)
+        self.swaps_page.set_configuration(self.config)
         self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         self.calendar_model.set_configuration(self.config, self.revision)
         row = self.rule_model.row_of(selected) if selected else -1

@@ -150,7 +150,7 @@ class RosterModel(QAbstractListModel):
 class PeopleTableModel(QAbstractTableModel):
     """People with their contact details; edited through the person editor."""
 
-    COLUMNS = ("Name", "ID", "Email", "Phone", "Paging phone", "Time zone")
+    COLUMNS = ("Name", "ID", "Email", "Phone", "Paging phone", "Time zone", "Holidays")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -187,6 +187,7 @@ class PeopleTableModel(QAbstractTableModel):
                 person.phone,
                 person.oncall_phone,
                 person.timezone,
+                person.holidays,
             )
             return values[index.column()] or ""
         if role == ID_ROLE:

@@ -11,7 +11,7 @@ would copy `people` and drop the old table: with foreign keys on, that fails whi
 a person.
 
 Revision ID: 0009_reach
-Revises: 0007_layers
+Revises: 0008_planning
 Create Date: 2026-12-02 08:00:00
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_reach"
-down_revision: str | None = "0007_layers"
+down_revision: str | None = "0008_planning"
 branch_labels: str | None = None
 depends_on: str | None = None
 
