@@ -94,7 +94,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("oncall-desktop")
         self.undo_stack = QUndoStack(self)
         # Commands pushed by other editors (the ladder editor) change the store without telling us.
-        self.undo_stack.indexChanged.connect(lambda _index: self._poll_revision())
+        # (A method, not a lambda: Qt drops the connection when the window goes, so clearing the
+        # stack as it is destroyed asks nothing of a store that may be closed by then.)
+        self.undo_stack.indexChanged.connect(self._undo_index_changed)
         self.override_ids = OverrideIds()
         self.config = Configuration()
         self.revision = -1
@@ -419,6 +421,9 @@ class MainWindow(QMainWindow):
         row = self.rule_model.row_of(selected) if selected else -1
         self.rule_list.setCurrentIndex(self.rule_model.index(max(row, 0), 0))
         self._update_actions()
+
+    def _undo_index_changed(self, _index: int) -> None:
+        self._poll_revision()
 
     def _poll_revision(self) -> None:
         """Pick up edits made elsewhere (the CLI, another station on the same database)."""
