@@ -25,11 +25,12 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from oncall_desktop.demo import demo_configuration
-from oncall_desktop.domain import Channel, Integration, Severity, Status
+from oncall_desktop.domain import Channel, Integration, Settings, Severity, Status
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.engine import EscalationEngine
 from oncall_desktop.engine.intake import IncomingAlert, IntakeResult
-from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, Journal, describe
+from oncall_desktop.engine.notifiers import Delivery, DeliveryResult, ReconcileResult
+from oncall_desktop.incident import StaleClaim
 from oncall_desktop.store import Store
 from oncall_desktop.views.incidents_view import IncidentsPage
 from oncall_desktop.views.station_presence import ALARM_SEVERITIES, StationPresence, tray_icon
@@ -83,11 +84,16 @@ class FlakyVoice:
     channels = frozenset({Channel.VOICE})
     in_transaction = True
 
-    def send(self, delivery: Delivery, journal: Journal) -> DeliveryResult:
+    def ready(self, settings: Settings) -> bool:
+        return True
+
+    def send(self, delivery: Delivery) -> DeliveryResult:
         if delivery.person == "james":
             return DeliveryResult.failed("Twilio 13224: the number is not reachable")
-        journal("notified", describe(delivery))
         return DeliveryResult.sent()
+
+    def reconcile(self, stale: StaleClaim, settings: Settings, window: timedelta) -> ReconcileResult:
+        return "unknowable"
 
 
 def populate(store: Store, clock: FakeClock) -> None:
