@@ -179,10 +179,15 @@ def check_exactly_once(store: Store, fake: FakeTwilio, mailbox: Mailbox, context
             incident.status_changes(),
             until=until + timedelta(microseconds=1),
         )
+        # A station may plan an instant just after a resolve it has not read yet (its clock runs in
+        # another process); such a page is cancelled at dispatch, never sent, and is not the plan's.
         got = [
             (n.scheduled_at, n.person, n.channel, n.level, n.repeat)
             for n in notes
             if n.incident_id == incident.id
+            and not (
+                n.state == "cancelled" and incident.resolved_at and n.scheduled_at > incident.resolved_at
+            )
         ]
         want = [(n.at, n.person, n.channel, n.level, n.repeat) for n in expected]
         assert got == want, (
