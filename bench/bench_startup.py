@@ -195,7 +195,6 @@ def seed_incidents(db: Path, count: int, open_count: int) -> None:
 
     from oncall_desktop.demo import demo_configuration
     from oncall_desktop.domain import Integration
-    from oncall_desktop.engine import incidents
     from oncall_desktop.engine.engine import EscalationEngine
     from oncall_desktop.engine.intake import parse
     from oncall_desktop.store import Store
@@ -221,7 +220,7 @@ def seed_incidents(db: Path, count: int, open_count: int) -> None:
                 for n in numbers
             ]
             items = [(hook.id, parse(hook, json.dumps(b).encode())) for b in bodies]
-            incidents.ingest_batch(store, items, at)
+            store.incidents.ingest_batch(items, at)
             report = engine.tick(at)
             while report.more:
                 report = engine.tick(at)
@@ -232,7 +231,7 @@ def seed_incidents(db: Path, count: int, open_count: int) -> None:
             ]
             if done:
                 resolved = [(hook.id, parse(hook, json.dumps(b).encode())) for b in done]
-                incidents.ingest_batch(store, resolved, at + timedelta(minutes=10))
+                store.incidents.ingest_batch(resolved, at + timedelta(minutes=10))
         engine.release()
 
 
