@@ -30,15 +30,12 @@ from oncall_desktop.domain import (
     Settings,
     Team,
     Window,
-)
-from oncall_desktop.reach_validation import format_duration
-from oncall_desktop.validation import (
-    Problem,
     is_short_form,
     sorted_severities,
     sorted_statuses,
-    validate_document,
 )
+from oncall_desktop.reach_validation import format_duration
+from oncall_desktop.validation import Problem, validate_document
 
 FILE_PATH = "<file>"
 

@@ -394,3 +394,23 @@ class PlannedNotification:
     rule: str
     repeat: int
     handover: bool = False
+
+
+def is_short_form(rule: OnCallRule) -> bool:
+    """Whether the rule is written as v1 wrote it: top-level `personnel` and `rotation`, no `layers`.
+
+    That is a rule of one plain layer (no name, zone, windows or span of its own) combined `first`;
+    the file's paths then name `rules[i].personnel`, otherwise `rules[i].layers[j].personnel`.
+    """
+    return len(rule.layers) == 1 and rule.layers[0].is_plain and rule.combine == "first"
+
+
+def sorted_severities(values: frozenset[Severity]) -> list[Severity]:
+    """Severities in P0..P4 order, as the file and the messages list them."""
+    order = list(Severity)
+    return sorted(values, key=order.index)
+
+
+def sorted_statuses(values: frozenset[Status]) -> list[Status]:
+    """Statuses in the order an incident moves through them."""
+    return sorted(values, key=lambda status: status.rank)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -163,6 +161,10 @@ def send_test_alert(
         url = local_intake_url(settings, integration)
     except ValueError as error:
         return SendOutcome(False, f"Not sent: the station's listen address is wrong ({error}).")
+    # urllib (http.client, email, ssl) loads on the first test alert, not with the window.
+    import urllib.error
+    import urllib.request
+
     host, port = parse_listen(settings.station.listen)
     where = f"{host}:{port}"
     request = urllib.request.Request(

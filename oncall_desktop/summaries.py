@@ -24,9 +24,11 @@ from oncall_desktop.domain import (
     Rotation,
     Status,
     Window,
+    is_short_form,
+    sorted_severities,
+    sorted_statuses,
 )
 from oncall_desktop.timeutil import is_zone, night_part, zone
-from oncall_desktop.validation import is_short_form, sorted_severities, sorted_statuses
 
 _CHANNEL_NAMES = {
     Channel.SMS: "SMS",

@@ -51,6 +51,9 @@ from oncall_desktop.domain import (
     Team,
     TwilioSettings,
     Window,
+    is_short_form,
+    sorted_severities,
+    sorted_statuses,
 )
 from oncall_desktop.integrations import token_problems
 from oncall_desktop.reach_validation import check_reach, read_chat, read_heartbeat, read_maintenance
@@ -94,8 +97,6 @@ def _short(value: object) -> str:
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey", "passwd")
-_SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
-_STATUS_ORDER = {Status.OPEN: 0, Status.WORKING: 1, Status.RESOLVED: 2}
 
 T = TypeVar("T")
 D = TypeVar("D", date, datetime)
@@ -117,28 +118,9 @@ def has_errors(problems: Sequence[Problem]) -> bool:
     return any(p.level == "error" for p in problems)
 
 
-def is_short_form(rule: OnCallRule) -> bool:
-    """Whether the rule is written as v1 wrote it: top-level `personnel` and `rotation`, no `layers`.
-
-    That is a rule of one plain layer (no name, zone, windows or span of its own) combined `first`;
-    the file's paths then name `rules[i].personnel`, otherwise `rules[i].layers[j].personnel`.
-    """
-    return len(rule.layers) == 1 and rule.layers[0].is_plain and rule.combine == "first"
-
-
 def layer_path(rule_path: str, layered: bool, index: int) -> str:
     """The path of a rule's layer `index`: the rule's own when it is not written with `layers`."""
     return f"{rule_path}.layers[{index}]" if layered else rule_path
-
-
-def sorted_severities(values: frozenset[Severity]) -> list[Severity]:
-    """Severities in P0..P4 order, as the file and the messages list them."""
-    return sorted(values, key=_SEVERITY_ORDER.__getitem__)
-
-
-def sorted_statuses(values: frozenset[Status]) -> list[Status]:
-    """Statuses in the order an incident moves through them."""
-    return sorted(values, key=_STATUS_ORDER.__getitem__)
 
 
 # ---------------------------------------------------------------------------------------------------

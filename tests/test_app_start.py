@@ -36,7 +36,12 @@ DRIVER = textwrap.dedent(
     def say(text):
         print(text, flush=True)
 
-    LATER = ("twilio", "aiohttp", "alembic", "icalendar", "phonenumbers", "oncall_desktop.engine.paging")
+    LATER = (
+        "twilio", "aiohttp", "alembic", "sqlalchemy", "icalendar", "phonenumbers",
+        "oncall_desktop.validation", "oncall_desktop.engine.paging",
+
+    )
+
 
     class FirstPaint(QObject):
         def eventFilter(self, watched, event):
@@ -207,3 +212,28 @@ def test_alembic_loads_only_when_the_schema_needs_migrating() -> None:
     assert done.stdout.strip() == "['alembic', 'mako']"  # migrated back up to the head
     with Store.open(url) as store, store.engine.connect() as connection:
         assert is_at_head(connection)
+
+
+def test_reading_the_configuration_from_a_sqlite_file_loads_no_sqlalchemy(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'oncall.db'}"
+    with Store.open(url) as store:  # a new file: created and migrated (SQLAlchemy and Alembic)
+        store.replace_configuration(demo_configuration(utc(2026, 3, 20)))
+        expected = store.load_configuration()
+    probe = textwrap.dedent(
+        """
+        import sys
+        from oncall_desktop.store import Store
+        store = Store.open(sys.argv[1])
+        config = store.load_configuration()
+        print(len(config.people), len(config.rules), store.revision() > 0, len(store.integrations()))
+        print("sqlalchemy" in sys.modules)
+        store.save_settings(config.settings)  # a write: now SQLAlchemy is there
+        print("sqlalchemy" in sys.modules)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, url], capture_output=True, text=True, check=True, timeout=60
+    )
+    counts, before, after = done.stdout.split("\n")[:3]
+    assert counts == f"{len(expected.people)} {len(expected.rules)} True {len(expected.integrations)}"
+    assert (before, after) == ("False", "True")

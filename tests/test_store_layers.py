@@ -26,7 +26,7 @@ from oncall_desktop.domain import (
 )
 from oncall_desktop.store import InUseError, Store
 from oncall_desktop.store.migrate import alembic_config
-from oncall_desktop.store.store import _create_engine
+from oncall_desktop.store.orm import create_store_engine
 
 LADDER = (EscalationLevel(channels={"*": (Channel.EMAIL,)}, repeat=5),)
 PEOPLE = tuple(
@@ -109,7 +109,7 @@ def test_a_person_in_a_named_layer_cannot_be_deleted_and_the_message_names_the_l
 
 
 def test_migration_0005_turns_each_rule_into_one_layer_losing_nothing(db_url: str) -> None:
-    engine = _create_engine(db_url)
+    engine = create_store_engine(db_url)
     try:
         with engine.begin() as connection:
             command.upgrade(alembic_config(connection), "0004")
@@ -159,7 +159,7 @@ def test_migration_0005_turns_each_rule_into_one_layer_losing_nothing(db_url: st
 def test_downgrading_below_layers_is_refused_while_a_rule_has_more_than_one_layer(db_url: str) -> None:
     with Store.open(db_url) as store:
         store.replace_configuration(layered_configuration())
-    engine = _create_engine(db_url)
+    engine = create_store_engine(db_url)
     try:
         refused = pytest.raises(RuntimeError, match="these rules have layers that version cannot hold: db")
         with refused, engine.begin() as connection:

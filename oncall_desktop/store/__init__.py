@@ -10,7 +10,8 @@ from oncall_desktop.store.errors import (
     StoreOpenError,
     UnavailableError,
 )
-from oncall_desktop.store.store import Store, new_token
+from oncall_desktop.store.store import Store
+from oncall_desktop.store.tokens import new_token
 
 __all__ = [
     "ConflictError",

@@ -8,7 +8,7 @@ on a stale read snapshot. A SQLite file that fails its quick integrity check whe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,7 +16,9 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from oncall_desktop.store.errors import StoreError, UnavailableError
+from oncall_desktop.store.config_read import Fetch
+from oncall_desktop.store.errors import StoreError, UnavailableError, one_line
+from oncall_desktop.store.sqlite_file import damage
 
 _TAKE_WRITE_LOCK = text("UPDATE config_state SET revision = revision WHERE 0")
 
@@ -59,26 +61,36 @@ class Database:
                 raise StoreError(f"the database refused it: {one_line(error.orig)}") from error
             raise
 
+    @contextmanager
+    def rows(self) -> Iterator[Fetch]:
+        """A read-only unit of work for `config_read`: its SELECTs see one snapshot (on PostgreSQL,
+        a repeatable-read transaction); failures come out as in `write`."""
+        try:
+            with self.engine.connect() as connection:
+                if self.dialect == "postgresql":
+                    connection = connection.execution_options(isolation_level="REPEATABLE READ")
+                with connection.begin():
+                    yield fetch_on(connection)
+        except DBAPIError as error:
+            raise _store_error(error) from error
+
     def check_integrity(self, connection: Connection) -> None:
         """SQLite's quick check: a file with damaged pages is marked `damaged` (writes refused)."""
         if self.dialect != "sqlite":
             return
-        rows = [str(row[0]) for row in connection.exec_driver_sql("PRAGMA quick_check").fetchall()]
-        if rows != ["ok"]:
-            detail = rows[0] if rows else "no answer"
-            self.damaged = (
-                f"the database file is damaged ({detail}); nothing is written to it — "
-                "restore it from a backup, or start with another file (--db)"
-            )
+        self.damaged = damage(row[0] for row in connection.exec_driver_sql("PRAGMA quick_check").fetchall())
+
+
+def fetch_on(connection: Connection) -> Fetch:
+    """`config_read`'s way of running its SELECTs, on a connection (a session's, for instance)."""
+
+    def fetch(sql: str) -> Sequence[Any]:
+        return connection.exec_driver_sql(sql).fetchall()
+
+    return fetch
 
 
 def _store_error(error: DBAPIError) -> StoreError:
     if isinstance(error, OperationalError | InterfaceError):
         return UnavailableError(f"the database is unavailable: {one_line(error.orig)}")
     return StoreError(f"the database refused it: {one_line(error.orig)}")
-
-
-def one_line(error: Any) -> str:
-    """A database error as one line for people (drivers add context lines and SQL)."""
-    text_ = str(error).strip()
-    return text_.splitlines()[0] if text_ else type(error).__name__

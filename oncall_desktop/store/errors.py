@@ -25,3 +25,9 @@ class UnavailableError(StoreError):
 
 class StoreOpenError(StoreError):
     """The database cannot be opened (a bad URL, an unreachable server, a file that is not one)."""
+
+
+def one_line(error: object) -> str:
+    """A database error as one line for people (drivers add context lines and SQL)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from oncall_desktop.domain import MaintenanceWindow, MatchConditions
+from oncall_desktop.domain import MaintenanceWindow
 from oncall_desktop.store.reach_models import MaintenanceWindowRow
-
-
-def load_windows(session: Session) -> tuple[MaintenanceWindow, ...]:
-    rows = session.scalars(
-        select(MaintenanceWindowRow).order_by(MaintenanceWindowRow.position, MaintenanceWindowRow.id)
-    )
-    return tuple(_window(row) for row in rows)
 
 
 def replace_windows(session: Session, windows: Sequence[MaintenanceWindow]) -> None:
@@ -26,27 +19,11 @@ def replace_windows(session: Session, windows: Sequence[MaintenanceWindow]) -> N
         session.execute(insert(MaintenanceWindowRow), [_values(w, i) for i, w in enumerate(windows)])
 
 
-def _bound(wall: datetime, offset: int | None) -> datetime:
-    return wall if offset is None else wall.replace(tzinfo=timezone(timedelta(seconds=offset)))
-
-
 def _split(value: datetime) -> tuple[datetime, int | None]:
     offset = value.utcoffset()
     if offset is None:
         return value.replace(tzinfo=None), None
     return value.replace(tzinfo=None), int(offset.total_seconds())
-
-
-def _window(row: MaintenanceWindowRow) -> MaintenanceWindow:
-    return MaintenanceWindow(
-        name=row.name,
-        start=_bound(row.start_at, row.start_offset),
-        end=_bound(row.end_at, row.end_offset),
-        match=MatchConditions(
-            mode="any" if row.match_mode == "any" else "all",
-            conditions=tuple(str(c) for c in row.conditions),
-        ),
-    )
 
 
 def _values(window: MaintenanceWindow, position: int) -> dict[str, Any]:

@@ -12,12 +12,11 @@ from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, inspect, text
-
 import oncall_desktop.migrations
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Connection
 
 VERSION_TABLE = "alembic_version"
 _ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
@@ -67,14 +66,21 @@ def _literal(value: str) -> str | None:
 
 def stored_revisions(connection: Connection) -> set[str]:
     """The revisions `alembic_version` holds (none on a new database)."""
+    from sqlalchemy import inspect, text
+
     if not inspect(connection).has_table(VERSION_TABLE):
         return set()
     return set(connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
 
 
-def is_at_head(connection: Connection) -> bool:
+def is_head(revisions: set[str]) -> bool:
+    """Whether a database holding these revisions needs no migration."""
     head = head_revision()
-    return head is not None and stored_revisions(connection) == {head}
+    return head is not None and revisions == {head}
+
+
+def is_at_head(connection: Connection) -> bool:
+    return is_head(stored_revisions(connection))
 
 
 def upgrade_to_head(connection: Connection) -> None:

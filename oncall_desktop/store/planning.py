@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from oncall_desktop.domain import TimeOff
 from oncall_desktop.fairness import IncidentTimes
+from oncall_desktop.store.config_read import read_time_off
 from oncall_desktop.store.db import Database
 from oncall_desktop.store.errors import NotFoundError
 from oncall_desktop.store.models import IncidentRow, NotificationRow
@@ -31,8 +32,8 @@ class PlanningStore:
     # -- time off -------------------------------------------------------------------------------
 
     def time_off(self, person_id: str | None = None) -> list[TimeOff]:
-        with self.db.read() as session:
-            return load_time_off(session, person_id)
+        with self.db.rows() as fetch:
+            return list(read_time_off(fetch, person_id))
 
     def add_time_off(self, entry: TimeOff) -> TimeOff:
         """Store a new time off (its id, if any, is kept when free); returns it with its id."""
@@ -99,16 +100,6 @@ class PlanningStore:
                 .group_by(NotificationRow.person_id)
             )
             return {person: int(count) for person, count in rows}
-
-
-def load_time_off(session: Session, person_id: str | None = None) -> list[TimeOff]:
-    query = select(TimeOffRow).order_by(TimeOffRow.start_at, TimeOffRow.id)
-    if person_id is not None:
-        query = query.where(TimeOffRow.person_id == person_id)
-    return [
-        TimeOff(row.person_id, row.start_at, row.end_at, row.note or "", id=row.id)
-        for row in session.scalars(query)
-    ]
 
 
 def replace_time_off(session: Session, entries: Sequence[TimeOff], kept_ids: set[int]) -> None:

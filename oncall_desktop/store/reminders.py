@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, or_, select, update
 
-from oncall_desktop.domain import Channel, HandoffReminders
+from oncall_desktop.domain import Channel
 from oncall_desktop.incident import SendOutcome
 from oncall_desktop.reminders import PlannedReminder, Reminder, ReminderState
 from oncall_desktop.store.db import Database
@@ -24,22 +24,6 @@ from oncall_desktop.store.outbox import Fence
 from oncall_desktop.store.planning_models import ReminderRow
 
 _STATES: tuple[ReminderState, ...] = ("pending", "sending", "sent", "failed", "cancelled")
-
-
-def reminder_values(reminders: HandoffReminders | None) -> dict[str, Any]:
-    """A rule's reminder settings as its row's columns."""
-    if reminders is None:
-        return {"reminder_minutes": None, "reminder_channels": None}
-    return {
-        "reminder_minutes": reminders.before_minutes,
-        "reminder_channels": [c.value for c in reminders.channels],
-    }
-
-
-def reminders_from_row(minutes: int | None, channels: Sequence[str] | None) -> HandoffReminders | None:
-    if minutes is None or not channels:
-        return None
-    return HandoffReminders(minutes, tuple(Channel(c) for c in channels))
 
 
 class ReminderOutbox:

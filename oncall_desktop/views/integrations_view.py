@@ -56,7 +56,6 @@ from oncall_desktop.integrations import (
 from oncall_desktop.reach_validation import format_duration
 from oncall_desktop.store import Store
 from oncall_desktop.timeutil import format_instant
-from oncall_desktop.validation import validate_configuration
 from oncall_desktop.views.commands import AddIntegration, DeleteIntegration, RotateIntegrationToken
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -182,7 +181,10 @@ class NewIntegrationDialog(QDialog):
         return Integration(self.ident.text().strip(), self.name.text().strip(), kind)
 
     def problems(self) -> list[str]:
+        from oncall_desktop.validation import validate_configuration  # with the dialog, not the window
+
         integration = self.integration()
+
         index = len(self.config.integrations)
         config = Configuration(integrations=(*self.config.integrations, integration))
         prefix = f"integrations[{index}]"

@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
 from oncall_desktop import maintenance
 from oncall_desktop.domain import Configuration, MaintenanceWindow, MatchConditions, Status
 from oncall_desktop.store import Store
-from oncall_desktop.validation import validate_configuration
 from oncall_desktop.views.commands import Failed, Refresh, StoreCommand
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -209,6 +208,8 @@ class MaintenanceDialog(QDialog):
         )
 
     def problems(self) -> list[str]:
+        from oncall_desktop.validation import validate_configuration  # with the dialog, not the window
+
         windows = list(self.config.maintenance)
         if self.index < len(windows):
             windows[self.index] = self.edited()
@@ -379,7 +380,10 @@ class MaintenancePage(QWidget):
     def set_configuration(self, config: Configuration) -> None:
         self.config = config
         now = self.now()
-        self.model.set_windows(config.maintenance, held_counts(self.store, config.maintenance, now), now)
+        # Counting asks the incidents; a hidden page counts when it is shown (`showEvent`), so the
+        # window's first paint reads nothing but the configuration.
+        counts = held_counts(self.store, config.maintenance, now) if self.isVisible() else []
+        self.model.set_windows(config.maintenance, counts, now)
         self._selection_changed()
 
     def refresh_counts(self) -> None:

@@ -1,0 +1,136 @@
+"""A SQLite database file spoken to with the standard `sqlite3` module, without SQLAlchemy.
+
+Opening the store and reading the configuration go through here when the database is a plain
+SQLite file (the default), so the window's first paint needs neither SQLAlchemy nor its ORM
+(SPEC §14). Writes and everything else go through SQLAlchemy, whose connections get the same
+settings from `configure` (see `store.store`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from oncall_desktop.store.config_read import Fetch
+from oncall_desktop.store.errors import StoreError, UnavailableError, one_line
+from oncall_desktop.store.migrate import VERSION_TABLE
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+_PLAIN_FILE = re.compile(r"^sqlite(?:\+pysqlite)?:///(?P<path>[^?%~]+)$")
+
+
+def file_path(url: str) -> Path | None:
+    """The file of a `sqlite:///PATH` URL with nothing special in it (no query, no escapes, not
+    in memory, not a `file:` URI), else None (SQLAlchemy then handles the URL)."""
+    found = _PLAIN_FILE.match(url)
+    if found is None:
+        return None
+    path = found.group("path")
+    if path == ":memory:" or path.startswith("file:"):
+        return None
+    return Path(path)
+
+
+def prepare(path: Path) -> None:
+    """Create the file's directory and the file itself, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def configure(connection: Any) -> None:
+    """What every connection to the file runs first, the store's own and SQLAlchemy's alike."""
+    # pysqlite's own transaction handling does not BEGIN before SELECTs or DDL; turn it off and let
+    # the store emit BEGIN, so every unit of work (and every migration) is one transaction.
+    connection.isolation_level = None
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # FULL: a commit is on disk before it returns, so an alert answered 2xx survives a power cut
+        # (NORMAL in WAL mode can lose the last commits); group commits keep intake fast all the same.
+        cursor.execute("PRAGMA synchronous=FULL")
+    finally:
+        cursor.close()
+
+
+class Opened:
+    """What opening the file found: whether it is damaged, and which schema revisions it holds."""
+
+    def __init__(self, damaged: str | None, revisions: set[str]) -> None:
+        self.damaged = damaged
+        self.revisions = revisions
+
+
+def open_file(path: Path) -> Opened:
+    """Create the file if need be, run SQLite's quick integrity check and read the schema revision.
+
+    Raises `sqlite3.Error` when the file cannot be used at all (not a database, unreadable).
+    """
+    prepare(path)
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        configure(connection)
+        damaged = damage(row[0] for row in connection.execute("PRAGMA quick_check").fetchall())
+        if damaged is not None:
+            return Opened(damaged, set())
+        has_versions = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (VERSION_TABLE,)
+        ).fetchall()
+        revisions = (
+            {str(row[0]) for row in connection.execute(f"SELECT version_num FROM {VERSION_TABLE}")}
+            if has_versions
+            else set()
+        )
+        return Opened(None, revisions)
+    finally:
+        connection.close()
+
+
+def damage(check: Any) -> str | None:
+    """Why the file is damaged, from the rows of `PRAGMA quick_check`, or None when it said "ok"."""
+    rows = [str(row) for row in check]
+    if rows == ["ok"]:
+        return None
+    detail = rows[0] if rows else "no answer"
+    return (
+        f"the database file is damaged ({detail}); nothing is written to it — "
+        "restore it from a backup, or start with another file (--db)"
+    )
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[Fetch]:
+    """One read-only unit of work on its own connection (any thread may read): its SELECTs see one
+    snapshot of the file. Failures come out as the store's errors, each with a one-line reason."""
+    try:
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except sqlite3.Error as error:
+        raise _store_error(error) from error
+    try:
+        connection.execute("BEGIN")
+
+        def fetch(sql: str) -> Sequence[Any]:
+            return connection.execute(sql).fetchall()
+
+        yield fetch
+    except sqlite3.Error as error:
+        raise _store_error(error) from error
+    finally:
+        connection.close()  # a read-only transaction: closing ends it
+
+
+def _store_error(error: sqlite3.Error) -> StoreError:
+    reason = one_line(error)
+    if isinstance(error, sqlite3.OperationalError | sqlite3.InterfaceError):
+        return UnavailableError(f"the database is unavailable: {reason}")
+    return StoreError(f"the database refused it: {reason}")

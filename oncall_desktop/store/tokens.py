@@ -1,0 +1,12 @@
+"""Integration tokens: the secret in an integration's intake URL (SPEC §11)."""
+
+from __future__ import annotations
+
+import secrets
+
+MIN_TOKEN_LENGTH = 16  # SPEC §11: shorter integration tokens are refused
+
+
+def new_token() -> str:
+    """A fresh integration token: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
