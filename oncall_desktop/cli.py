@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -94,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exit_:  # --help, --version, or a usage error already printed as one line
             return exit_.code if isinstance(exit_.code, int) else 2
     if args.verbose:
+        import logging
+
         logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     context = Context(args.db)
     try:

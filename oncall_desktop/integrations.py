@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -189,7 +188,7 @@ def send_test_alert(
                 f"Not sent: nothing listens on {where}, so the station is not running there. Start the "
                 "app's station (or `oncall-desktop serve`), or check Settings ▸ Listen on.",
             )
-        if isinstance(reason, (TimeoutError, socket.timeout)):
+        if isinstance(reason, TimeoutError):  # socket.timeout is TimeoutError
             return SendOutcome(False, f"No answer from the station on {where} within {timeout:g} s.")
         return SendOutcome(False, f"Not sent: cannot reach the station on {where} ({reason}).")
     incident = answer.get("incident")
