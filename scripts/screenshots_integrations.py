@@ -71,7 +71,7 @@ def main() -> int:
             window.reload()
             window.resize(*SIZE)
             window.show()
-            window.tabs.setCurrentWidget(window.integrations_page)
+            window.show_tab("Integrations")
             page = window.integrations_page
             page.confirm = lambda _title, _question: True
             page.table.selectRow(0)

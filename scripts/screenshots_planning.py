@@ -136,8 +136,8 @@ def main() -> int:
         window = MainWindow(store, now=lambda: NOW, settings=settings)
         window.resize(*SIZE)
         window.show()
-        window.tabs.setCurrentWidget(window.reports_page)
-        view = window.reports_page.ensure_view()
+        window.show_tab("Reports")
+        view = window.reports_page
         view.set_span((NOW - timedelta(days=364)).date(), NOW.date())  # type: ignore[attr-defined]
         for _ in range(5):
             app.processEvents()
@@ -182,7 +182,7 @@ def main() -> int:
         store.swaps.accept(first.id, colleague, NOW)
         settings.setValue("me", colleague)
         window.reload()
-        window.tabs.setCurrentWidget(window.swaps_page)
+        window.show_tab("My on-call")
         window.swaps_page.incoming.setCurrentRow(0)
         for _ in range(5):
             app.processEvents()

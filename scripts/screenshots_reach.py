@@ -98,12 +98,12 @@ def main() -> int:
         window.show()
         shots = []
 
-        window.tabs.setCurrentWidget(window.integrations_page)
+        window.show_tab("Integrations")
         window.integrations_page.table.selectRow(0)
         _settle(app)
         shots.append(("reach-heartbeat.png", window.grab()))
 
-        window.tabs.setCurrentWidget(window.maintenance_page)
+        window.show_tab("Maintenance")
         window.maintenance_page.table.selectRow(0)
         _settle(app)
         shots.append(("reach-maintenance.png", window.grab()))

@@ -38,7 +38,9 @@ DRIVER = textwrap.dedent(
 
     LATER = (
         "twilio", "aiohttp", "alembic", "sqlalchemy", "icalendar", "phonenumbers",
-        "oncall_desktop.validation", "oncall_desktop.engine.paging",
+        "oncall_desktop.validation", "oncall_desktop.engine.paging", "oncall_desktop.views.integrations_view",
+        "oncall_desktop.views.reports_view",
+
 
     )
 

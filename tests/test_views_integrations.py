@@ -44,7 +44,7 @@ def window(qtbot: QtBot, store: Store, tmp_path: Path) -> MainWindow:
     main = MainWindow(store, now=lambda: NOW, settings=settings)
     qtbot.addWidget(main)
     main.resize(1400, 900)
-    main.tabs.setCurrentWidget(main.integrations_page)
+    main.show_tab("Integrations")
     return main
 
 
@@ -69,7 +69,7 @@ def test_the_page_lists_each_integration_with_its_kind_label_and_the_clis_full_u
     window: MainWindow, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = page_of(window)
-    assert window.tabs.tabText(window.tabs.indexOf(page)) == "Integrations"
+    assert window.tabs.tabText(window.tabs.indexOf(page.parentWidget())) == "Integrations"
     assert [(name, kind) for name, kind, _url in rows(page)] == [
         ("Prod Alertmanager", "Prometheus Alertmanager"),
         ("Grafana", "Grafana Alerting"),
@@ -188,3 +188,21 @@ def test_a_test_alert_says_clearly_when_no_station_is_running(qtbot: QtBot, wind
     assert f"nothing listens on 127.0.0.1:{port}, so the station is not running there" in page.status.text()
     assert "c62828" in page.status.styleSheet()
     assert store.incidents.newest() == []
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's note on showing a window
+def test_the_page_is_built_when_its_tab_is_first_opened_and_shows_edits_made_before(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    main = MainWindow(store, now=lambda: NOW, settings=settings)
+    qtbot.addWidget(main)
+    main.show()
+    assert main._integrations.built is None  # the calendar's first paint builds no Integrations page
+    store.save_integration(Integration("added", "Added later", "webhook"))
+    main.reload()  # as the revision poll does
+    main.show_tab("Integrations")
+    page = main._integrations.built
+    assert isinstance(page, IntegrationsPage)
+    qtbot.waitUntil(page.isVisible)
+    assert "Added later" in [name for name, _kind, _url in rows(page)]

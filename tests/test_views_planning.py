@@ -92,8 +92,8 @@ def test_reports_tab_shows_the_reports_figures_and_exports_them(
     outcome = store.incidents.ingest("", result, created)
     assert outcome.incident_id is not None
     store.incidents.acknowledge(outcome.incident_id, created + timedelta(minutes=4), by="cat")
-    window.tabs.setCurrentWidget(window.reports_page)
-    view = window.reports_page.ensure_view()
+    window.show_tab("Reports")
+    view = window.reports_page
     qtbot.waitUntil(lambda: view.isVisible())
     view.set_span(date(2026, 3, 2), date(2026, 3, 22))  # three weeks: ann, ben, cat in turn
     people = view.people_model
@@ -139,15 +139,15 @@ def test_reports_tab_shows_the_reports_figures_and_exports_them(
 
 
 def test_reports_tab_says_why_a_backwards_span_shows_nothing(window: MainWindow, qtbot: QtBot) -> None:
-    window.tabs.setCurrentWidget(window.reports_page)
-    view = window.reports_page.ensure_view()
+    window.show_tab("Reports")
+    view = window.reports_page
     view.set_span(date(2026, 3, 20), date(2026, 3, 1))
     assert view.message.isVisible()
     assert "ends before it starts" in view.message.text()
 
 
 def test_models_pass_the_model_tester(window: MainWindow, qtmodeltester: object) -> None:
-    view = window.reports_page.ensure_view()
+    view = window.reports_page
     view.set_span(date(2026, 3, 2), date(2026, 3, 22))
     qtmodeltester.check(view.people_model)  # type: ignore[attr-defined]
     qtmodeltester.check(view.rules_model)  # type: ignore[attr-defined]

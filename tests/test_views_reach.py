@@ -128,7 +128,7 @@ def test_maintenance_page_adds_edits_and_deletes_undoably_and_counts_the_inciden
     qtbot: QtBot, window: MainWindow, store: Store, qtmodeltester: ModelTester
 ) -> None:
     page = window.maintenance_page
-    assert window.tabs.tabText(window.tabs.indexOf(page)) == "Maintenance"
+    assert window.tabs.tabText(window.tabs.indexOf(page.parentWidget())) == "Maintenance"
     match = MatchConditions("all", ("service:db*",))
     upgrade = MaintenanceWindow(
         "db upgrade", datetime(2026, 3, 20, 11, 0), datetime(2026, 3, 20, 13, 0), match

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, QPoint, QRectF, QSettings, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
@@ -49,16 +49,17 @@ from oncall_desktop.views.commands import (
 )
 from oncall_desktop.views.details import DetailsPanel
 from oncall_desktop.views.go_to_date import DateButton
-from oncall_desktop.views.integrations_view import IntegrationsPage
-from oncall_desktop.views.maintenance_view import MaintenancePage
+from oncall_desktop.views.lazy_page import LazyPage
 from oncall_desktop.views.models import ID_ROLE, PeopleTableModel, RosterModel, RuleListModel, TeamListModel
-from oncall_desktop.views.reports_page import ReportsPage
-from oncall_desktop.views.swaps_page import SwapsPage
 from oncall_desktop.views.time_off_panel import TimeOffPanel
 from oncall_desktop.views.zone_picker import ZonePicker
 
 if TYPE_CHECKING:
+    from oncall_desktop.views.integrations_view import IntegrationsPage
+    from oncall_desktop.views.maintenance_view import MaintenancePage
+    from oncall_desktop.views.reports_view import ReportsView
     from oncall_desktop.views.rule_editor import RuleEditorDialog
+    from oncall_desktop.views.swaps_page import SwapsPage
 
 REVISION_POLL_MS = 3000
 IMPORT_SOURCES = (("grafana-oncall", "Grafana OnCall"), ("opsgenie", "Opsgenie"), ("pagerduty", "PagerDuty"))
@@ -116,16 +117,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(self._calendar_page(), "Calendar")
         self.tabs.addTab(self._people_page(), "People && teams")
-        self.integrations_page = IntegrationsPage(store, self._push, self.reload, self._failed, now=self.now)
-        self.tabs.addTab(self.integrations_page, "Integrations")
-        self.maintenance_page = MaintenancePage(store, self._push, self.reload, self._failed, now=self.now)
-        self.tabs.addTab(self.maintenance_page, "Maintenance")
-        self.reports_page = ReportsPage(store, lambda: self.config, self.now)
-        self.tabs.addTab(self.reports_page, "Reports")
-        self.swaps_page = SwapsPage(
-            store, self._push, self.reload, self._failed, self.now, self.me, self.choose_me
-        )
-        self.tabs.addTab(self.swaps_page, "My on-call")
+        # Built when first shown or asked for (the properties below), not for the first paint.
+        self._integrations = LazyPage(self._new_integrations_page)
+        self.tabs.addTab(self._integrations, "Integrations")
+        self._maintenance = LazyPage(self._new_maintenance_page)
+        self.tabs.addTab(self._maintenance, "Maintenance")
+        self._reports = LazyPage(self._new_reports_page)
+        self.tabs.addTab(self._reports, "Reports")
+        self._swaps = LazyPage(self._new_swaps_page)
+        self.tabs.addTab(self._swaps, "My on-call")
         self._build_toolbar()
         self._build_menus()
 
@@ -154,6 +154,69 @@ class MainWindow(QMainWindow):
         self._poll.setInterval(REVISION_POLL_MS)
         self._poll.timeout.connect(self._poll_revision)
         self._poll.start()
+
+    # -- the pages built on first use ------------------------------------------------------------
+
+    @property
+    def integrations_page(self) -> IntegrationsPage:
+        return cast("IntegrationsPage", self._integrations.page())
+
+    @property
+    def maintenance_page(self) -> MaintenancePage:
+        return cast("MaintenancePage", self._maintenance.page())
+
+    @property
+    def reports_page(self) -> ReportsView:
+        return cast("ReportsView", self._reports.page())
+
+    @property
+    def swaps_page(self) -> SwapsPage:
+        return cast("SwapsPage", self._swaps.page())
+
+    def _new_integrations_page(self) -> QWidget:
+        from oncall_desktop.views.integrations_view import IntegrationsPage
+
+        page = IntegrationsPage(self.store, self._push, self.reload, self._failed, now=self.now)
+        page.set_configuration(self.config)
+        return page
+
+    def _new_maintenance_page(self) -> QWidget:
+        from oncall_desktop.views.maintenance_view import MaintenancePage
+
+        page = MaintenancePage(self.store, self._push, self.reload, self._failed, now=self.now)
+        page.set_configuration(self.config)
+        return page
+
+    def _new_reports_page(self) -> QWidget:
+        from oncall_desktop.views.reports_view import ReportsView
+
+        return ReportsView(self.store, lambda: self.config, self.now)
+
+    def _new_swaps_page(self) -> QWidget:
+        from oncall_desktop.views.swaps_page import SwapsPage
+
+        page = SwapsPage(self.store, self._push, self.reload, self._failed, self.now, self.me, self.choose_me)
+        page.set_configuration(self.config)
+        return page
+
+    def show_tab(self, title: str) -> None:
+        """Bring the tab called `title` ("Integrations", "Reports", …) to the front."""
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index).replace("&&", "&") == title:
+                self.tabs.setCurrentIndex(index)
+                return
+        raise KeyError(title)
+
+    def _refresh_pages(self) -> None:
+        """The configuration changed: the pages built so far show it."""
+        if self._integrations.built is not None:
+            self.integrations_page.set_configuration(self.config)
+        if self._maintenance.built is not None:
+            self.maintenance_page.set_configuration(self.config)
+        if self._reports.built is not None:
+            self.reports_page.refresh()
+        if self._swaps.built is not None:
+            self.swaps_page.set_configuration(self.config)
 
     # -- building --------------------------------------------------------------------------------
 
@@ -411,11 +474,8 @@ class MainWindow(QMainWindow):
         self.roster_model.set_people(self.config.people)
         self.people_model.set_people(self.config.people)
         self.team_model.set_configuration(self.config)
-        self.integrations_page.set_configuration(self.config)
-        self.maintenance_page.set_configuration(self.config)
-        self.reports_page.refresh()
+        self._refresh_pages()
         self.time_off_panel.set_configuration(self.config)
-        self.swaps_page.set_configuration(self.config)
         self.calendar_model.set_hidden_rules(self.rule_model.hidden)
         self.calendar_model.set_configuration(self.config, self.revision)
         row = self.rule_model.row_of(selected) if selected else -1
@@ -716,7 +776,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._poll.stop()
-        self.integrations_page.shutdown()
+        if self._integrations.built is not None:
+            self.integrations_page.shutdown()
         self.save_settings()
         super().closeEvent(event)
 
