@@ -330,6 +330,21 @@ def test_the_reloading_loader_always_shows_what_a_fresh_load_shows(
     engine.release()
 
 
+def test_notifications_of_some_incidents_reads_theirs_alone_each_in_order(store: Store) -> None:
+    engine_clock = FakeClock(T0)
+    engine = EscalationEngine(store, [FailingVoice()], clock=engine_clock)
+    first = open_incident(store, "Disk 85% full", Severity.P2, T0)
+    second = open_incident(store, "Payments API 503", Severity.P0, T0 + timedelta(minutes=1))
+    quiet = open_incident(store, "Certificate expires", Severity.P3, T0 + timedelta(minutes=13))
+    tick_at(engine, engine_clock, T0 + timedelta(minutes=11))
+    engine.release()
+    found = store.incidents.notifications_of([second.id, quiet.id])
+    assert set(found) == {second.id, quiet.id}  # nothing of the first incident
+    assert found[second.id] == store.incidents.notifications(second.id) != []
+    assert found[quiet.id] == store.incidents.notifications(quiet.id)
+    assert store.incidents.notifications(first.id) != []
+
+
 @pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 def test_a_long_timeline_line_wraps_instead_of_being_cut(page: IncidentsPage, store: Store) -> None:
     incident = open_incident(store, "Payments API 503", Severity.P0, T0)

@@ -124,7 +124,7 @@ class SummaryLoader:
     """
 
     BULK = 50
-    """Above this many incidents to re-read, one query for all notifications beats one each."""
+    """Above this many incidents to re-read, a few queries for all of theirs beat one each."""
 
     def __init__(self, store: Store, limit: int = DEFAULT_LIMIT) -> None:
         self.store = store
@@ -138,10 +138,8 @@ class SummaryLoader:
         listed = self.store.incidents.newest(limit=self.limit)
         stale = [i.id for i in listed if i.id not in self._settled]
         if len(stale) > self.BULK:
-            grouped: dict[int, list[NotificationRecord]] = {}
-            for note in self.store.incidents.notifications():
-                grouped.setdefault(note.incident_id, []).append(note)
-            fresh = {incident_id: tuple(grouped.get(incident_id, ())) for incident_id in stale}
+            grouped = self.store.incidents.notifications_of(stale)
+            fresh = {incident_id: tuple(grouped[incident_id]) for incident_id in stale}
         else:
             fresh = {i: tuple(self.store.incidents.notifications(i)) for i in stale}
         self._notes = {i.id: fresh[i.id] if i.id in fresh else self._notes.get(i.id, ()) for i in listed}
