@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from oncall_desktop.domain import Status
+from oncall_desktop.engine import server
 from oncall_desktop.engine.clock import FakeClock
 from oncall_desktop.engine.server import create_app
 from oncall_desktop.store import Store
@@ -176,6 +177,35 @@ def test_bad_requests_are_refused_with_a_reason_and_store_nothing(
     assert got_status == status
     if reason is not None:
         assert got["error"].startswith(reason)
+    assert stored(intake.store) == before
+
+
+def test_a_body_that_stops_arriving_gets_408_and_stores_nothing(
+    intake: Intake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "BODY_TIMEOUT", 0.3)
+    before = stored(intake.store)
+    request = (
+        f"POST {intake.url('hook')} HTTP/1.1\r\nHost: station\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n"
+    )
+
+    async def half_a_body() -> tuple[bytes, bytes]:
+        assert intake.client.server.port is not None
+        reader, writer = await asyncio.open_connection("127.0.0.1", intake.client.server.port)
+        writer.write(request.encode() + b'{"title": "never fini')
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        length = next(
+            int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")
+        )
+        body = await reader.readexactly(length)
+        writer.close()
+        return head.split()[1], body
+
+    status, body = intake.loop.run_until_complete(half_a_body())
+    assert status == b"408"
+    assert json.loads(body) == {"error": "body: not received within 0.3 s"}
     assert stored(intake.store) == before
 
 

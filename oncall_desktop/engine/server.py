@@ -181,7 +181,8 @@ class IntakeServer:
                 413, f"body: larger than {MAX_BODY} bytes (Content-Length {request.content_length})"
             )
         try:
-            body = await asyncio.wait_for(request.read(), BODY_TIMEOUT)
+            async with asyncio.timeout(BODY_TIMEOUT):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return _error(413, f"body: larger than {MAX_BODY} bytes")
         except TimeoutError:
@@ -253,9 +254,10 @@ def create_app(store: Store, clock: Clock, on_ingested: IngestListener | None = 
     app = web.Application(client_max_size=MAX_BODY)
     app.on_startup.append(server.start)
     app.on_cleanup.append(server.stop)
+    # the alerts' routes first: the router tries the routes under a prefix in the order added
+    app.router.add_post("/integrations/v1/{kind}/{token}/", server.handle)
+    app.router.add_post("/integrations/v1/{kind}/{token}", server.handle)
     for path in ("/integrations/v1/{kind}/{token}/heartbeat/", "/integrations/v1/{kind}/{token}/heartbeat"):
         app.router.add_post(path, server.heartbeat)
         app.router.add_get(path, server.heartbeat)
-    app.router.add_post("/integrations/v1/{kind}/{token}/", server.handle)
-    app.router.add_post("/integrations/v1/{kind}/{token}", server.handle)
     return app
