@@ -17,7 +17,7 @@ from oncall_desktop.domain import Severity, Status
 from oncall_desktop.engine.intake import IncomingAlert, IntakeResult, parse
 from oncall_desktop.incident import IntakeOutcome
 from oncall_desktop.station_address import parse_listen
-from oncall_desktop.store import Store
+from oncall_desktop.store import Store, StoreError
 from oncall_desktop.validation import listen_problem
 from tests.helpers_station import configured_store, integration
 
@@ -181,6 +181,29 @@ def test_a_group_commit_stores_what_one_by_one_intake_stores(
             assert [(e.kind, e.message) for e in batch.incidents.timeline(incident_id)] == [
                 (e.kind, e.message) for e in one.incidents.timeline(incident_id)
             ]
+
+
+def test_a_payload_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_stored(
+    store: Store,
+) -> None:
+    unstorable = IntakeResult(
+        "g-bad", "bad \ud800 title", "", Severity.P2, (), (IncomingAlert("x", "firing", {}),)
+    )
+    items = [
+        ("prod-am", payload(0, IncomingAlert("a", "firing", {}))),
+        ("prod-am", unstorable),
+        ("prod-am", payload(1, IncomingAlert("b", "firing", {}))),
+    ]
+    first, refused, last = store.incidents.ingest_batch(items, T)
+    assert isinstance(refused, StoreError)
+    assert isinstance(first, IntakeOutcome)
+    assert first.opened
+    assert isinstance(last, IntakeOutcome)
+    assert last.opened
+    assert sorted((i.dedup_key, i.title) for i in store.incidents.newest()) == [
+        ("g0", "group 0"),
+        ("g1", "group 1"),
+    ]
 
 
 @pytest.mark.postgres

@@ -58,6 +58,8 @@ class Database:
             if isinstance(error.orig, ValueError | TypeError | DBAPIError):
                 raise StoreError(f"the database refused it: {one_line(error.orig)}") from error
             raise
+        except UnicodeError as error:  # text the driver cannot encode (a lone surrogate): not wrapped
+            raise StoreError(f"the database refused it: {one_line(error)}") from error
 
     def check_integrity(self, connection: Connection) -> None:
         """SQLite's quick check: a file with damaged pages is marked `damaged` (writes refused)."""
