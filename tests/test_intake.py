@@ -34,6 +34,12 @@ def test_alertmanager_payload_becomes_a_group_with_label_tags_and_summary_title(
     assert result.opens
 
 
+def test_labels_in_any_script_are_kept_as_sent() -> None:
+    labels = {"site": "Zürich", "team": "支付", "note": "ok ✓"}
+    result = parse(integ(), am(commonLabels=labels))
+    assert set(result.tags) == {"site:Zürich", "team:支付", "note:ok ✓"}
+
+
 def test_resolved_payload_opens_nothing() -> None:
     result = parse(integ(), (FIXTURES / "resolved-0.25.json").read_bytes())
     assert [a.state for a in result.alerts] == ["resolved"]
@@ -132,6 +138,9 @@ def test_generic_without_key_never_groups() -> None:
         ("alertmanager", am(groupKey="g\x00"), "groupKey"),
         ("alertmanager", am(commonLabels={"team": "db\x00"}), "commonLabels.team"),
         ("alertmanager", am(commonLabels={"te\x00am": "db"}), "commonLabels (a key)"),
+        ("alertmanager", am(commonLabels={"team": "db\ud800"}), "commonLabels.team"),
+        ("alertmanager", am(commonLabels={"t\udfffeam": "db"}), "commonLabels (a key)"),
+        ("webhook", b'{"title": "x", "tags": {"site": "Z\\u00fcrich \\udc00"}}', "tags.site"),
     ],
 )
 def test_malformed_payloads_name_the_field(kind: IntegrationKind, body: bytes, field: str) -> None:

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from oncall_desktop.cli import main
 from oncall_desktop.domain import Severity, Status
 from oncall_desktop.engine.intake import IncomingAlert, IntakeResult, parse
+from oncall_desktop.incident import IntakeOutcome
 from oncall_desktop.station_address import parse_listen
-from oncall_desktop.store import Store
+from oncall_desktop.store import Store, StoreError
 from oncall_desktop.validation import listen_problem
 from tests.helpers_station import configured_store, integration
 
@@ -179,3 +181,74 @@ def test_a_group_commit_stores_what_one_by_one_intake_stores(
             assert [(e.kind, e.message) for e in batch.incidents.timeline(incident_id)] == [
                 (e.kind, e.message) for e in one.incidents.timeline(incident_id)
             ]
+
+
+def test_a_payload_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_stored(
+    store: Store,
+) -> None:
+    unstorable = IntakeResult(
+        "g-bad", "bad \ud800 title", "", Severity.P2, (), (IncomingAlert("x", "firing", {}),)
+    )
+    items = [
+        ("prod-am", payload(0, IncomingAlert("a", "firing", {}))),
+        ("prod-am", unstorable),
+        ("prod-am", payload(1, IncomingAlert("b", "firing", {}))),
+    ]
+    first, refused, last = store.incidents.ingest_batch(items, T)
+    assert isinstance(refused, StoreError)
+    assert isinstance(first, IntakeOutcome)
+    assert first.opened
+    assert isinstance(last, IntakeOutcome)
+    assert last.opened
+    assert sorted((i.dedup_key, i.title) for i in store.incidents.newest()) == [
+        ("g0", "group 0"),
+        ("g1", "group 1"),
+    ]
+
+
+@pytest.mark.postgres
+def test_a_group_commit_joins_the_incident_another_station_opened(postgres_database_url: str) -> None:
+    """Two stations on one PostgreSQL database: right after this station's batch looked up the open
+    groups, the other one opens the group and commits. The batch attaches to that incident (the
+    unique index refused a second one), knows the alerts the other station stored, and is still
+    one transaction (not the item-by-item fallback of a failed batch)."""
+    here, there = configured_store(postgres_database_url), Store.open(postgres_database_url)
+    other = [("prod-am", payload(0, IncomingAlert("fb", "firing", {})))]
+    meanwhile: list[object] = []
+    transactions: list[str] = []
+
+    def other_station_opens(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not meanwhile and statement.startswith("SELECT incidents.id, incidents.dedup_key"):
+            meanwhile.extend(there.incidents.ingest_batch(other, T))
+
+    event.listen(here.db.engine, "after_cursor_execute", other_station_opens)
+    event.listen(here.db.engine, "commit", lambda _conn: transactions.append("commit"))
+    event.listen(here.db.engine, "rollback", lambda _conn: transactions.append("rollback"))
+    try:
+        ours = here.incidents.ingest_batch(
+            [
+                ("prod-am", payload(0, IncomingAlert("fa", "firing", {}))),
+                ("prod-am", payload(0, IncomingAlert("fb", "resolved", {}))),
+                ("prod-am", payload(0, IncomingAlert("fa", "resolved", {}))),
+            ],
+            T,
+        )
+    finally:
+        event.remove(here.db.engine, "after_cursor_execute", other_station_opens)
+        there.close()
+    assert transactions[-1:] == ["commit"]
+    assert "rollback" not in transactions
+    (theirs,) = meanwhile
+    assert isinstance(theirs, IntakeOutcome)
+    assert theirs.opened
+    incident = theirs.incident_id
+    assert ours == [IntakeOutcome(incident), IntakeOutcome(incident), IntakeOutcome(incident, resolved=True)]
+    assert [(i.id, i.status) for i in here.incidents.newest()] == [(incident, Status.RESOLVED)]
+    assert [e.message for e in here.incidents.timeline(incident)] == [
+        "opened: group 0",
+        "alert firing: fa",
+        "alert resolved: fb",
+        "alert resolved: fa",
+        "resolved by prod-am",
+    ]
+    here.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,13 +14,16 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from oncall_desktop.domain import Status
+from oncall_desktop.engine import server
 from oncall_desktop.engine.clock import FakeClock
+from oncall_desktop.engine.intake import parse
 from oncall_desktop.engine.server import create_app
 from oncall_desktop.store import Store
 from oncall_desktop.store.models import IncidentAlertRow, IncidentEventRow, IncidentRow
@@ -177,6 +181,125 @@ def test_bad_requests_are_refused_with_a_reason_and_store_nothing(
     if reason is not None:
         assert got["error"].startswith(reason)
     assert stored(intake.store) == before
+
+
+def test_a_body_that_stops_arriving_gets_408_and_stores_nothing(
+    intake: Intake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "BODY_TIMEOUT", 0.3)
+    before = stored(intake.store)
+    request = (
+        f"POST {intake.url('hook')} HTTP/1.1\r\nHost: station\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n"
+    )
+
+    async def half_a_body() -> tuple[bytes, bytes]:
+        assert intake.client.server.port is not None
+        reader, writer = await asyncio.open_connection("127.0.0.1", intake.client.server.port)
+        writer.write(request.encode() + b'{"title": "never fini')
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        length = next(
+            int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")
+        )
+        body = await reader.readexactly(length)
+        writer.close()
+        return head.split()[1], body
+
+    status, body = intake.loop.run_until_complete(half_a_body())
+    assert status == b"408"
+    assert json.loads(body) == {"error": "body: not received within 0.3 s"}
+    assert stored(intake.store) == before
+
+
+class HeldWriter:
+    """Wraps a store's `ingest_batch` so the intake's writer holds its next batch until released."""
+
+    def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.writing = threading.Event()
+        self.release = threading.Event()
+        self.ingest_batch = store.incidents.ingest_batch
+        monkeypatch.setattr(store.incidents, "ingest_batch", self.held)
+
+    def held(self, items: Any, now: datetime) -> Any:
+        self.writing.set()
+        assert self.release.wait(10)
+        return self.ingest_batch(items, now)
+
+
+def uids(store: Store) -> set[str | None]:
+    return {incident.dedup_key for incident in store.incidents.newest()}
+
+
+def test_a_full_queue_answers_503_with_retry_after_and_the_queued_alerts_are_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "MAX_QUEUE", 2)
+    store = configured_store(f"sqlite:///{tmp_path / 'full.db'}")
+    writer = HeldWriter(store, monkeypatch)
+    intake = Intake(store)
+    url = intake.url("hook")
+
+    async def post(uid: str) -> tuple[int, str | None]:
+        response = await intake.client.post(url, data=json.dumps({"title": uid, "alert_uid": uid}))
+        await response.read()
+        return response.status, response.headers.get("Retry-After")
+
+    async def flood() -> tuple[list[tuple[int, str | None]], list[tuple[int, str | None]]]:
+        first = asyncio.ensure_future(post("q0"))
+        assert await asyncio.to_thread(writer.writing.wait, 10)  # the writer holds q0
+        rest = [asyncio.ensure_future(post(uid)) for uid in ("q1", "q2", "q3")]
+        done, waiting = await asyncio.wait(rest, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        refused = [task.result() for task in done]
+        writer.release.set()
+        return refused, [await task for task in (first, *waiting)]
+
+    try:
+        refused, accepted = intake.loop.run_until_complete(flood())
+    finally:
+        writer.release.set()
+        intake.close()
+    assert refused == [(503, "5")]
+    assert accepted == [(201, None)] * 3
+    assert len(uids(store) & {"q1", "q2", "q3"}) == 2
+    assert "q0" in uids(store)
+    store.close()
+
+
+def test_alerts_queued_when_the_station_stops_are_still_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = configured_store(f"sqlite:///{tmp_path / 'stop.db'}")
+    writer = HeldWriter(store, monkeypatch)
+    hook = integration(store, "hook")
+    intake = server.IntakeServer(store, FakeClock(T))
+    app = web.Application()
+
+    async def stop_with_a_backlog() -> None:
+        await intake.start(app)
+
+        def send(uid: str) -> asyncio.Future[object]:
+            body = json.dumps({"title": uid, "alert_uid": uid}).encode()
+            return asyncio.ensure_future(intake.store_alert(hook, parse(hook, body)))
+
+        waiting = [send("s0")]
+        assert await asyncio.to_thread(writer.writing.wait, 10)  # s0 is being written
+        waiting += [send("s1"), send("s2")]
+        await asyncio.sleep(0)  # s1 and s2 are queued behind it
+        for task in waiting:  # their requests go away: the server is shutting down
+            task.cancel()
+        stopping = asyncio.ensure_future(intake.stop(app))
+        writer.release.set()
+        await stopping
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(stop_with_a_backlog())
+    finally:
+        writer.release.set()
+        loop.close()
+    assert uids(store) >= {"s0", "s1", "s2"}
+    store.close()
 
 
 def test_deeply_nested_json_is_refused_not_a_server_error(intake: Intake) -> None:

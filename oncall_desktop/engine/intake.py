@@ -181,11 +181,18 @@ def _string_map(value: Any, path: str) -> dict[str, str]:
         raise IntakeError(f"{path}: expected an object")
     result: dict[str, str] = {}
     for key, item in value.items():
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise IntakeError(f"{path}.{key}: expected a string")
-        _storable(key, f"{path} (a key)")
-        result[key] = _storable(str(item), f"{path}.{key}")
+        text = item if type(item) is str else _number_as_text(item, f"{path}.{key}")
+        if not (_plain(key) and _plain(text)):  # the field names are only made when needed
+            _storable(key, f"{path} (a key)")
+            _storable(text, f"{path}.{key}")
+        result[key] = text
     return result
+
+
+def _number_as_text(value: Any, path: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise IntakeError(f"{path}: expected a string")
+    return str(value)
 
 
 def _optional_string(doc: Mapping[str, Any], field: str) -> str | None:
@@ -197,9 +204,16 @@ def _optional_string(doc: Mapping[str, Any], field: str) -> str | None:
     return _storable(str(value), field) or None
 
 
+def _plain(value: str) -> bool:
+    """ASCII without NUL: text that is certainly storable, told at the cost of a flag and a scan."""
+    return value.isascii() and "\x00" not in value
+
+
 def _storable(value: str, path: str) -> str:
     """The text, unless it cannot be stored: a NUL character (PostgreSQL refuses it) or a lone
     surrogate (`\\ud800` — JSON allows the escape, but it is no character and UTF-8 cannot hold it)."""
+    if _plain(value):
+        return value
     if "\x00" in value:
         raise IntakeError(f"{path}: contains a NUL character (\\u0000)")
     try:

@@ -18,9 +18,10 @@ The access log is off: integration URLs carry their tokens.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
+import queue
+import threading
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -60,7 +61,11 @@ class _Pending:
 
 
 class IntakeServer:
-    """The integrations' tokens (refreshed when the configuration changes) and the writer queue."""
+    """The integrations' tokens (refreshed when the configuration changes) and the writer.
+
+    The writer is a thread of its own that takes whatever alerts are queued when it is free, stores
+    them in one transaction and hands the outcomes back to the event loop: it starts the next batch
+    at once, without waiting for the loop to answer the last one."""
 
     def __init__(self, store: Store, clock: Clock, on_ingested: IngestListener | None = None) -> None:
         self.store = store
@@ -70,9 +75,10 @@ class IntakeServer:
         self._revision: int | None = None
         self._checked = float("-inf")
         self._refreshing = asyncio.Lock()
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-writer")
-        self._queue: asyncio.Queue[_Pending] | None = None
-        self._batcher: asyncio.Task[None] | None = None
+        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-store")
+        """Token reloads and heartbeats."""
+        self._queue: queue.Queue[_Pending | None] = queue.Queue(maxsize=MAX_QUEUE)
+        self._writer: threading.Thread | None = None
 
     # -- tokens ---------------------------------------------------------------------------------
 
@@ -84,9 +90,11 @@ class IntakeServer:
             if time.monotonic() - self._checked < INTEGRATIONS_REFRESH_SECONDS:
                 return
             loop = asyncio.get_running_loop()
-            revision = await loop.run_in_executor(self._writer, self.store.revision)
+            revision = await loop.run_in_executor(self._store_thread, self.store.revision)
             if revision != self._revision:
-                self._integrations = tuple(await loop.run_in_executor(self._writer, self.store.integrations))
+                self._integrations = tuple(
+                    await loop.run_in_executor(self._store_thread, self.store.integrations)
+                )
                 self._revision = revision
             self._checked = time.monotonic()
 
@@ -107,42 +115,51 @@ class IntakeServer:
     # -- the writer -----------------------------------------------------------------------------
 
     async def start(self, _app: web.Application) -> None:
-        self._queue = asyncio.Queue(maxsize=MAX_QUEUE)
-        self._batcher = asyncio.create_task(self._run_batches())
+        loop = asyncio.get_running_loop()
+        self._writer = threading.Thread(
+            target=self._run_batches, args=(loop,), name="intake-writer", daemon=True
+        )
+        self._writer.start()
 
     async def stop(self, _app: web.Application) -> None:
-        if self._batcher is not None:
-            self._batcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._batcher
-        self._writer.shutdown(wait=True)
+        if self._writer is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._stop_writer, self._writer)
+        self._store_thread.shutdown(wait=True)
+
+    def _stop_writer(self, writer: threading.Thread) -> None:
+        self._queue.put(None)  # after the alerts already queued: those are still stored
+        writer.join()
 
     async def store_alert(self, integration: Integration, result: IntakeResult) -> IntakeOutcome | StoreError:
-        """The alert's outcome once committed, or why it could not be stored. `asyncio.QueueFull`
-        when the writer is that far behind (the sender is told to retry)."""
-        assert self._queue is not None
+        """The alert's outcome once committed, or why it could not be stored. `queue.Full` when the
+        writer is that far behind (the sender is told to retry)."""
         future: asyncio.Future[IntakeOutcome | StoreError] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(integration, result, future))
         return await future
 
-    async def _run_batches(self) -> None:
-        assert self._queue is not None
-        loop = asyncio.get_running_loop()
+    def _run_batches(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The writer thread: a batch of every alert queued (up to MAX_BATCH) at a time, until the
+        end-of-queue marker."""
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            try:
-                outcomes = await loop.run_in_executor(self._writer, self._write, batch)
-            except Exception as error:
-                log.exception("storing %d alerts failed", len(batch))
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(error)
-                continue
-            for item, outcome in zip(batch, outcomes, strict=True):
-                if not item.future.done():
-                    item.future.set_result(outcome)
+            batch: list[_Pending] = []
+            item = self._queue.get()
+            while item is not None:
+                batch.append(item)
+                if len(batch) == MAX_BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                try:
+                    outcomes: list[IntakeOutcome | StoreError] | Exception = self._write(batch)
+                except Exception as error:
+                    log.exception("storing %d alerts failed", len(batch))
+                    outcomes = error
+                loop.call_soon_threadsafe(_answer, batch, outcomes)
+            if item is None:
+                return
 
     def _write(self, batch: list[_Pending]) -> list[IntakeOutcome | StoreError]:
         now = self.clock.now()
@@ -181,7 +198,8 @@ class IntakeServer:
                 413, f"body: larger than {MAX_BODY} bytes (Content-Length {request.content_length})"
             )
         try:
-            body = await asyncio.wait_for(request.read(), BODY_TIMEOUT)
+            async with asyncio.timeout(BODY_TIMEOUT):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return _error(413, f"body: larger than {MAX_BODY} bytes")
         except TimeoutError:
@@ -202,7 +220,7 @@ class IntakeServer:
             return _error(400, str(error))
         try:
             outcome = await self.store_alert(integration, result)
-        except asyncio.QueueFull:
+        except queue.Full:
             return _busy(f"the station is {MAX_QUEUE} alerts behind; retry")
         except Exception:
             log.exception("storing an alert failed")
@@ -230,13 +248,24 @@ class IntakeServer:
         loop = asyncio.get_running_loop()
         try:
             resolved = await loop.run_in_executor(
-                self._writer, record_beat, self.store, integration, self.clock.now()
+                self._store_thread, record_beat, self.store, integration, self.clock.now()
             )
         except UnavailableError as error:
             return _busy(f"the heartbeat could not be stored: {error}; retry")
         except StoreError as error:
             return _error(400, f"the heartbeat could not be stored: {error}")
         return web.json_response({"ok": True, "resolved": resolved})
+
+
+def _answer(batch: list[_Pending], outcomes: list[IntakeOutcome | StoreError] | Exception) -> None:
+    """On the event loop: each request of a stored batch gets its outcome (unless it went away)."""
+    for index, item in enumerate(batch):
+        if item.future.done():
+            continue
+        if isinstance(outcomes, Exception):
+            item.future.set_exception(outcomes)
+        else:
+            item.future.set_result(outcomes[index])
 
 
 def _error(status: int, reason: str) -> web.Response:
@@ -253,9 +282,10 @@ def create_app(store: Store, clock: Clock, on_ingested: IngestListener | None = 
     app = web.Application(client_max_size=MAX_BODY)
     app.on_startup.append(server.start)
     app.on_cleanup.append(server.stop)
+    # the alerts' routes first: the router tries the routes under a prefix in the order added
+    app.router.add_post("/integrations/v1/{kind}/{token}/", server.handle)
+    app.router.add_post("/integrations/v1/{kind}/{token}", server.handle)
     for path in ("/integrations/v1/{kind}/{token}/heartbeat/", "/integrations/v1/{kind}/{token}/heartbeat"):
         app.router.add_post(path, server.heartbeat)
         app.router.add_get(path, server.heartbeat)
-    app.router.add_post("/integrations/v1/{kind}/{token}/", server.handle)
-    app.router.add_post("/integrations/v1/{kind}/{token}", server.handle)
     return app

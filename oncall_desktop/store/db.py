@@ -60,6 +60,8 @@ class Database:
             if isinstance(error.orig, ValueError | TypeError | DBAPIError):
                 raise StoreError(f"the database refused it: {one_line(error.orig)}") from error
             raise
+        except UnicodeError as error:  # text the driver cannot encode (a lone surrogate): not wrapped
+            raise StoreError(f"the database refused it: {one_line(error)}") from error
 
     @contextmanager
     def rows(self) -> Iterator[Fetch]:

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -200,17 +200,68 @@ class IncidentStore:
 
 # -- intake's group commit ---------------------------------------------------------------------
 
+# Built once, so each batch reuses their compiled form and cache key. Each runs on the session's
+# connection: the ORM's bulk machinery (identity map, per-row mapper work) buys intake nothing.
+_OPEN_GROUPS = (
+    select(
+        IncidentRow.id,
+        IncidentRow.dedup_key,
+        IncidentAlertRow.id,
+        IncidentAlertRow.fingerprint,
+        IncidentAlertRow.state,
+    )
+    .outerjoin(
+        IncidentAlertRow,
+        and_(
+            IncidentAlertRow.incident_id == IncidentRow.id,
+            IncidentAlertRow.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+        ),
+    )
+    .where(IncidentRow.integration_id == bindparam("integration_id"))
+    .where(IncidentRow.dedup_key.in_(bindparam("keys", expanding=True)))
+    # the very condition of the partial unique index (a bound parameter would not match it)
+    .where(IncidentRow.status != literal_column(f"'{Status.RESOLVED.value}'"))
+)
+"""The open incidents of some groups of one integration, each with those of its alerts asked for."""
+_FIRING_COUNTS = (
+    select(IncidentAlertRow.incident_id, func.count())
+    .where(IncidentAlertRow.incident_id.in_(bindparam("ids", expanding=True)))
+    .where(IncidentAlertRow.state == "firing")
+    .group_by(IncidentAlertRow.incident_id)
+)
+_NEW_ALERTS = insert(IncidentAlertRow)
+_NEW_EVENTS = insert(IncidentEventRow)
+_CHANGED_ALERTS = (
+    update(IncidentAlertRow)
+    .where(IncidentAlertRow.id == bindparam("b_id"))
+    .values(state=bindparam("state"), labels=bindparam("labels"), updated_at=bindparam("updated_at"))
+)
+
+
+def _resolving(result: IntakeResult) -> bool:
+    """Whether the payload may resolve its incident: only one carrying a resolved alert can (after
+    a payload whose alerts all fire, its incident has a firing alert, whatever else it has)."""
+    return any(alert.state != "firing" for alert in result.alerts)
+
 
 class _Batch:
     """One group commit: reads what the payloads touch in a few queries, decides in order in
-    memory, then writes everything with a handful of multi-row statements."""
+    memory, then writes everything with a handful of multi-row statements.
+
+    An incident's firing alerts are counted only when a payload in the batch may resolve it
+    (`_resolving`): a batch of firing alerts reads no counts, however many alerts its incidents
+    hold."""
 
     def __init__(self, session: Session, now: datetime) -> None:
         self.session = session
+        self.connection = session.connection()
         self.now = now
+        self.wanted: dict[str, tuple[set[str], set[str]]] = {}
+        """Per integration, the groups and the alert fingerprints the batch's payloads name."""
         self.open: dict[tuple[str, str], int] = {}
         self.alerts: dict[tuple[int, str], tuple[int | None, str]] = {}
         self.firing: dict[int, int] = {}
+        """Firing alerts of each incident a resolving payload touches (and of those opened here)."""
         self.new_alerts: dict[tuple[int, str], dict[str, Any]] = {}
         self.changed_alerts: dict[int, dict[str, Any]] = {}
         self.events: list[NewEvent] = []
@@ -223,41 +274,38 @@ class _Batch:
         return outcomes
 
     def _load(self, items: Sequence[tuple[str, IntakeResult]]) -> None:
-        keys = {result.group_key for _, result in items}
-        rows = self.session.execute(
-            select(IncidentRow.id, IncidentRow.integration_id, IncidentRow.dedup_key)
-            .where(IncidentRow.dedup_key.in_(keys))
-            .where(IncidentRow.status != Status.RESOLVED.value)
-            .order_by(IncidentRow.id)
-        ).all()
-        wanted = {(integration_id, result.group_key) for integration_id, result in items}
-        for incident_id, integration_id, key in rows:
-            if integration_id is not None and key is not None and (integration_id, key) in wanted:
-                self.open[(integration_id, key)] = incident_id
-        self._load_alerts(set(self.open.values()), items)
+        for integration_id, result in items:
+            keys, fingerprints = self.wanted.setdefault(integration_id, (set(), set()))
+            keys.add(result.group_key)
+            fingerprints.update(alert.fingerprint for alert in result.alerts)
+        for integration_id, (keys, _) in self.wanted.items():
+            self._find(integration_id, keys)
+        self._count(
+            {
+                self.open[(integration_id, result.group_key)]
+                for integration_id, result in items
+                if _resolving(result) and (integration_id, result.group_key) in self.open
+            }
+        )
 
-    def _load_alerts(self, ids: set[int], items: Sequence[tuple[str, IntakeResult]]) -> None:
-        if not ids:
-            return
-        fingerprints = {alert.fingerprint for _, result in items for alert in result.alerts}
-        for alert_id, incident_id, fingerprint, state in self.session.execute(
-            select(
-                IncidentAlertRow.id,
-                IncidentAlertRow.incident_id,
-                IncidentAlertRow.fingerprint,
-                IncidentAlertRow.state,
-            )
-            .where(IncidentAlertRow.incident_id.in_(ids))
-            .where(IncidentAlertRow.fingerprint.in_(fingerprints))
-        ):
-            self.alerts[(incident_id, fingerprint)] = (alert_id, state)
-        for incident_id, count in self.session.execute(
-            select(IncidentAlertRow.incident_id, func.count())
-            .where(IncidentAlertRow.incident_id.in_(ids))
-            .where(IncidentAlertRow.state == "firing")
-            .group_by(IncidentAlertRow.incident_id)
-        ):
-            self.firing[incident_id] = count
+    def _find(self, integration_id: str, keys: set[str]) -> None:
+        """The open incidents of groups `keys`, and the stored state of the batch's alerts in them."""
+        fingerprints = self.wanted[integration_id][1]
+        rows = self.connection.execute(
+            _OPEN_GROUPS,
+            {"integration_id": integration_id, "keys": sorted(keys), "fingerprints": sorted(fingerprints)},
+        )
+        for incident_id, key, alert_id, fingerprint, state in rows:
+            self.open[(integration_id, cast(str, key))] = incident_id  # one of `keys`: not NULL
+            if alert_id is not None:
+                self.alerts[(incident_id, fingerprint)] = (alert_id, state)
+
+    def _count(self, ids: set[int]) -> None:
+        """The firing alerts of incidents `ids`."""
+        if ids:
+            self.firing.update(dict.fromkeys(ids, 0))
+            for incident_id, count in self.connection.execute(_FIRING_COUNTS, {"ids": sorted(ids)}):
+                self.firing[incident_id] = count
 
     def _one(self, integration_id: str, result: IntakeResult) -> IntakeOutcome:
         incident_id = self.open.get((integration_id, result.group_key))
@@ -294,12 +342,13 @@ class _Batch:
                         "updated_at": self.now,
                     }
                 self.alerts[(incident_id, alert.fingerprint)] = (alert_id, alert.state)
-            delta = (alert.state == "firing") - (known is not None and known[1] == "firing")
-            self.firing[incident_id] = self.firing.get(incident_id, 0) + delta
+            if incident_id in self.firing:
+                delta = (alert.state == "firing") - (known is not None and known[1] == "firing")
+                self.firing[incident_id] += delta
             if not (opened and known is None):
                 self._event(incident_id, "alert", integration_id, f"alert {alert.state}: {alert.fingerprint}")
         resolved = False
-        if self.firing.get(incident_id, 0) <= 0:
+        if _resolving(result) and self.firing[incident_id] <= 0:
             self._event(incident_id, "resolved", integration_id, f"resolved by {integration_id}")
             self.resolved.append(incident_id)
             del self.open[(integration_id, result.group_key)]
@@ -331,22 +380,18 @@ class _Batch:
         )
         incident_id = self.session.scalar(statement)
         if incident_id is None:
-            existing = self.session.scalar(
-                select(IncidentRow.id)
-                .where(IncidentRow.integration_id == integration_id)
-                .where(IncidentRow.dedup_key == result.group_key)
-                .where(IncidentRow.status != Status.RESOLVED.value)
-            )
+            self._find(integration_id, {result.group_key})
+            existing = self.open.get((integration_id, result.group_key))
             if existing is None:
                 raise StoreError(f"alert group {result.group_key[:80]!r} could not be opened nor found")
-            self.open[(integration_id, result.group_key)] = existing
-            self._load_alerts({existing}, [(integration_id, result)])
+            self._count({existing})
             return existing, False
         self.session.execute(
             insert(EscalationStateRow),
             [{"incident_id": incident_id, "next_due_at": self.now, "revision": -1}],
         )
         self.open[(integration_id, result.group_key)] = incident_id
+        self.firing[incident_id] = 0
         self._event(incident_id, "created", integration_id, f"opened: {result.title}")
         return incident_id, True
 
@@ -355,16 +400,9 @@ class _Batch:
 
     def _write(self) -> None:
         if self.new_alerts:
-            self.session.execute(insert(IncidentAlertRow), list(self.new_alerts.values()))
+            self.connection.execute(_NEW_ALERTS, list(self.new_alerts.values()))
         if self.changed_alerts:
-            self.session.connection().execute(
-                update(IncidentAlertRow)
-                .where(IncidentAlertRow.id == bindparam("b_id"))
-                .values(
-                    state=bindparam("state"), labels=bindparam("labels"), updated_at=bindparam("updated_at")
-                ),
-                list(self.changed_alerts.values()),
-            )
+            self.connection.execute(_CHANGED_ALERTS, list(self.changed_alerts.values()))
         add_events(self.session, self.events)
         self._write_resolved()
 
@@ -396,7 +434,8 @@ def add_events(session: Session, events: Iterable[NewEvent]) -> None:
         for e in events
     ]
     if rows:
-        session.execute(insert(IncidentEventRow), rows)
+        session.flush()  # what the ORM's bulk insert would do first; the plain insert is cheaper
+        session.connection().execute(_NEW_EVENTS, rows)
 
 
 def _event_data(event: NewEvent) -> dict[str, Any]:
