@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -34,9 +36,14 @@ _EPOCH_NAIVE = datetime(1970, 1, 1)
 # How far `intervals(..., clip=False)` looks beyond the span for an interval's real start and end.
 UNCLIPPED_REACH = timedelta(days=400)
 _HANDOFFS_KEPT = 512
+# (Multiplying a timedelta costs more than adding two: the days a week holds and then some.)
+_DAYS = tuple(k * _DAY for k in range(9))
+_WEEK = _DAYS[7]
 # Named tuples made by the thousand without their `__new__` (a keyword-capable Python function):
 # half the cost, the same tuple.
 _interval = functools.partial(tuple.__new__, Interval)
+# Intervals in the final schedule's order within a rule: by start, then person.
+_START_PERSON = operator.itemgetter(2, 1)
 # The source of a person's time that no single layer gave: an override, or several layers at once.
 _NO_LAYER = -1
 
@@ -57,7 +64,7 @@ _Piece = tuple[datetime, datetime, tuple[str, ...], tuple[int, ...], bool]
 class _Duty:
     """An effective span and weekly windows in one zone: when a rule (or a layer) is on duty."""
 
-    __slots__ = ("_by_day", "end", "has_windows", "start", "tz")
+    __slots__ = ("_by_day", "_week", "end", "has_windows", "start", "tz")
 
     def __init__(
         self,
@@ -79,6 +86,20 @@ class _Duty:
                 until += _DAY
             for day in window.days:
                 self._by_day[day].append((window.start, window.end, since, until))
+        # The windows as one week: merged spans after a Monday's midnight (the last may run into
+        # the next week), laid down a week at a time while the zone's offset holds.
+        week = sorted(
+            (day * _DAY + since, day * _DAY + until)
+            for day, windows_of_day in enumerate(self._by_day)
+            for _start, _end, since, until in windows_of_day
+        )
+        self._week: list[tuple[timedelta, timedelta]] = []
+        for since, until in week:
+            if self._week and since <= self._week[-1][1]:
+                if until > self._week[-1][1]:
+                    self._week[-1] = (self._week[-1][0], until)
+            else:
+                self._week.append((since, until))
 
     def contains(self, t: datetime) -> bool:
         if self.start is not None and t < self.start:
@@ -104,42 +125,80 @@ class _Duty:
         if not self.has_windows:
             return [(lo, hi)]
         tz = self.tz
-        offset = tz.utcoffset
-        by_day = self._by_day
+        week = self._week
         spans: list[tuple[datetime, datetime]] = []
         append = spans.append
+        # The days whose windows can reach into [lo, hi), a week at a time from their Monday.
         first = lo.astimezone(tz).date() - _DAY
-        weekday = first.weekday()
-        midnight = datetime.combine(first, time())
-        last = datetime.combine(hi.astimezone(tz).date(), time())
-        ahead = midnight + 2 * _DAY
-        # The zone's offsets at this day's midnight and the next two: when they are equal, every
-        # wall time of a window starting today (it may end tomorrow) has that offset. (The zone
-        # reads the fields of a naive time as its own wall clock.)
-        today, tomorrow, after = offset(midnight), offset(midnight + _DAY), offset(ahead)
-        base: datetime | None = None  # today's midnight as an instant, while the offset holds
-        while midnight <= last:
-            windows = by_day[weekday]
-            if windows:
-                if today is not None and today == tomorrow == after:
-                    if base is None:
-                        base = _EPOCH + (midnight - _EPOCH_NAIVE - today)
-                    for _start, _end, since, until in windows:
+        last = hi.astimezone(tz).date()
+        monday = datetime.combine(first - _DAYS[first.weekday()], time())
+        final = datetime.combine(last, time())
+        in_order = True  # whether `spans` is still time-ordered and apart
+        while monday <= final:
+            base = _week_base(tz, monday)
+            if base is not None and in_order:
+                if base + week[0][0] >= lo and base + week[-1][1] <= hi:  # a whole week inside
+                    made = [(base + since, base + until) for since, until in week]
+                    while spans and made and made[0][0] <= spans[-1][1]:  # from the week before
+                        if made[0][1] > spans[-1][1]:
+                            spans[-1] = (spans[-1][0], made[0][1])
+                        del made[0]
+                    spans += made
+                else:
+                    for since, until in week:
                         begins, ends = base + since, base + until
                         if begins < hi and ends > lo:
-                            append((begins if begins > lo else lo, ends if ends < hi else hi))
-                else:
-                    for w_start, w_end, _since, _until in windows:
-                        begins, ends = self._window_bounds(midnight.date(), w_start, w_end)
-                        # A window wholly inside a spring-forward gap resolves to no time at all.
-                        if begins < min(ends, hi) and ends > lo:
-                            append((max(begins, lo), min(ends, hi)))
+                            if begins < lo:
+                                begins = lo
+                            if ends > hi:
+                                ends = hi
+                            if spans and begins <= spans[-1][1]:
+                                if ends > spans[-1][1]:
+                                    spans[-1] = (spans[-1][0], ends)
+                            else:
+                                append((begins, ends))
+            elif base is not None:
+                for since, until in week:
+                    begins, ends = base + since, base + until
+                    if begins < hi and ends > lo:
+                        append((begins if begins > lo else lo, ends if ends < hi else hi))
+            else:
+                in_order = False
+                self._spans_of_days(monday, first, final, lo, hi, spans)
+            monday += _WEEK
+        return spans if in_order else _merge_spans(spans)
+
+    def _spans_of_days(
+        self,
+        monday: datetime,
+        first: date,
+        final: datetime,
+        lo: datetime,
+        hi: datetime,
+        spans: list[tuple[datetime, datetime]],
+    ) -> None:
+        """Append the window spans of the days of one week from `first` to `final` that reach into
+        [lo, hi), day by day, in no particular order (a week in which the zone's offset changes)."""
+        by_day = self._by_day
+        offset = self.tz.utcoffset
+        midnight = max(monday, datetime.combine(first, time()))
+        weekday = (midnight - monday).days
+        while weekday < 7 and midnight <= final:
+            today, tomorrow, after = offset(midnight), offset(midnight + _DAY), offset(midnight + _DAYS[2])
+            if today is not None and today == tomorrow == after:
+                base = _EPOCH + (midnight - _EPOCH_NAIVE - today)
+                for _start, _end, since, until in by_day[weekday]:
+                    begins, ends = base + since, base + until
+                    if begins < hi and ends > lo:
+                        spans.append((begins if begins > lo else lo, ends if ends < hi else hi))
+            else:
+                for w_start, w_end, _since, _until in by_day[weekday]:
+                    begins, ends = self._window_bounds(midnight.date(), w_start, w_end)
+                    # A window wholly inside a spring-forward gap resolves to no time at all.
+                    if begins < min(ends, hi) and ends > lo:
+                        spans.append((max(begins, lo), min(ends, hi)))
             midnight += _DAY
-            ahead += _DAY
-            weekday = weekday + 1 if weekday < 6 else 0
-            base = base + _DAY if base is not None and tomorrow == today else None
-            today, tomorrow, after = tomorrow, after, offset(ahead)
-        return _merge_spans(spans)
+            weekday += 1
 
     def _window_bounds(self, day: date, start: time, end: time) -> tuple[datetime, datetime]:
         begins = resolve_wall(datetime.combine(day, start), self.tz)
@@ -165,6 +224,8 @@ class LayerSchedule:
         self.people = tuple(dict.fromkeys(self.slots))
         self._sources = (position,) * len(self.people)
         self._slot_pieces = tuple(((person,), (position,)) for person in self.slots)
+        self._slot_people = tuple(people for people, _sources in self._slot_pieces)
+        self._slot_sources = tuple(sources for _people, sources in self._slot_pieces)
         self.duty = _Duty(self.tz, layer.effective_start, layer.effective_end, layer.windows)
         rotation = layer.rotation
         # Wall-clock time of handoff 0, and the months between handoffs of a monthly rotation.
@@ -174,6 +235,8 @@ class LayerSchedule:
         if rotation and rotation.period != "monthly":
             unit = {"hours": timedelta(hours=1), "daily": _DAY, "weekly": 7 * _DAY}[rotation.period]
             self._step = unit * rotation.every
+        # Handoffs in a day, when the step divides one.
+        self._per_day = _DAY // self._step if self._step and not _DAY % self._step else 0
         # Recent handoffs by k: windowed layers ask for the same ones once per window, and a
         # calendar asks for neighbouring spans.
         self._handoffs: dict[int, datetime] = {}
@@ -248,41 +311,77 @@ class LayerSchedule:
             return []
         if self._step is None:
             return self._pieces_by_month(spans, end)
+        first = self.shift_index(spans[0][0])
+        bounds, apart = self._handoffs_between(first, self.shift_index(spans[-1][1]) + 1)
+        slots, count = self._slot_pieces, len(self._slot_pieces)
         found: list[_Piece] = []
         append = found.append
-        slots, count = self._slot_pieces, len(self._slot_pieces)
-        first = self.shift_index(spans[0][0])
-        bounds = self._handoffs_between(first, self.shift_index(spans[-1][1]) + 1)
-        j = 0
+        j, ends = -1, spans[0][0]
+        people, sources = slots[0]
         for lo, hi in spans:
-            while bounds[j + 1] <= lo:
-                j += 1
-            while True:
-                begins, ends = bounds[j], bounds[j + 1]
-                if ends > begins:  # a handoff inside a spring-forward gap can give a shift no time
-                    people, sources = slots[(first + j) % count]
-                    append((begins if begins > lo else lo, ends if ends < hi else hi, people, sources, False))
-                if ends >= hi:
-                    break
-                j += 1
+            if lo >= ends:  # past shift j: to the shift holding lo
+                j = bisect_right(bounds, lo, j + 1) - 1
+                ends = bounds[j + 1]
+                people, sources = slots[(first + j) % count]
+            if hi <= ends:  # within shift j
+                append((lo, hi, people, sources, False))
+                continue
+            # Shifts j to k - 1 (holding the span's end) share the span.
+            k = bisect_left(bounds, hi, j + 1)
+            append((lo, bounds[j + 1], people, sources, False))
+            if k > j + 2:
+                at = (first + j + 1) % count
+                whole = zip(
+                    bounds[j + 1 : k - 1],
+                    bounds[j + 2 : k],
+                    itertools.islice(itertools.cycle(self._slot_people), at, None),
+                    itertools.islice(itertools.cycle(self._slot_sources), at, None),
+                    itertools.repeat(False),
+                )
+                # A handoff inside a spring-forward gap can give a shift no time.
+                found.extend(whole if apart else (p for p in whole if p[1] > p[0]))
+            j, ends = k - 1, bounds[k]
+            people, sources = slots[(first + j) % count]
+            append((bounds[j], hi, people, sources, False))
         return found
 
-    def _handoffs_between(self, first: int, last: int) -> list[datetime]:
-        """handoff(k) for k in [first, last], one after another: a fixed step of wall-clock time is
-        added each time, with `resolve_wall`'s shortcut inlined (a year of daily shifts is 365)."""
+    def _handoffs_between(self, first: int, last: int) -> tuple[list[datetime], bool]:
+        """handoff(k) for k in [first, last], and whether no two are equal.
+
+        With a step that divides a day, `resolve_wall`'s shortcut for a handoff looks at the zone's
+        offset at handoffs a day before and after: when the offset is one and the same at all of
+        them, the handoffs are the first one plus whole steps. Otherwise (and for longer steps) they
+        are worked out one after another, with the shortcut inlined.
+        """
         assert self._step is not None
         tz, step = self.tz, self._step
         offset = tz.utcoffset
         local = self._base + first * step
+        count = last - first + 1
+        per_day = self._per_day
         found: list[datetime] = []
-        for _ in range(last - first + 1):
-            here = offset(local)
-            if here is not None and offset(local - _DAY) == here == offset(local + _DAY):
-                found.append(_EPOCH + (local - _EPOCH_NAIVE - here))
-            else:
-                found.append(resolve_wall(local, tz))
-            local += step
-        return found
+        if per_day:
+            walls = _steps(local - _DAY, step, count + 2 * per_day)
+            offsets = list(map(offset, walls))
+            here = offsets[0]
+            if here is not None and offsets.count(here) == len(offsets):
+                begins = _EPOCH + (local - _EPOCH_NAIVE - here)
+                return _steps(begins, step, count), True
+            for i in range(count):
+                here = offsets[i + per_day]
+                if here is not None and offsets[i] == here == offsets[i + 2 * per_day]:
+                    found.append(_EPOCH + (walls[i + per_day] - _EPOCH_NAIVE - here))
+                else:
+                    found.append(resolve_wall(walls[i + per_day], tz))
+        else:
+            for _ in range(count):
+                here = offset(local)
+                if here is not None and offset(local - _DAY) == here == offset(local + _DAY):
+                    found.append(_EPOCH + (local - _EPOCH_NAIVE - here))
+                else:
+                    found.append(resolve_wall(local, tz))
+                local += step
+        return found, all(a < b for a, b in itertools.pairwise(found))
 
     def _pieces_by_month(self, spans: list[tuple[datetime, datetime]], end: datetime) -> list[_Piece]:
         """`pieces` of a monthly rotation (handoffs are months apart: looked up one by one)."""
@@ -382,35 +481,51 @@ class RuleSchedule:
         if not duty:
             return [], []
         lo, hi = duty[0][0], duty[-1][1]
-        pieces: list[_Piece] = []
-        if self.staffed:
-            pieces = (
-                [p for la in self.layers for p in la.pieces(lo, hi)]
-                if self._union
-                else self._combined(lo, hi)
-            )
         overrides = self._override_pieces(start, end)
         allowed = _subtract(duty, [(o[0], o[1]) for o in overrides]) if overrides else duty
-        spans: dict[str, list[tuple[datetime, datetime, int]]] = {}
-        for begins, ends, people, sources, _override in pieces:
-            for person, source in zip(people, sources, strict=True):
-                spans.setdefault(person, []).append((begins, ends, source))
-        # (person, start, end, whether overrides alone put them there, layer or _NO_LAYER)
-        held: list[tuple[str, datetime, datetime, bool, int]] = []
         # The layers' pieces lie within [lo, hi): with neither windows nor overrides inside it there
         # is nothing to cut away.
         uncut = len(allowed) == 1 and allowed[0] == (lo, hi)
+        streams: list[list[_Piece]] = []
+        if self.staffed:
+            streams = [la.pieces(lo, hi) for la in self.layers] if self._union else [self._combined(lo, hi)]
+        # Each person's time, as (start, end, source) in time order within each stream.
+        spans: dict[str, list[tuple[datetime, datetime, int]]] = {}
+        for pieces in streams:
+            for begins, ends, people, sources, _override in (
+                pieces if uncut else _clip_pieces(pieces, allowed)
+            ):
+                if len(people) == 1:
+                    found = spans.get(people[0])
+                    if found is None:
+                        found = spans[people[0]] = []
+                    found.append((begins, ends, sources[0]))
+                else:
+                    for person, source in zip(people, sources, strict=True):
+                        spans.setdefault(person, []).append((begins, ends, source))
+        # (person, start, end, whether overrides alone put them there, layer or _NO_LAYER), joined
+        # where a person's time meets or overlaps: a joined span keeps its source only when all its
+        # parts share it.
+        held: list[tuple[str, datetime, datetime, bool, int]] = []
+        hold = held.append
         for person, found in spans.items():
-            found.sort()
-            if not uncut:
-                found = _clip(found, allowed)
+            if len(streams) > 1:
                 found.sort()
-            held.extend((person, s, e, False, src) for s, e, src in _joined(found))
+            since, until, source = found[0]
+            for begins, ends, other in found:
+                if begins <= until:
+                    if ends > until:
+                        until = ends
+                    if other != source:
+                        source = _NO_LAYER
+                else:
+                    hold((person, since, until, False, source))
+                    since, until, source = begins, ends, other
+            hold((person, since, until, False, source))
         if not overrides:
             intervals = [_interval((rule_id, p, s, e, ov, names[src])) for p, s, e, ov, src in held]
-            intervals.sort(key=lambda i: (i.start, i.person))
-            covered = _merge_spans([(i.start, i.end) for i in intervals])
-            return intervals, [Gap(rule_id, s, e) for s, e in _subtract(duty, covered)]
+            intervals.sort(key=_START_PERSON)
+            return intervals, [Gap(rule_id, s, e) for s, e in _subtract(duty, _covered(intervals))]
         for o_start, o_end, o_people, _sources, _override in overrides:
             held.extend(
                 (o_people[0], s, e, True, _NO_LAYER) for s, e, _src in _clip([(o_start, o_end, 0)], duty)
@@ -431,10 +546,8 @@ class RuleSchedule:
             else:
                 joined.append(item)
         intervals = [_interval((rule_id, p, s, e, ov, names[src])) for p, s, e, ov, src in joined]
-        intervals.sort(key=lambda i: (i.start, i.person))
-        covered = _merge_spans([(i.start, i.end) for i in intervals])
-        gaps = [Gap(rule_id, s, e) for s, e in _subtract(duty, covered)]
-        return intervals, gaps
+        intervals.sort(key=_START_PERSON)
+        return intervals, [Gap(rule_id, s, e) for s, e in _subtract(duty, _covered(intervals))]
 
     def _single_file_intervals(self, start: datetime, end: datetime) -> tuple[list[Interval], list[Gap]]:
         """`intervals` when one person at most is on call at a time (or nobody), so the intervals
@@ -510,6 +623,31 @@ class RuleSchedule:
         return pieces
 
 
+# `_week_base` by (zone, Monday): every windowed layer in a zone asks for the same weeks.
+_WEEK_BASES: dict[tuple[tzinfo, datetime], datetime | None] = {}
+_WEEK_BASES_KEPT = 8192
+
+
+def _week_base(tz: tzinfo, monday: datetime) -> datetime | None:
+    """`monday` (a naive midnight) as an instant, when every wall time of a window starting that
+    week, up to the Tuesday's midnight after next, has the offset of that midnight (the zone reads
+    a naive time's fields as its own wall clock); None when the offset changes."""
+    key = (tz, monday)
+    try:
+        return _WEEK_BASES[key]
+    except KeyError:
+        pass
+    offset = tz.utcoffset
+    here = offset(monday)
+    base = None
+    if here is not None and all(offset(monday + k) == here for k in _DAYS[1:]):
+        base = _EPOCH + (monday - _EPOCH_NAIVE - here)
+    if len(_WEEK_BASES) >= _WEEK_BASES_KEPT:
+        _WEEK_BASES.clear()
+    _WEEK_BASES[key] = base
+    return base
+
+
 def _add_gap(gaps: list[Gap], rule_id: str, lo: datetime, hi: datetime) -> None:
     """Append the gap [lo, hi), joining it to the last one when they meet."""
     if gaps and gaps[-1].end == lo:
@@ -569,16 +707,43 @@ def _fill(upper: list[_Piece], lower: list[_Piece]) -> list[_Piece]:
     return out
 
 
-def _joined(spans: list[tuple[datetime, datetime, int]]) -> list[tuple[datetime, datetime, int]]:
-    """One person's spans (time-ordered, each with its source) joined where they meet or overlap; a
-    joined span keeps its source only when all its parts share it."""
-    out: list[tuple[datetime, datetime, int]] = []
-    for begins, ends, source in spans:
-        if out and begins <= out[-1][1]:
-            last = out[-1]
-            out[-1] = (last[0], max(last[1], ends), last[2] if last[2] == source else _NO_LAYER)
+def _steps(first: datetime, step: timedelta, count: int) -> list[datetime]:
+    """`first` and the times after it `step` apart, `count` in all (added up in C)."""
+    return list(itertools.accumulate(itertools.repeat(step, count - 1), operator.add, initial=first))
+
+
+def _covered(intervals: list[Interval]) -> list[tuple[datetime, datetime]]:
+    """The time some interval covers, as time-ordered spans apart (`intervals` ordered by start)."""
+    covered: list[tuple[datetime, datetime]] = []
+    for interval in intervals:
+        begins, ends = interval[2], interval[3]
+        if covered and begins <= covered[-1][1]:
+            if ends > covered[-1][1]:
+                covered[-1] = (covered[-1][0], ends)
         else:
-            out.append((begins, ends, source))
+            covered.append((begins, ends))
+    return covered
+
+
+def _clip_pieces(pieces: list[_Piece], allowed: list[tuple[datetime, datetime]]) -> list[_Piece]:
+    """`pieces` (time-ordered, apart) cut to the `allowed` spans (time-ordered, apart)."""
+    out: list[_Piece] = []
+    append = out.append
+    j, count = 0, len(allowed)
+    for piece in pieces:
+        begins, ends = piece[0], piece[1]
+        while j < count and allowed[j][1] <= begins:
+            j += 1
+        k = j
+        while k < count and allowed[k][0] < ends:
+            lo, hi = allowed[k]
+            if lo <= begins and ends <= hi:
+                append(piece)
+            else:
+                append(
+                    (begins if begins > lo else lo, ends if ends < hi else hi, piece[2], piece[3], piece[4])
+                )
+            k += 1
     return out
 
 

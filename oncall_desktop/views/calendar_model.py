@@ -54,6 +54,21 @@ class Block(NamedTuple):
 _block = functools.partial(tuple.__new__, Block)
 
 
+def _stamps(blocks: list[Block]) -> list[tuple[float, float]]:
+    """Each block's start and end as POSIX timestamps. A rule's blocks mostly follow one another,
+    and a block starting where the one before ended takes that end's timestamp."""
+    stamps: list[tuple[float, float]] = []
+    append = stamps.append
+    last: datetime | None = None
+    stamp = 0.0
+    for block in blocks:
+        begins, ends = block[2], block[3]
+        a = stamp if begins == last else begins.timestamp()
+        last, stamp = ends, ends.timestamp()
+        append((a, stamp))
+    return stamps
+
+
 @dataclass(frozen=True, slots=True)
 class DayColumn:
     """A calendar day in the chosen zone: [start, end) between two local midnights."""
@@ -263,7 +278,7 @@ class CalendarModel(QObject):
             start = datetime.combine(days[0] - timedelta(days=1), time(0), UTC)
             end = datetime.combine(days[-1] + timedelta(days=2), time(0), UTC)
             blocks = self._compute(start, end, view.person_filter)
-            cached = blocks, [(b.start.timestamp(), b.end.timestamp()) for b in blocks]
+            cached = blocks, _stamps(blocks)
             self._cache[key] = cached
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -304,18 +319,18 @@ class CalendarModel(QObject):
     def _compute(self, start: datetime, end: datetime, person: str | None) -> list[Block]:
         schedule = self.schedules().final_schedule(start, end, person=person)
         blocks: list[Block] = []
-        for i in schedule.intervals:
-            if i.override:
-                blocks.append(
-                    Block(
-                        i.rule, i.person, i.start, i.end, self._override_of(i.rule, i.person, i.start, i.end)
-                    )
-                )
-            elif (i.rule, i.person) in self._overrides:
-                blocks.extend(self._own_overrides(i.rule, i.person, i.start, i.end))
+        append = blocks.append
+        own = self._overrides
+        for rule, who, begins, ends, override, layer in schedule.intervals:
+            if override:
+                append(Block(rule, who, begins, ends, self._override_of(rule, who, begins, ends)))
+            elif (rule, who) in own:
+                blocks.extend(self._own_overrides(rule, who, begins, ends))
             else:
-                blocks.append(_block((i.rule, i.person, i.start, i.end, None, i.layer)))
-        blocks.extend(Block(g.rule, None, g.start, g.end) for g in schedule.gaps)
+                append(_block((rule, who, begins, ends, None, layer)))
+        blocks.extend(
+            [_block((rule, None, begins, ends, None, None)) for rule, begins, ends in schedule.gaps]
+        )
         return blocks
 
     def _own_overrides(self, rule: str, person: str, start: datetime, end: datetime) -> list[Block]:

@@ -24,8 +24,9 @@ Signals:
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal, NamedTuple
@@ -43,9 +44,11 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
     QPen,
     QPixmap,
+    QStaticText,
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -151,9 +154,8 @@ class _Layout:
     conflicts: list[Rect] = field(default_factory=list)
     labelled: list[PaintedBlock] = field(default_factory=list)
     pixmap: QPixmap | None = None
-    # Each placed block with its label, in drawing order: its rectangles are rects[first:end] of
-    # the fill (or gap) list they were drawn with.
-    _placed: list[tuple[Block, list[Rect], int, int, str]] = field(default_factory=list)
+    # What `place` was given: the blocks, their timestamps and the labels by person.
+    _placed: tuple[list[Block], list[tuple[float, float]], dict[str, str]] = ([], [], {})
     _painted: list[PaintedBlock] | None = None
 
     def __post_init__(self) -> None:
@@ -230,95 +232,96 @@ class _Layout:
     def _rects(self, lane: int, a: float, b: float) -> list[QRectF]:
         """The rectangles that show seconds [a, b) in `lane` (see `_cut`)."""
         rects: list[Rect] = []
-        self._cut(lane, a, b, rects)
+        self._cut(((lane, a, b, rects),))
         return [QRectF(*r) for r in rects]
 
-    def _cut(self, lane: int, a: float, b: float, rects: list[Rect]) -> None:
-        """Append `_rects(lane, a, b)` to `rects`: one rectangle per day column (week and day views)
-        or per week row (month view) that seconds [a, b) touch.
+    def _cut(self, spans: Iterable[tuple[int, float, float, list[Rect]]]) -> None:
+        """For each (lane, a, b, rects), append to `rects` one rectangle per day column (week and
+        day views) or per week row (month view) that seconds [a, b) touch in `lane`.
 
-        The hot loop of a first paint (thousands of rectangles for 50 rules): plain numbers only.
+        The hot loop of a first paint (thousands of rectangles for 50 rules): plain numbers only,
+        all of a view's blocks in one call.
         """
-        spans = self._spans
-        last = len(spans) - 1
-        index = bisect.bisect_right(self._starts, a) - 1
-        if index < 0:
-            index = 0
+        columns = self._spans
+        starts, ends = self._starts, self._ends
+        last = len(columns) - 1
         if self.month:  # time runs left to right, lanes stack downwards, a week row at a time
-            while index <= last:
-                lo, hi, origin, scale, across, pitch, thickness = spans[index]
-                if lo >= b or hi <= a:  # wholly after or (past the last day) before the view's days
-                    return
-                row_end = index + 6 - index % 7
-                end = bisect.bisect_left(self._ends, b, index, row_end)  # the column b falls in
-                e_lo, e_hi, e_origin, e_scale = spans[end][:4]
-                x = origin + (a - lo) * scale if a > lo else origin
-                right = e_origin + ((b if b < e_hi else e_hi) - e_lo) * e_scale
-                if right > x:
-                    length = right - x
-                    rects.append((x, across + lane * pitch, length if length > 1.0 else 1.0, thickness))
-                index = row_end + 1
+            for lane, a, b, rects in spans:
+                index = bisect_right(starts, a) - 1
+                if index < 0:
+                    index = 0
+                while index <= last:
+                    lo, hi, origin, scale, across, pitch, thickness = columns[index]
+                    if lo >= b or hi <= a:  # wholly after or (past the last day) before the days
+                        break
+                    row_end = index + 6 - index % 7
+                    end = bisect_left(ends, b, index, row_end)  # the column b falls in
+                    x = origin + (a - lo) * scale if a > lo else origin
+                    if end != index:
+                        lo, hi, origin, scale, _across, _pitch, _thickness = columns[end]
+                    right = origin + ((b if b < hi else hi) - lo) * scale
+                    if right > x:
+                        length = right - x
+                        rects.append((x, across + lane * pitch, length if length > 1.0 else 1.0, thickness))
+                    index = row_end + 1
             return
-        for i in range(index, last + 1):  # time runs downwards, lanes side by side
-            lo, hi, origin, scale, across, pitch, thickness = spans[i]
-            if lo >= b:
-                break
-            if hi <= a:
-                continue
-            p = (a - lo if a > lo else 0.0) * scale
-            length = ((b if b < hi else hi) - lo) * scale - p
-            rects.append((across + lane * pitch, origin + p, thickness, length if length > 1.0 else 1.0))
+        for lane, a, b, rects in spans:  # time runs downwards, lanes side by side
+            index = bisect_right(starts, a) - 1
+            for i in range(index if index > 0 else 0, last + 1):
+                lo, hi, origin, scale, across, pitch, thickness = columns[i]
+                if lo >= b:
+                    break
+                if hi <= a:
+                    continue
+                p = (a - lo if a > lo else 0.0) * scale
+                length = ((b if b < hi else hi) - lo) * scale - p
+                rects.append((across + lane * pitch, origin + p, thickness, length if length > 1.0 else 1.0))
 
     def place(self, blocks: list[Block], stamps: list[tuple[float, float]], label: dict[str, str]) -> None:
         """Lay out `blocks` (whose starts and ends as timestamps are `stamps`), labelled by person."""
         lanes = {rule: i for i, rule in enumerate(self.rules)}
-        placed, fills, gaps, overrides = self._placed, self.fills, self.gaps, self.overrides
-        cut = self._cut
+        fills, gaps, overrides = self.fills, self.gaps, self.overrides
+        spans: list[tuple[int, float, float, list[Rect]]] = []
+        add = spans.append
         for block, (a, b) in zip(blocks, stamps, strict=True):
-            lane = lanes.get(block.rule)
+            lane = lanes.get(block[0])
             if lane is None:
                 continue
-            person = block.person
+            person = block[1]
             if person is None:
-                first = len(gaps)
-                cut(lane, a, b, gaps)
-                placed.append((block, gaps, first, len(gaps), "gap"))
+                add((lane, a, b, gaps))
                 continue
             fill = fills.get(person)
             if fill is None:
-                fills[person] = fill = []
-            first = len(fill)
-            cut(lane, a, b, fill)
-            if block.override is not None:
-                overrides.extend(fill[first:])
-            placed.append((block, fill, first, len(fill), label.get(person, person)))
+                fill = fills[person] = []
+            add((lane, a, b, fill))
+            if block[4] is not None:
+                add((lane, a, b, overrides))
+        self._cut(spans)
+        self._placed = blocks, stamps, label
         if self._lanes and (
             self._lanes[0][3] >= 9 if self.month else max(w for *_, w, _h in self._lanes) >= 16
         ):
-            self.labelled = [
-                PaintedBlock(QRectF(*r), block, text)
-                for block, rects, first, end, text in placed
-                for r in rects[first:end]
-                if r[2] >= 16 and r[3] >= 9
-            ]
+            self.labelled = [p for p in self.painted if p.rect.width() >= 16 and p.rect.height() >= 9]
 
     def place_conflicts(self, stamps: list[tuple[str, float, float]]) -> None:
         """Lay out conflict spans (rule, start, end as timestamps) over the blocks they mark."""
         lanes = {rule: i for i, rule in enumerate(self.rules)}
-        for rule, a, b in stamps:
-            lane = lanes.get(rule)
-            if lane is not None:
-                self._cut(lane, a, b, self.conflicts)
+        self._cut([(lanes[rule], a, b, self.conflicts) for rule, a, b in stamps if rule in lanes])
 
     @property
     def painted(self) -> list[PaintedBlock]:
         """Every drawn rectangle with its block and label, in drawing order (built when first asked)."""
         if self._painted is None:
-            self._painted = [
-                PaintedBlock(QRectF(*r), block, text)
-                for block, rects, first, end, text in self._placed
-                for r in rects[first:end]
-            ]
+            lanes = {rule: i for i, rule in enumerate(self.rules)}
+            blocks, stamps, label = self._placed
+            self._painted = []
+            for block, (a, b) in zip(blocks, stamps, strict=True):
+                if block.rule in lanes:
+                    rects: list[Rect] = []
+                    self._cut(((lanes[block.rule], a, b, rects),))
+                    text = "gap" if block.person is None else label.get(block.person, block.person)
+                    self._painted.extend(PaintedBlock(QRectF(*r), block, text) for r in rects)
         return self._painted
 
     def portion_text(self, block: Block, rect: QRectF) -> str:
@@ -355,7 +358,7 @@ class _Layout:
         return labels
 
     def column_at(self, instant: datetime) -> DayColumn:
-        index = max(0, bisect.bisect_right(self._starts, instant.timestamp()) - 1)
+        index = max(0, bisect_right(self._starts, instant.timestamp()) - 1)
         return self.columns[min(index, len(self.columns) - 1)]
 
 
@@ -398,6 +401,7 @@ class CalendarWidget(QWidget):
         self._tiny_metrics = QFontMetrics(self._tiny)
         self._lane_headers: dict[tuple[int, str, int], tuple[bool, str]] = {}
         self._small_widths: dict[str, int] = {}
+        self._statics: dict[str, QStaticText] = {}
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self.update)
@@ -684,8 +688,19 @@ class CalendarWidget(QWidget):
         """Fill blocks a colour at a time (one call per colour), then stripes and outlines."""
         painter.setPen(Qt.PenStyle.NoPen)
         for person, rects in layout.fills.items():
-            painter.setBrush(self.model.colour(person))
-            painter.drawRects([QRectF(*r) for r in rects])
+            if layout.month:
+                # A week row's timelines are a pixel or two high: filled as a path, which takes
+                # the rectangles as plain numbers, with no Qt rectangle made for each. (Filling a
+                # path costs more per scan line: the week's tall columns are drawn as rectangles.)
+                path = QPainterPath()
+                path.setFillRule(Qt.FillRule.WindingFill)
+                add = path.addRect
+                for x, y, w, h in rects:
+                    add(x, y, w, h)
+                painter.fillPath(path, self.model.colour(person))
+            else:
+                painter.setBrush(self.model.colour(person))
+                painter.drawRects([QRectF(*r) for r in rects])
         if layout.gaps:
             gaps = [QRectF(*r) for r in layout.gaps]
             painter.setBrush(_GAP_FILL)
@@ -730,6 +745,17 @@ class CalendarWidget(QWidget):
         self._lane_headers[key] = found
         return found
 
+    def _static(self, text: str) -> QStaticText:
+        """`text` laid out once in the small font (labels repeat a lot); U+2028 breaks a line."""
+        found = self._statics.get(text)
+        if found is None:
+            if len(self._statics) > 2048:
+                self._statics.clear()
+            found = self._statics[text] = QStaticText(text)
+            found.setTextFormat(Qt.TextFormat.PlainText)
+            found.prepare(font=self._small)
+        return found
+
     def _small_width(self, text: str) -> int:
         """The width of `text` in the small font (labels repeat a lot: asked of Qt once each)."""
         width = self._small_widths.get(text)
@@ -764,10 +790,10 @@ class CalendarWidget(QWidget):
         if self._small_width(span) <= width:
             lines.append(span)
         room = max(1, int((rect.height() - 2) // metrics.height()))
-        painter.drawText(
-            rect.adjusted(2, 1, -2, -1),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-            "\n".join(lines[:room]),
+        # Every line fits the block (widths checked, lines cut to its height): drawn as prepared
+        # text, which the same names and times on many blocks share.
+        painter.drawStaticText(
+            QPointF(rect.left() + 2, rect.top() + 1), self._static("\u2028".join(lines[:room]))
         )
 
     def _paint_drag(self, painter: QPainter, layout: _Layout) -> None:
