@@ -197,7 +197,37 @@ def test_one_engine_at_a_time_and_the_standby_takes_over_when_the_lease_lapses(s
     assert {s["id"]: s["engine"] for s in status["stations"]} == {"a": False, "b": True}
 
 
+def test_ticks_woken_by_new_incidents_page_at_once_and_the_lease_is_renewed_once_a_second(
+    store: Store,
+) -> None:
+    clock, lease = FakeClock(T), LeaseClock()
+    engine = engine_on(store, clock, lease)
+    tick(engine, clock)
+
+    def last_tick() -> datetime | None:
+        state = store.lease.state()
+        assert state is not None
+        return state.last_tick
+
+    renewed = last_tick()
+    assert renewed == lease()
+
+    for n in range(5):  # intake wakes the engine for each new incident, 100 ms apart
+        lease.advance(timedelta(milliseconds=100))
+        incident = open_incident(store, clock.now(), key=f"burst-{n}")
+        report = tick(engine, clock)
+        assert report.holds_lease
+        assert [i.id for i in report.opened] == [incident]
+        assert {s.incident_id for s in report.sent} == {incident}  # its level-0 pages, at once
+    assert last_tick() == renewed  # those ticks wrote no lease renewal
+    lease.advance(SECOND)
+    tick(engine, clock)
+    assert last_tick() != renewed
+    assert station_status(store, "a", clock.now(), lease())["healthy"]
+
+
 def test_station_ids_are_unique_even_for_the_same_host_and_process() -> None:
+
     from oncall_desktop.engine.engine import new_station_id
 
     ids = {new_station_id() for _ in range(50)}

@@ -2,7 +2,7 @@
 
 Each `tick(now)`:
 1. says this station is alive, and takes or renews the engine lease (one engine per store; a new
-   holder gets a new fencing epoch);
+   holder gets a new fencing epoch) — renewing at most once every `RENEW_EVERY` of real time;
 2. reloads the configuration when the store's revision moved, and then re-plans every incident;
 3. plans each incident whose next due instant has come, each on its own (`planning`): an incident
    that cannot be planned with its rules is paged through the default rule meanwhile, says so on
@@ -13,6 +13,9 @@ Each `tick(now)`:
 5. hands due notifications to the per-channel senders (`dispatch`), applying the SMS limit.
 The engine knows no Qt and no threads of its own but the senders'; `station` and `qt_worker` call
 `tick` on their loops, at least every `MAX_IDLE`, so the lease is renewed while sends are in flight.
+Ticks come far more often than that when intake wakes the engine for every new incident: the lease,
+the heartbeat watch (in engine time) and the stale claims (minutes old before they matter) are
+looked at once per `RENEW_EVERY`, so such a tick only plans and dispatches.
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ BATCH = 500
 PROBLEM_RETRY = timedelta(minutes=1)
 STATION_HEARTBEAT = timedelta(seconds=2)
 MAX_IDLE = timedelta(seconds=1)
+RENEW_EVERY = timedelta(seconds=1)
+"""Well inside the shortest lease (validation's `LEASE_SECONDS`) and `status`'s healthy tick."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +151,8 @@ class EscalationEngine:
         self.senders = Senders(store, self.clock, real_clock, on_progress)
         self.started_at = real_clock()
         self._tenure: Tenure | None = None
+        self._renewed_at: datetime | None = None
+        self._heartbeats_at: datetime | None = None
         self._revision: int | None = None
         self._config = Configuration()
         self._schedules = Schedules(self._config)
@@ -181,6 +188,7 @@ class EscalationEngine:
         if self._tenure is not None:
             self.store.lease.release(self.holder, self._tenure.epoch)
             self._tenure = None
+            self._renewed_at = None
         try:
             self.store.lease.gone(self.holder)
         except StoreError as error:
@@ -196,22 +204,32 @@ class EscalationEngine:
         real = self.real_clock()
         self._say_alive(real)
         self._refresh_configuration(now)
-        tenure = self.store.lease.acquire(self.holder, self.epoch, real, self.ttl())
-        if tenure is None:
-            if self._tenure is not None:
-                log.warning("engine lease lost to another station (epoch %d)", self._tenure.epoch)
-            self._tenure = None
-            return TickReport(now, holds_lease=False)
-        if tenure.new:
-            log.info("this station (%s) runs the engine now, lease epoch %d", self.holder, tenure.epoch)
-            self.store.outbox.reconfigured(self._revision or 0, now)
-        self._tenure = tenure
+        renew = self._renew_due(real)
+        if renew:
+            tenure = self.store.lease.acquire(self.holder, self.epoch, real, self.ttl())
+            if tenure is None:
+                if self._tenure is not None:
+                    log.warning("engine lease lost to another station (epoch %d)", self._tenure.epoch)
+                self._tenure = None
+                self._renewed_at = None
+                return TickReport(now, holds_lease=False)
+            if tenure.new:
+                log.info("this station (%s) runs the engine now, lease epoch %d", self.holder, tenure.epoch)
+                self.store.outbox.reconfigured(self._revision or 0, now)
+            self._tenure = tenure
+            self._renewed_at = real
+        else:
+            assert self._tenure is not None
+            tenure = replace(self._tenure, new=False)
         fence = Fence(self.holder, tenure.epoch, real)
-        self._watch_heartbeats(now)
+        if self._heartbeats_at is None or not timedelta(0) <= now - self._heartbeats_at < RENEW_EVERY:
+            self._watch_heartbeats(now)
+            self._heartbeats_at = now
         opened, planned, more_planning, planned_any = self._plan_due(now)
         if planned_any or tenure.new:
             self._problems = tuple(self.store.outbox.problems())
-        self._recover(fence, real)
+        if renew:
+            self._recover(fence, real)
         more_sending = self._dispatch(fence, now)
         self.reminders.tick(
             fence, now, self._config, self._schedules, self.send_timeout(), self._revision or 0
@@ -233,7 +251,15 @@ class EscalationEngine:
             problems=self._problems,
         )
 
+    def _renew_due(self, real: datetime) -> bool:
+        """Whether this tick takes or renews the lease: not held, or last renewed `RENEW_EVERY`
+        ago (or the real clock went back)."""
+        if self._tenure is None or self._renewed_at is None:
+            return True
+        return not timedelta(0) <= real - self._renewed_at < RENEW_EVERY
+
     def _say_alive(self, real: datetime) -> None:
+
         if self._last_seen is not None and real - self._last_seen < STATION_HEARTBEAT:
             return
         self.store.lease.seen(self.holder, real, self.started_at, clock_spec(self.clock))

@@ -1,15 +1,18 @@
 """The database connection every part of the store shares: sessions, write sessions, damage.
 
 A unit of work is one session; a write on SQLite takes the write lock with its first statement
-(`write`), so writers in several threads and processes queue on the busy timeout instead of failing
-on a stale read snapshot. A SQLite file that fails its quick integrity check when opened is
+(`write`), so writers queue instead of failing on a stale read snapshot: this process's threads on
+a lock of the store's own, handed over the moment a write ends, other processes on SQLite's busy
+timeout (which sleeps 1, 2, 5, 10… ms between tries, so threads left to it wait milliseconds for a
+lock freed in microseconds). A SQLite file that fails its quick integrity check when opened is
 `damaged`: reads still work (to rescue data), every write is refused with a one-line reason.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -29,6 +32,10 @@ class Database:
         self.dialect = engine.dialect.name
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.damaged: str | None = None
+        # Re-entrant: a write may call a store method that writes (the same thread, in turn).
+        self._writing: AbstractContextManager[object] = (
+            threading.RLock() if self.dialect == "sqlite" else nullcontext()
+        )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -50,7 +57,7 @@ class Database:
         if self.damaged is not None:
             raise StoreError(self.damaged)
         try:
-            with self._sessions.begin() as session:
+            with self._writing, self._sessions.begin() as session:
                 if self.dialect == "sqlite":
                     session.execute(_TAKE_WRITE_LOCK)
                 yield session

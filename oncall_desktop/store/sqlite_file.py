@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,25 +109,64 @@ def damage(check: Any) -> str | None:
     )
 
 
-@contextmanager
-def reading(path: Path) -> Iterator[Fetch]:
-    """One read-only unit of work on its own connection (any thread may read): its SELECTs see one
-    snapshot of the file. Failures come out as the store's errors, each with a one-line reason."""
-    try:
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    except sqlite3.Error as error:
-        raise _store_error(error) from error
-    try:
-        connection.execute("BEGIN")
+class Reader:
+    """Read-only units of work on the file, each thread on a connection of its own that it keeps
+    (opening one costs a hundred times the engine's typical read). A connection that fails is
+    closed and opened again on the thread's next read; `close()` closes them all."""
 
-        def fetch(sql: str) -> Sequence[Any]:
-            return connection.execute(sql).fetchall()
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[sqlite3.Connection] = []
 
-        yield fetch
-    except sqlite3.Error as error:
-        raise _store_error(error) from error
-    finally:
-        connection.close()  # a read-only transaction: closing ends it
+    @contextmanager
+    def reading(self) -> Iterator[Fetch]:
+        """One unit of work: its SELECTs see one snapshot of the file. Failures come out as the
+        store's errors, each with a one-line reason."""
+        connection = self._connection()
+        try:
+            connection.execute("BEGIN")
+            try:
+
+                def fetch(sql: str) -> Sequence[Any]:
+                    return connection.execute(sql).fetchall()
+
+                yield fetch
+            finally:
+                connection.execute("COMMIT")  # ends the read snapshot (WAL checkpoints wait for it)
+        except sqlite3.Error as error:
+            self._drop(connection)
+            raise _store_error(error) from error
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._open = self._open, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection
+        try:
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise _store_error(error) from error
+        with self._lock:
+            self._open.append(connection)
+        self._local.connection = connection
+        return connection
+
+    def _drop(self, connection: sqlite3.Connection) -> None:
+        self._local.connection = None
+        with self._lock:
+            if connection in self._open:
+                self._open.remove(connection)
+        connection.close()
 
 
 def _store_error(error: sqlite3.Error) -> StoreError:

@@ -65,7 +65,9 @@ class Store:
 
     def __init__(self, url: str, path: Path | None, damaged: str | None) -> None:
         self.url = url
-        self._path = path  # a SQLite file read with `sqlite3`, or None: everything via SQLAlchemy
+        # A SQLite file's configuration is read with `sqlite3`; otherwise everything is SQLAlchemy's.
+        self._reader = sqlite_file.Reader(path) if path is not None else None
+
         self._damaged = damaged
         self._parts: OrmParts | None = None
         self._parts_lock = threading.Lock()
@@ -128,6 +130,8 @@ class Store:
             return self._parts
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
         if self._parts is not None:
             self._parts.engine.dispose()
 
@@ -203,9 +207,10 @@ class Store:
     @contextmanager
     def _reading(self) -> Iterator[Fetch]:
         """One read-only unit of work for `config_read`: one snapshot of the database."""
-        if self._path is not None:
-            with sqlite_file.reading(self._path) as fetch:
+        if self._reader is not None:
+            with self._reader.reading() as fetch:
                 yield fetch
+
         else:
             with self.db.rows() as fetch:
                 yield fetch
