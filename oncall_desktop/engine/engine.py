@@ -225,8 +225,8 @@ class EscalationEngine:
         if self._heartbeats_at is None or not timedelta(0) <= now - self._heartbeats_at < RENEW_EVERY:
             self._watch_heartbeats(now)
             self._heartbeats_at = now
-        opened, planned, more_planning, planned_any = self._plan_due(now)
-        if planned_any or tenure.new:
+        opened, planned, more_planning, problems_moved = self._plan_due(now)
+        if problems_moved or tenure.new:
             self._problems = tuple(self.store.outbox.problems())
         if renew:
             self._recover(fence, real)
@@ -288,16 +288,25 @@ class EscalationEngine:
     # -- planning -------------------------------------------------------------------------------
 
     def _plan_due(self, now: datetime) -> tuple[tuple[Incident, ...], int, bool, bool]:
-        """(incidents opened, pages planned, whether more are due, whether anything was planned)."""
+        """(incidents opened, pages planned, whether more are due, whether the incidents the
+        engine cannot plan may have changed: a plan with a problem, one that failed to be stored,
+        or one for an incident that had a problem)."""
         due = self.store.outbox.due_for_planning(now, BATCH)
         if not due:
             return (), 0, False, False
-        have = self.store.outbox.planned_keys(due)
+        # An incident never planned has nothing in the outbox yet.
+        have = self.store.outbox.planned_keys([d for d in due if not d.is_new])
         plans = [self._plan_one(d, now, have) for d in due]
         saved = self._save(plans, due, now)
         opened = tuple(d.incident for d, ok in zip(due, saved, strict=True) if ok and d.is_new)
         pages = sum(len(p.pages) for p, ok in zip(plans, saved, strict=True) if ok)
-        return opened, pages, len(due) == BATCH, True
+        had_problems = {incident_id for incident_id, _ in self._problems}
+        moved = any(
+            not ok or p.problem is not None or d.problem is not None or p.incident_id in had_problems
+            for d, p, ok in zip(due, plans, saved, strict=True)
+        )
+
+        return opened, pages, len(due) == BATCH, moved
 
     def _plan_one(
         self, due: DueIncident, now: datetime, have: set[tuple[int, str, Channel, datetime]]

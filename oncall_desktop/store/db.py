@@ -1,6 +1,6 @@
 """The database connection every part of the store shares: sessions, write sessions, damage.
 
-A unit of work is one session; a write on SQLite takes the write lock with its first statement
+A unit of work is one session; a write on SQLite takes the write lock as it begins
 (`write`), so writers queue instead of failing on a stale read snapshot: this process's threads on
 a lock of the store's own, handed over the moment a write ends, other processes on SQLite's busy
 timeout (which sleeps 1, 2, 5, 10… ms between tries, so threads left to it wait milliseconds for a
@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +23,8 @@ from oncall_desktop.store.config_read import Fetch
 from oncall_desktop.store.errors import StoreError, UnavailableError, one_line
 from oncall_desktop.store.sqlite_file import damage
 
-_TAKE_WRITE_LOCK = text("UPDATE config_state SET revision = revision WHERE 0")
+WRITE_OPTION = "oncall_write"
+"""A connection's execution option: its transaction begins with the write lock (SQLite)."""
 
 
 class Database:
@@ -50,7 +51,7 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A unit of work that writes: committed when the block ends, rolled back if it raises.
 
-        Refused on a damaged file; on SQLite it holds the write lock from its first statement.
+        Refused on a damaged file; on SQLite it holds the write lock from its start (BEGIN IMMEDIATE).
         Database failures come out as `StoreError` (bad data) or `UnavailableError` (the database
         could not do it now: locked, gone, disk full), each with a one-line reason.
         """
@@ -59,8 +60,9 @@ class Database:
         try:
             with self._writing, self._sessions.begin() as session:
                 if self.dialect == "sqlite":
-                    session.execute(_TAKE_WRITE_LOCK)
+                    session.connection(execution_options={WRITE_OPTION: True})  # BEGIN IMMEDIATE
                 yield session
+
         except DBAPIError as error:
             raise _store_error(error) from error
         except StatementError as error:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from oncall_desktop.store import sqlite_file
 from oncall_desktop.store.config_write import ConfigWriter
-from oncall_desktop.store.db import Database
+from oncall_desktop.store.db import WRITE_OPTION, Database
 from oncall_desktop.store.feeds import CalendarFeeds
 from oncall_desktop.store.heartbeats import Heartbeats
 from oncall_desktop.store.incidents import IncidentStore
@@ -62,4 +62,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: object) -> None:
 
 def _on_sqlite_begin(connection: Connection) -> None:
     # On the driver's connection: through SQLAlchemy's execution this costs as much as a query.
-    connection.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+        "BEGIN IMMEDIATE" if write else "BEGIN"
+    )
