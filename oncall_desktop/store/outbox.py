@@ -42,6 +42,92 @@ from oncall_desktop.store.station_models import EscalationStateRow, Notification
 
 EPSILON = timedelta(microseconds=1)
 
+# The statements every engine tick runs, built once (building one costs as much as running it).
+_DUE_FOR_PLANNING = (
+    select(
+        IncidentRow, EscalationStateRow.planned_until, EscalationStateRow.revision, EscalationStateRow.problem
+    )
+    .join(EscalationStateRow, EscalationStateRow.incident_id == IncidentRow.id)
+    .where(EscalationStateRow.next_due_at <= bindparam("now"))
+    .order_by(EscalationStateRow.next_due_at, IncidentRow.id)
+    .limit(bindparam("limit"))
+)
+_DUE = (
+    select(NotificationRow, NotificationDispatchRow, IncidentRow)
+    .join(IncidentRow, IncidentRow.id == NotificationRow.incident_id)
+    .join(NotificationDispatchRow, NotificationDispatchRow.notification_id == NotificationRow.id)
+    .where(NotificationRow.state == "pending")
+    .where(NotificationRow.scheduled_at <= bindparam("now"))
+    .where(
+        NotificationDispatchRow.next_attempt_at.is_(None)
+        | (NotificationDispatchRow.next_attempt_at <= bindparam("now"))
+    )
+    .order_by(NotificationRow.scheduled_at, NotificationRow.id)
+    .limit(bindparam("limit"))
+)
+_NEXT_DUE = select(
+    select(func.min(EscalationStateRow.next_due_at)).scalar_subquery(),
+    select(func.min(NotificationDispatchRow.next_attempt_at))
+    .join(NotificationRow, NotificationRow.id == NotificationDispatchRow.notification_id)
+    .where(NotificationRow.state == "pending")
+    .scalar_subquery(),
+)
+_STALE_CLAIMS = (
+    select(NotificationRow)
+    .where(NotificationRow.state == "sending")
+    .where(or_(NotificationRow.claim_epoch.is_(None), NotificationRow.claim_epoch < bindparam("epoch")))
+    .order_by(NotificationRow.claimed_at, NotificationRow.id)
+    .limit(bindparam("limit"))
+)
+_NEW_NOTIFICATIONS = insert(NotificationRow).returning(NotificationRow.id, sort_by_parameter_order=True)
+_NEW_DISPATCHES = insert(NotificationDispatchRow)
+_PLANNED = (
+    update(EscalationStateRow)
+    .where(EscalationStateRow.incident_id == bindparam("b_id"))
+    .values(
+        next_due_at=bindparam("b_next"),
+        planned_until=bindparam("b_until"),
+        revision=bindparam("b_revision"),
+        problem=bindparam("b_problem"),
+    )
+)
+_PAGED = update(IncidentRow).where(IncidentRow.id.in_(bindparam("ids", expanding=True)))
+_LEASE_HELD = (
+    select(EngineLeaseRow.epoch)
+    .where(
+        EngineLeaseRow.name == ENGINE_LEASE,
+        EngineLeaseRow.holder == bindparam("holder"),
+        EngineLeaseRow.epoch == bindparam("epoch"),
+    )
+    .with_for_update()  # the lease row stays locked to the commit: no station takes over halfway
+)
+_STILL_PENDING = (
+    select(NotificationRow.id)
+    .where(NotificationRow.id.in_(bindparam("ids", expanding=True)))
+    .where(NotificationRow.state == "pending")
+    .with_for_update()  # and these rows: nothing cancels one in between
+)
+_RECORDED = (
+    update(NotificationRow)
+    .where(NotificationRow.id == bindparam("b_id"))
+    .values(
+        state=bindparam("b_state"),
+        sent_at=bindparam("b_sent_at"),
+        claim_epoch=bindparam("b_epoch"),
+        error=bindparam("b_error"),
+    )
+)
+_DISPATCH_RECORDED = (
+    update(NotificationDispatchRow)
+    .where(NotificationDispatchRow.notification_id == bindparam("b_id"))
+    .values(late=bindparam("b_late"), attempts=NotificationDispatchRow.attempts + 1, next_attempt_at=None)
+)
+_PROBLEMS = (
+    select(EscalationStateRow.incident_id, EscalationStateRow.problem)
+    .where(EscalationStateRow.problem.is_not(None))
+    .order_by(EscalationStateRow.incident_id)
+)
+
 
 class _RefusedError(Exception):
     """Inside a transaction: the compare-and-set did not hold; roll everything back."""
@@ -76,18 +162,7 @@ class Outbox:
     def due_for_planning(self, now: datetime, limit: int) -> list[DueIncident]:
         """Unresolved (or just resolved) incidents whose next planning instant has come, oldest due first."""
         with self.db.read() as session:
-            rows = session.execute(
-                select(
-                    IncidentRow,
-                    EscalationStateRow.planned_until,
-                    EscalationStateRow.revision,
-                    EscalationStateRow.problem,
-                )
-                .join(EscalationStateRow, EscalationStateRow.incident_id == IncidentRow.id)
-                .where(EscalationStateRow.next_due_at <= now)
-                .order_by(EscalationStateRow.next_due_at, IncidentRow.id)
-                .limit(limit)
-            ).all()
+            rows = session.execute(_DUE_FOR_PLANNING, {"now": now, "limit": limit}).all()
             return [
                 DueIncident(incident_from_row(row), until, rev, problem) for row, until, rev, problem in rows
             ]
@@ -126,21 +201,8 @@ class Outbox:
         """Pending notifications due at `now` (their instant, or their retry, has come), oldest
         first, with their incidents; `skip` leaves out those a station is sending already."""
         skipped = list(skip)
-        query = (
-            select(NotificationRow, NotificationDispatchRow, IncidentRow)
-            .join(IncidentRow, IncidentRow.id == NotificationRow.incident_id)
-            .join(NotificationDispatchRow, NotificationDispatchRow.notification_id == NotificationRow.id)
-            .where(NotificationRow.state == "pending")
-            .where(NotificationRow.scheduled_at <= now)
-            .where(
-                NotificationDispatchRow.next_attempt_at.is_(None)
-                | (NotificationDispatchRow.next_attempt_at <= now)
-            )
-            .order_by(NotificationRow.scheduled_at, NotificationRow.id)
-            .limit(limit + len(skipped))
-        )
         with self.db.read() as session:
-            rows = session.execute(query).all()
+            rows = session.execute(_DUE, {"now": now, "limit": limit + len(skipped)}).all()
         skip_set = set(skipped)
         found = [
             DueNotification(notification_record(n, d), incident_from_row(i))
@@ -359,59 +421,30 @@ class Outbox:
         if not outcomes:
             return recorded
         with self.db.write() as session:
-            # the lease row stays locked to the commit: no station takes over halfway (PostgreSQL)
-            lease_current = session.scalar(
-                select(EngineLeaseRow.epoch)
-                .where(
-                    EngineLeaseRow.name == ENGINE_LEASE,
-                    EngineLeaseRow.holder == fence.holder,
-                    EngineLeaseRow.epoch == fence.epoch,
-                )
-                .with_for_update()
-            )
-            if lease_current is None:
+            held = session.scalar(_LEASE_HELD, {"holder": fence.holder, "epoch": fence.epoch})
+            if held is None:
                 return recorded
             ids = [o.notification_id for o in outcomes]
-            recorded.update(
-                session.scalars(
-                    select(NotificationRow.id)
-                    .where(NotificationRow.id.in_(ids))
-                    .where(NotificationRow.state == "pending")
-                    .with_for_update()  # and these rows: nothing cancels one in between
-                )
-            )
+            recorded.update(session.scalars(_STILL_PENDING, {"ids": ids}))
             todo = [o for o in outcomes if o.notification_id in recorded]
             if not todo:
                 return recorded
             connection = session.connection()
             connection.execute(
-                update(NotificationRow)
-                .where(NotificationRow.id == bindparam("b_id"))
-                .values(
-                    state=bindparam("b_state"),
-                    sent_at=bindparam("b_sent_at"),
-                    claim_epoch=fence.epoch,
-                    error=bindparam("b_error"),
-                ),
+                _RECORDED,
                 [
                     {
                         "b_id": o.notification_id,
                         "b_state": "sent" if o.error is None else "failed",
                         "b_sent_at": at if o.error is None else None,
+                        "b_epoch": fence.epoch,
                         "b_error": o.error,
                     }
                     for o in todo
                 ],
             )
             connection.execute(
-                update(NotificationDispatchRow)
-                .where(NotificationDispatchRow.notification_id == bindparam("b_id"))
-                .values(
-                    late=bindparam("b_late"),
-                    attempts=NotificationDispatchRow.attempts + 1,
-                    next_attempt_at=None,
-                ),
-                [{"b_id": o.notification_id, "b_late": o.late} for o in todo],
+                _DISPATCH_RECORDED, [{"b_id": o.notification_id, "b_late": o.late} for o in todo]
             )
             add_events(session, [e for o in todo for e in o.events])
         return recorded
@@ -421,13 +454,7 @@ class Outbox:
     def stale_claims(self, epoch: int, limit: int = 100) -> list[StaleClaim]:
         """Sends claimed under an epoch before `epoch` whose outcome nobody recorded, one per claim."""
         with self.db.read() as session:
-            rows = session.scalars(
-                select(NotificationRow)
-                .where(NotificationRow.state == "sending")
-                .where(or_(NotificationRow.claim_epoch.is_(None), NotificationRow.claim_epoch < epoch))
-                .order_by(NotificationRow.claimed_at, NotificationRow.id)
-                .limit(limit * 4)
-            ).all()
+            rows = session.scalars(_STALE_CLAIMS, {"epoch": epoch, "limit": limit * 4}).all()
         groups: dict[int, list[NotificationRow]] = {}
         for row in rows:
             groups.setdefault(row.claim_group or row.id, []).append(row)
@@ -524,23 +551,15 @@ class Outbox:
     def next_due(self) -> datetime | None:
         """The earliest instant at which planning or a retry is due."""
         with self.db.read() as session:
-            due = session.scalar(select(func.min(EscalationStateRow.next_due_at)))
-            retry = session.scalar(
-                select(func.min(NotificationDispatchRow.next_attempt_at))
-                .join(NotificationRow, NotificationRow.id == NotificationDispatchRow.notification_id)
-                .where(NotificationRow.state == "pending")
-            )
+            due, retry = session.execute(_NEXT_DUE).one()
         candidates = [t for t in (due, retry) if t is not None]
         return min(candidates) if candidates else None
 
     def problems(self) -> list[tuple[int, str]]:
         """Incidents the engine cannot plan with their rules, with the reason."""
         with self.db.read() as session:
-            rows = session.execute(
-                select(EscalationStateRow.incident_id, EscalationStateRow.problem)
-                .where(EscalationStateRow.problem.is_not(None))
-                .order_by(EscalationStateRow.incident_id)
-            ).all()
+            rows = session.execute(_PROBLEMS).all()
+
         return [(incident_id, problem) for incident_id, problem in rows if problem]
 
     def planning_state(self, incident_id: int) -> tuple[datetime | None, datetime] | None:
@@ -568,24 +587,12 @@ def _write_plans(session: Session, plans: Sequence[IncidentPlan]) -> None:
         for page in plan.pages
     ]
     if notes:
-        ids = session.scalars(
-            insert(NotificationRow).returning(NotificationRow.id, sort_by_parameter_order=True), notes
-        ).all()
-        session.execute(
-            insert(NotificationDispatchRow),
-            [{"notification_id": i, "late": False, "attempts": 0} for i in ids],
-        )
+        ids = session.scalars(_NEW_NOTIFICATIONS, notes).all()
+        session.execute(_NEW_DISPATCHES, [{"notification_id": i, "late": False, "attempts": 0} for i in ids])
     going = [p for p in plans if p.next_due is not None]
     if going:
         session.connection().execute(
-            update(EscalationStateRow)
-            .where(EscalationStateRow.incident_id == bindparam("b_id"))
-            .values(
-                next_due_at=bindparam("b_next"),
-                planned_until=bindparam("b_until"),
-                revision=bindparam("b_revision"),
-                problem=bindparam("b_problem"),
-            ),
+            _PLANNED,
             [
                 {
                     "b_id": p.incident_id,
@@ -603,7 +610,8 @@ def _write_plans(session: Session, plans: Sequence[IncidentPlan]) -> None:
     for paged in (True, False):
         ids = [p.incident_id for p in plans if p.paged is paged]
         if ids:
-            session.execute(update(IncidentRow).where(IncidentRow.id.in_(ids)).values(paged=paged))
+            session.execute(_PAGED.values(paged=paged), {"ids": ids})
+
     for plan in plans:
         if plan.held is not None:
             name, until = plan.held

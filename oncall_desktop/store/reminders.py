@@ -207,12 +207,14 @@ class ReminderOutbox:
 
     def next_due(self) -> datetime | None:
         with self.db.read() as session:
-            due = session.scalar(
-                select(func.min(func.coalesce(ReminderRow.next_attempt_at, ReminderRow.scheduled_at))).where(
-                    ReminderRow.state == "pending"
-                )
-            )
+            due = session.scalar(_NEXT_DUE)
             return due if isinstance(due, datetime) or due is None else None
+
+
+_NEXT_DUE = select(func.min(func.coalesce(ReminderRow.next_attempt_at, ReminderRow.scheduled_at))).where(
+    ReminderRow.state == "pending"
+)
+"""Asked by every engine tick: built once."""
 
 
 def _lease(fence: Fence, margin: timedelta | None = None) -> Any:
