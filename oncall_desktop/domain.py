@@ -47,6 +47,7 @@ class Channel(StrEnum):
 ALL_SEVERITIES: frozenset[Severity] = frozenset(Severity)
 LADDER_STATUSES: frozenset[Status] = frozenset({Status.OPEN, Status.WORKING})
 DEFAULT_RULE_ID = "default"
+DEFAULT_RULE_NAME = "Default"
 TEAM_PREFIX = "team:"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

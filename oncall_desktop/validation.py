@@ -23,6 +23,7 @@ from oncall_desktop.domain import (
     ALL_SEVERITIES,
     COMBINE_MODES,
     DEFAULT_RULE_ID,
+    DEFAULT_RULE_NAME,
     INTEGRATION_KINDS,
     LADDER_STATUSES,
     MIN_TOKEN_LENGTH,
@@ -66,7 +67,6 @@ MAX_ROTATION_EVERY = {"hours": 8784, "daily": 366, "weekly": 52, "monthly": 12}
 """A shift lasts at most a year: longer ones are surely typos, and the planner's date arithmetic
 must never leave the years dates can hold."""
 LEASE_SECONDS = (5, 300)
-DEFAULT_RULE_NAME = "Default"
 SMTP_SECURITIES = ("tls", "starttls", "none")
 _DEFAULT_LISTEN = StationSettings().listen
 _NO_BOUNDS: tuple[datetime | None, datetime | None] = (None, None)

@@ -23,6 +23,7 @@ from typing import Any, cast
 from oncall_desktop import timeutil
 from oncall_desktop.domain import (
     DEFAULT_RULE_ID,
+    DEFAULT_RULE_NAME,
     TEAM_PREFIX,
     Channel,
     Configuration,
@@ -50,8 +51,6 @@ from oncall_desktop.domain import (
     Window,
 )
 from oncall_desktop.store.errors import StoreError
-
-DEFAULT_RULE_NAME = "Default"
 
 Row = Sequence[Any]
 Fetch = Callable[[str], Sequence[Row]]
