@@ -560,15 +560,16 @@ class RuleSchedule:
             return intervals, gaps
         overrides = self._override_pieces(start, end)
         combined = self._combined(duty[0][0], duty[-1][1]) if self.staffed else []
-        # On duty throughout, with nothing laid on top: where the layers have nobody is a gap,
-        # seen below as a hole between pieces.
-        holes = len(duty) == 1 and not overrides
+        # On duty throughout: the overrides (within it) come first like a layer above the others,
+        # and where nobody is on call is a gap, seen below as a hole between pieces.
+        holes = len(duty) == 1
         if holes:
-            pieces = combined
+            pieces = _fill(_clip_pieces(overrides, duty), combined) if overrides else combined
         else:
             pieces = _within(combined, duty)
             if overrides:
                 pieces = _overlay(pieces, overrides)
+
         person: str | None = None
         since = until = cursor = duty[0][0]
         by_override = False
