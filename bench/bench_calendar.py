@@ -34,6 +34,7 @@ from functools import partial
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import machine
 from PySide6.QtWidgets import QApplication
 
 from oncall_desktop.domain import (
@@ -193,6 +194,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     app = QApplication([])
+    print(machine.describe())
     IdleGarbageCollector(app)  # as the app does: garbage is collected between events, not mid-paint
     cases = {
         "rotations": ("50 rules × 1 rotation each", big_configuration()),

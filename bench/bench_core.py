@@ -25,6 +25,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
+import machine
+
 from oncall_desktop import ical
 from oncall_desktop.domain import (
     Channel,
@@ -153,6 +155,7 @@ def measure(label: str, fn: Callable[[], object], runs: int, target_ms: float) -
 
 def main() -> None:
     config = build()
+    print(machine.describe())
     schedules = Schedules(config)
     year_start, year_end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
     result = schedules.final_schedule(year_start, year_end)

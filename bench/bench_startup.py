@@ -141,6 +141,8 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 
+import machine  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_PAINT_TARGET_S = 0.5
 PEAK_TARGET_MIB = 120.0
@@ -296,7 +298,7 @@ def main() -> int:
     parser.add_argument("--incidents", type=int, default=10_000)
     parser.add_argument("--skip-hour", action="store_true", help="only the first paint")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    print(machine.describe())
     with tempfile.TemporaryDirectory() as tmp:
         bench_first_paint(Path(tmp), args.rounds)
         if not args.skip_hour:

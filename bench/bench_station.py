@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import gc
 import json
-import os
 import signal
 import statistics
 import sys
@@ -44,6 +43,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
+import machine
 from sqlalchemy import event, func, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -309,7 +309,7 @@ def main() -> int:
         "--only", choices=["intake", "engine", "round-trips", "fail-over"], help="run one part"
     )
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    print(machine.describe())
     with tempfile.TemporaryDirectory() as tmp:
         if args.only in (None, "intake"):
             bench_intake_and_latency(Path(tmp), args.alerts)
