@@ -570,3 +570,41 @@ def test_the_migration_gives_people_stored_without_a_colour_distinct_colours(tmp
     assert colours["bob"]
     assert colours["carol"]
     assert len(set(colours.values())) == 3
+
+
+def test_closing_the_store_waits_for_a_read_in_progress_on_another_thread_and_reads_go_on(
+    tmp_path: Path,
+) -> None:
+    # Each thread keeps its own sqlite3 connection for configuration reads; closing one under a
+    # query crashed the interpreter (the SMS-reply poller read the settings while a test closed
+    # the store).
+    import threading
+
+    from oncall_desktop.store.sqlite_file import Reader
+
+    store = Store.open(f"sqlite:///{tmp_path / 'r.db'}")
+    store.close()
+    reader = Reader(tmp_path / "r.db")
+    inside, release, closed = threading.Event(), threading.Event(), threading.Event()
+    rows: list[object] = []
+
+    def read() -> None:
+        with reader.reading() as fetch:
+            inside.set()
+            release.wait(10)
+            rows.extend(fetch("SELECT revision FROM config_state"))
+
+    worker = threading.Thread(target=read)
+    worker.start()
+    assert inside.wait(10)
+    closer = threading.Thread(target=lambda: (reader.close(), closed.set()))
+    closer.start()
+    assert not closed.wait(0.2)  # it waits for the read
+    release.set()
+    worker.join(10)
+    closer.join(10)
+    assert closed.is_set()
+    assert len(rows) == 1
+    with reader.reading() as fetch:  # a read after closing opens a connection again
+        assert len(fetch("SELECT revision FROM config_state")) == 1
+    reader.close()

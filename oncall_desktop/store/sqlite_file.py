@@ -109,64 +109,92 @@ def damage(check: Any) -> str | None:
     )
 
 
+class _Connection:
+    """A thread's connection, with the lock it holds while reading so that `Reader.close()` (from
+    any thread) never closes it under a query, which would crash the interpreter."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.lock = threading.Lock()
+        self.closed = False
+
+
 class Reader:
     """Read-only units of work on the file, each thread on a connection of its own that it keeps
     (opening one costs a hundred times the engine's typical read). A connection that fails is
-    closed and opened again on the thread's next read; `close()` closes them all."""
+    closed and opened again on the thread's next read; `close()` closes them all, each once its
+    read in progress (if any) has ended."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: list[sqlite3.Connection] = []
+        self._open: list[_Connection] = []
 
     @contextmanager
     def reading(self) -> Iterator[Fetch]:
         """One unit of work: its SELECTs see one snapshot of the file. Failures come out as the
         store's errors, each with a one-line reason."""
-        connection = self._connection()
+        held = self._hold()
         try:
-            connection.execute("BEGIN")
+            connection = held.connection
             try:
+                connection.execute("BEGIN")
+                try:
 
-                def fetch(sql: str) -> Sequence[Any]:
-                    return connection.execute(sql).fetchall()
+                    def fetch(sql: str) -> Sequence[Any]:
+                        return connection.execute(sql).fetchall()
 
-                yield fetch
-            finally:
-                connection.execute("COMMIT")  # ends the read snapshot (WAL checkpoints wait for it)
-        except sqlite3.Error as error:
-            self._drop(connection)
-            raise _store_error(error) from error
+                    yield fetch
+                finally:
+                    connection.execute("COMMIT")  # ends the read snapshot (checkpoints wait for it)
+            except sqlite3.Error as error:
+                self._drop(held)
+                raise _store_error(error) from error
+        finally:
+            held.lock.release()
 
     def close(self) -> None:
         with self._lock:
             connections, self._open = self._open, []
-        for connection in connections:
-            connection.close()
-        self._local = threading.local()
+        for held in connections:
+            with held.lock:  # after the read in progress on it, if any
+                held.closed = True
+                held.connection.close()
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is not None:
-            return connection
+    def _hold(self) -> _Connection:
+        """This thread's connection, open, with its lock taken."""
+        while True:
+            held: _Connection | None = getattr(self._local, "connection", None)
+            if held is None:
+                held = self._connect()
+            held.lock.acquire()
+            if not held.closed:
+                return held
+            held.lock.release()  # `close()` closed it since this thread last read
+            self._local.connection = None
+
+    def _connect(self) -> _Connection:
         try:
             connection = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as error:
             raise _store_error(error) from error
+        held = _Connection(connection)
         with self._lock:
-            self._open.append(connection)
-        self._local.connection = connection
-        return connection
+            self._open.append(held)
+        self._local.connection = held
+        return held
 
-    def _drop(self, connection: sqlite3.Connection) -> None:
+    def _drop(self, held: _Connection) -> None:
+        """Close a connection that failed (its lock is held): the thread's next read opens another."""
         self._local.connection = None
         with self._lock:
-            if connection in self._open:
-                self._open.remove(connection)
-        connection.close()
+            if held in self._open:
+                self._open.remove(held)
+        held.closed = True
+        held.connection.close()
 
 
 def _store_error(error: sqlite3.Error) -> StoreError:
