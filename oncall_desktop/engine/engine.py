@@ -259,7 +259,6 @@ class EscalationEngine:
         return not timedelta(0) <= real - self._renewed_at < RENEW_EVERY
 
     def _say_alive(self, real: datetime) -> None:
-
         if self._last_seen is not None and real - self._last_seen < STATION_HEARTBEAT:
             return
         self.store.lease.seen(self.holder, real, self.started_at, clock_spec(self.clock))
