@@ -33,7 +33,8 @@ class Database:
         self.dialect = engine.dialect.name
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.damaged: str | None = None
-        # Re-entrant: a write may call a store method that writes (the same thread, in turn).
+        # Re-entrant, so a write nested in a write on one thread is not a silent deadlock here: it
+        # waits on SQLite's own lock instead, which times out with an error.
         self._writing: AbstractContextManager[object] = (
             threading.RLock() if self.dialect == "sqlite" else nullcontext()
         )
