@@ -21,7 +21,7 @@ import functools
 import itertools
 import operator
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -36,6 +36,9 @@ _EPOCH_NAIVE = datetime(1970, 1, 1)
 # How far `intervals(..., clip=False)` looks beyond the span for an interval's real start and end.
 UNCLIPPED_REACH = timedelta(days=400)
 _HANDOFFS_KEPT = 512
+# Spans a `_Duty` keeps (a calendar's views and their neighbours), and the `_Duty`s kept for sharing.
+_SPANS_KEPT = 16
+_DUTIES_KEPT = 1024
 # (Multiplying a timedelta costs more than adding two: the days a week holds and then some.)
 _DAYS = tuple(k * _DAY for k in range(9))
 _WEEK = _DAYS[7]
@@ -62,9 +65,14 @@ _Piece = tuple[datetime, datetime, tuple[str, ...], tuple[int, ...], bool]
 
 
 class _Duty:
-    """An effective span and weekly windows in one zone: when a rule (or a layer) is on duty."""
+    """An effective span and weekly windows in one zone: when a rule (or a layer) is on duty.
 
-    __slots__ = ("_by_day", "_week", "end", "has_windows", "start", "tz")
+    Layers and rules with the same zone, windows and span share one (`_duty`), and it keeps the
+    spans it worked out last: a calendar asks every layer for the same span, and a team's layers
+    often share their business hours.
+    """
+
+    __slots__ = ("_by_day", "_recent", "_week", "end", "has_windows", "start", "tz")
 
     def __init__(
         self,
@@ -77,6 +85,7 @@ class _Duty:
         self.start = to_instant(effective_start, tz) if effective_start else None
         self.end = to_instant(effective_end, tz) if effective_end else None
         self.has_windows = bool(windows)
+        self._recent: dict[tuple[datetime, datetime], tuple[tuple[datetime, datetime], ...]] = {}
         # Per weekday: (start, end, start and end as time after that day's midnight).
         self._by_day: list[list[tuple[time, time, timedelta, timedelta]]] = [[] for _ in range(7)]
         for window in windows:
@@ -118,13 +127,25 @@ class _Duty:
 
     def spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """Maximal on-duty spans within [start, end)."""
+        if not self.has_windows:
+            lo = max(start, self.start) if self.start else start
+            hi = min(end, self.end) if self.end else end
+            return [(lo, hi)] if lo < hi else []
+        key = (start, end)
+        found = self._recent.get(key)
+        if found is None:
+            if len(self._recent) >= _SPANS_KEPT:
+                self._recent.clear()
+            found = self._recent[key] = tuple(self._windowed_spans(start, end))
+        return list(found)
+
+    def _windowed_spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         lo = max(start, self.start) if self.start else start
         hi = min(end, self.end) if self.end else end
         if lo >= hi:
             return []
-        if not self.has_windows:
-            return [(lo, hi)]
         tz = self.tz
+
         week = self._week
         spans: list[tuple[datetime, datetime]] = []
         append = spans.append
@@ -226,7 +247,7 @@ class LayerSchedule:
         self._slot_pieces = tuple(((person,), (position,)) for person in self.slots)
         self._slot_people = tuple(people for people, _sources in self._slot_pieces)
         self._slot_sources = tuple(sources for _people, sources in self._slot_pieces)
-        self.duty = _Duty(self.tz, layer.effective_start, layer.effective_end, layer.windows)
+        self.duty = _duty(self.tz, layer.effective_start, layer.effective_end, layer.windows)
         rotation = layer.rotation
         # Wall-clock time of handoff 0, and the months between handoffs of a monthly rotation.
         self._base = datetime.combine(rotation.anchor, rotation.handoff) if rotation else _EPOCH_NAIVE
@@ -410,7 +431,7 @@ class RuleSchedule:
     def __init__(self, config: Configuration, rule: OnCallRule) -> None:
         self.rule = rule
         self.tz = zone(rule.timezone)
-        self._duty = _Duty(self.tz, rule.effective_start, rule.effective_end, rule.windows)
+        self._duty = _duty(self.tz, rule.effective_start, rule.effective_end, rule.windows)
         self.layers = tuple(
             LayerSchedule(config, layer, rule.timezone, position)
             for position, layer in enumerate(rule.layers)
@@ -431,6 +452,7 @@ class RuleSchedule:
     # -- single instants -------------------------------------------------------------------------
 
     def on_duty(self, t: datetime) -> bool:
+
         return self._duty.contains(t)
 
     def on_call(self, t: datetime) -> tuple[str, ...]:
@@ -624,7 +646,24 @@ class RuleSchedule:
         return pieces
 
 
+_DUTIES: dict[tuple[object, ...], _Duty] = {}
+
+
+def _duty(
+    tz: tzinfo, effective_start: datetime | None, effective_end: datetime | None, windows: Sequence[Window]
+) -> _Duty:
+    """The `_Duty` of a zone, effective span and windows, shared by everything that has them."""
+    key = (tz, effective_start, effective_end, tuple(windows))
+    found = _DUTIES.get(key)
+    if found is None:
+        if len(_DUTIES) >= _DUTIES_KEPT:
+            _DUTIES.clear()
+        found = _DUTIES[key] = _Duty(tz, effective_start, effective_end, windows)
+    return found
+
+
 # `_week_base` by (zone, Monday): every windowed layer in a zone asks for the same weeks.
+
 _WEEK_BASES: dict[tuple[tzinfo, datetime], datetime | None] = {}
 _WEEK_BASES_KEPT = 8192
 
@@ -865,17 +904,24 @@ class Schedules:
         clip: bool = True,
     ) -> Schedule:
         """Intervals and gaps over [start, end) for the chosen rules (all by default)."""
-        chosen = list(rules) if rules is not None else list(self.rules)
         intervals: list[Interval] = []
         gaps: list[Gap] = []
-        for rule_id in sorted(chosen):
-            rule_intervals, rule_gaps = self.rules[rule_id].intervals(start, end, clip=clip)
+        for _rule_id, rule_intervals, rule_gaps in self.each_rule(start, end, rules=rules, clip=clip):
             intervals.extend(
                 rule_intervals if person is None else (i for i in rule_intervals if i.person == person)
             )
             if person is None:
                 gaps.extend(rule_gaps)
         return Schedule(tuple(intervals), tuple(gaps))
+
+    def each_rule(
+        self, start: datetime, end: datetime, *, rules: Iterable[str] | None = None, clip: bool = True
+    ) -> Iterator[tuple[str, list[Interval], list[Gap]]]:
+        """(rule id, intervals, gaps) over [start, end) of each chosen rule (all by default), in the
+        final schedule's order: `final_schedule` a rule at a time."""
+        chosen = list(rules) if rules is not None else list(self.rules)
+        for rule_id in sorted(chosen):
+            yield rule_id, *self.rules[rule_id].intervals(start, end, clip=clip)
 
 
 def final_schedule(
