@@ -410,3 +410,19 @@ def test_unknown_people_still_get_a_colour(qtbot: QtBot) -> None:
     widget = calendar(qtbot, "UTC", "day", date(2026, 3, 27), config)
     assert widget.model.colour("zoe") != widget.model.colour("lukas")
     assert isinstance(widget.model.colour("nobody-known"), QColor)
+
+
+def test_a_block_names_its_layer_even_when_the_person_has_an_override_elsewhere(qtbot: QtBot) -> None:
+    from oncall_desktop.views.details import DetailsPanel
+    from tests.test_layers import follow_the_sun
+
+    layered = follow_the_sun()
+    # Priya covers a Saturday three weeks on: her weekday London shifts are still the London layer's.
+    saturday = utc(2026, 4, 18, 10)
+    layered = replace(layered, overrides=(Override("db", "priya", saturday, saturday + timedelta(hours=4)),))
+    widget = calendar(qtbot, "Europe/London", "week", date(2026, 3, 30), layered)
+    shift = next(b for b in widget.model.blocks() if b.person == "priya")
+    assert shift.layer == "London"
+    panel = DetailsPanel(widget)
+    panel.show_block(shift, widget.model)
+    assert "Layer London" in panel.text.text()
