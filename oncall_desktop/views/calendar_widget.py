@@ -157,7 +157,7 @@ class CalendarWidget(QWidget):
         self._tiny_metrics = QFontMetrics(self._tiny)
         self._lane_headers: dict[tuple[int, str, int], tuple[bool, str]] = {}
         self._small_widths: dict[str, int] = {}
-        self._statics: dict[str, QStaticText] = {}
+        self._statics: dict[tuple[str, str], QStaticText] = {}
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self.update)
@@ -341,10 +341,11 @@ class CalendarWidget(QWidget):
         painter.setFont(self._bold)
         painter.setPen(_MUTED)
         w = area.width() / 7
+        top = (MONTH_HEADER_H - self._bold_metrics.height()) / 2
         for i, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")):
-            painter.drawText(
-                QRectF(area.left() + i * w, 0, w, MONTH_HEADER_H), Qt.AlignmentFlag.AlignCenter, name
-            )
+            static = self._static(name, "bold")
+            left = area.left() + i * w + (w - static.size().width()) / 2
+            painter.drawStaticText(QPointF(round(left), round(top)), static)
         metrics = self._small_metrics
         painter.setFont(self._small)
         painter.setPen(_MUTED)
@@ -368,15 +369,13 @@ class CalendarWidget(QWidget):
                 painter.fillRect(cell, _WEEKEND)
             in_month = col.day.month == layout.view.anchor.month
             painter.setPen(_TEXT if in_month else _MUTED)
-            painter.setFont(self._bold if col.day == layout.today else self._small)
             text = f"{col.day.day}" if col.day.day != 1 else col.day.strftime("%-d %b")
             if round(col.hours) != 24:
                 text += f"  ({round(col.hours)} h)"
-            painter.drawText(
-                cell.adjusted(4, 1, -4, 0).toRect(),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                text,
-            )
+            title = cell.adjusted(4, 1, -4, 0).toRect()
+            font: Literal["small", "bold"] = "bold" if col.day == layout.today else "small"
+            painter.setFont(self._bold if font == "bold" else self._small)
+            painter.drawStaticText(title.topLeft(), self._static(text, font))
 
     def _paint_time_grid(self, painter: QPainter, layout: CalendarLayout) -> None:
         area = layout.area
@@ -501,15 +500,18 @@ class CalendarWidget(QWidget):
         self._lane_headers[key] = found
         return found
 
-    def _static(self, text: str) -> QStaticText:
-        """`text` laid out once in the small font (labels repeat a lot); U+2028 breaks a line."""
-        found = self._statics.get(text)
+    def _static(self, text: str, font: Literal["small", "bold"] = "small") -> QStaticText:
+        """`text` laid out once in the small or bold font (labels, day numbers and names repeat a
+        lot); U+2028 breaks a line. Drawn with its top left at the point given, in the painter's font
+        (which must be the same font for the prepared layout to be used)."""
+        key = (text, font)
+        found = self._statics.get(key)
         if found is None:
             if len(self._statics) > 2048:
                 self._statics.clear()
-            found = self._statics[text] = QStaticText(text)
+            found = self._statics[key] = QStaticText(text)
             found.setTextFormat(Qt.TextFormat.PlainText)
-            found.prepare(font=self._small)
+            found.prepare(font=self._small if font == "small" else self._bold)
         return found
 
     def _small_width(self, text: str) -> int:
@@ -584,6 +586,7 @@ class CalendarWidget(QWidget):
         top = layout.height - LEGEND_H + 3 + LEGEND_LINE_H
         x = 8.0
         painter.setFont(self._small)
+        small_ascent = self._small_metrics.ascent()
         people = self.model.legend()
         entries: list[tuple[str, QColor | None]] = [(name, colour) for _pid, name, colour in people]
         entries += [("override", None)]
@@ -607,7 +610,7 @@ class CalendarWidget(QWidget):
             elif colour is not None:
                 painter.fillRect(swatch, colour)
             painter.setPen(_TEXT)
-            painter.drawText(QPointF(x + 18, top + 12), name)
+            painter.drawStaticText(QPointF(x + 18, top + 12 - small_ascent), self._static(name))
             x += 18 + self._small_width(name) + 14
             if x > layout.width - 60:
                 break
@@ -615,6 +618,7 @@ class CalendarWidget(QWidget):
     def _paint_rule_legend(self, painter: QPainter, layout: CalendarLayout, top: float) -> None:
         """One line naming each shown rule by its short name, as the lane headers show it."""
         x = 8.0
+        bold_ascent, small_ascent = self._bold_metrics.ascent(), self._small_metrics.ascent()
         for rule_id in layout.rules:
             label, name = self.model.rule_label(rule_id), self.model.rule_name(rule_id)
             width = self._bold_metrics.horizontalAdvance(label) + 4 + self._small_width(name)
@@ -624,11 +628,11 @@ class CalendarWidget(QWidget):
                 break
             painter.setFont(self._bold)
             painter.setPen(_TEXT)
-            painter.drawText(QPointF(x, top + 12), label)
+            painter.drawStaticText(QPointF(x, top + 12 - bold_ascent), self._static(label, "bold"))
             x += self._bold_metrics.horizontalAdvance(label) + 4
             painter.setFont(self._small)
             painter.setPen(_MUTED)
-            painter.drawText(QPointF(x, top + 12), name)
+            painter.drawStaticText(QPointF(x, top + 12 - small_ascent), self._static(name))
             x += self._small_width(name) + 16
 
     def lane_header_at(self, pos: QPointF) -> str | None:
