@@ -258,9 +258,10 @@ class LayerSchedule:
             self._step = unit * rotation.every
         # Handoffs in a day, when the step divides one.
         self._per_day = _DAY // self._step if self._step and not _DAY % self._step else 0
-        # Recent handoffs by k: windowed layers ask for the same ones once per window, and a
-        # calendar asks for neighbouring spans.
-        self._handoffs: dict[int, datetime] = {}
+        # Recent handoffs by k (windowed layers ask for the same ones once per window, and a
+        # calendar asks for neighbouring spans) and by span of k, shared by every layer with the
+        # same rotation in the same zone (a team's layers often hand off at the same hour).
+        self._handoffs, self._between = _clock(self.tz, self._base, self._step, self._months)
 
     @property
     def one_at_a_time(self) -> bool:
@@ -367,6 +368,17 @@ class LayerSchedule:
         return found
 
     def _handoffs_between(self, first: int, last: int) -> tuple[list[datetime], bool]:
+        """handoff(k) for k in [first, last], and whether no two are equal (`_work_out_handoffs`),
+        kept for the layers sharing the rotation."""
+        assert self._step is not None
+        found = self._between.get((first, last))
+        if found is None:
+            if len(self._between) >= _SPANS_KEPT:
+                self._between.clear()
+            found = self._between[(first, last)] = self._work_out_handoffs(first, last)
+        return found
+
+    def _work_out_handoffs(self, first: int, last: int) -> tuple[list[datetime], bool]:
         """handoff(k) for k in [first, last], and whether no two are equal.
 
         With a step that divides a day, `resolve_wall`'s shortcut for a handoff looks at the zone's
@@ -644,6 +656,21 @@ class RuleSchedule:
             else:
                 pieces.append((lo, hi, (winner.person,), (_NO_LAYER,), True))
         return pieces
+
+
+_Clock = tuple[dict[int, datetime], dict[tuple[int, int], tuple[list[datetime], bool]]]
+_CLOCKS: dict[tuple[object, ...], _Clock] = {}
+
+
+def _clock(tz: tzinfo, base: datetime, step: timedelta | None, months: int) -> _Clock:
+    """The handoff caches of a rotation (its first handoff, step or months) in a zone, shared."""
+    key = (tz, base, step, months)
+    found = _CLOCKS.get(key)
+    if found is None:
+        if len(_CLOCKS) >= _DUTIES_KEPT:
+            _CLOCKS.clear()
+        found = _CLOCKS[key] = ({}, {})
+    return found
 
 
 _DUTIES: dict[tuple[object, ...], _Duty] = {}
