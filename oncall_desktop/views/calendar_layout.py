@@ -162,6 +162,12 @@ class CalendarLayout:
                 index = bisect_right(starts, a) - 1
                 if index < 0:
                     index = 0
+                lo, hi, origin, scale, across, pitch, thickness = columns[index]
+                if lo <= a and b <= hi:  # within one day, as most are: one rectangle
+                    x = origin + (a - lo) * scale
+                    length = origin + (b - lo) * scale - x
+                    rects.append((x, across + lane * pitch, length if length > 1.0 else 1.0, thickness))
+                    continue
                 while index <= last:
                     lo, hi, origin, scale, across, pitch, thickness = columns[index]
                     if lo >= b or hi <= a:  # wholly after or (past the last day) before the days
