@@ -158,6 +158,8 @@ class CalendarWidget(QWidget):
         self._lane_headers: dict[tuple[int, str, int], tuple[bool, str]] = {}
         self._small_widths: dict[str, int] = {}
         self._statics: dict[tuple[str, str], QStaticText] = {}
+        self._legends: dict[tuple[object, ...], QPixmap] = {}
+
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self.update)
@@ -582,6 +584,25 @@ class CalendarWidget(QWidget):
         painter.drawEllipse(QPointF(cell.left() + 1, y), 3.5, 3.5)
 
     def _paint_legend(self, painter: QPainter, layout: CalendarLayout) -> None:
+        """The legend under the days: drawn once for each width, set of rules shown and conflicts
+        or none, and kept (every month and zone shows the same one)."""
+        ratio = self.devicePixelRatioF()
+        key = (self.model.revision, layout.width, tuple(layout.rules), bool(layout.conflicts), ratio)
+        legend = self._legends.get(key)
+        if legend is None:
+            legend = QPixmap(round(layout.width * ratio), round(LEGEND_H * ratio))
+            legend.setDevicePixelRatio(ratio)
+            legend.fill(Qt.GlobalColor.transparent)
+            legend_painter = QPainter(legend)
+            legend_painter.translate(0, LEGEND_H - layout.height)
+            self._draw_legend(legend_painter, layout)
+            legend_painter.end()
+            if len(self._legends) > 8:
+                self._legends.clear()
+            self._legends[key] = legend
+        painter.drawPixmap(QPointF(0, layout.height - LEGEND_H), legend)
+
+    def _draw_legend(self, painter: QPainter, layout: CalendarLayout) -> None:
         self._paint_rule_legend(painter, layout, layout.height - LEGEND_H + 3)
         top = layout.height - LEGEND_H + 3 + LEGEND_LINE_H
         x = 8.0
