@@ -59,14 +59,16 @@ def _interval_blocks(intervals: Sequence[Interval]) -> Iterator[Block]:
     """Intervals no override touches as blocks, made in C: their fields taken a column at a time
     and zipped into blocks."""
     rules, people, starts, ends, _overrides, layers = zip(*intervals, strict=True)
-    return map(_block, zip(rules, people, starts, ends, itertools.repeat(None), layers, strict=False))
+    fields = zip(rules, people, starts, ends, itertools.repeat(None), layers, strict=False)
+    return map(tuple.__new__, itertools.repeat(Block), fields)
 
 
 def _gap_blocks(gaps: Sequence[Gap]) -> Iterator[Block]:
     """Gaps as blocks (nobody on call), made in C like `_interval_blocks`."""
     rules, starts, ends = zip(*gaps, strict=True)
     nobody = itertools.repeat(None)
-    return map(_block, zip(rules, nobody, starts, ends, nobody, nobody, strict=False))
+    fields = zip(rules, nobody, starts, ends, nobody, nobody, strict=False)
+    return map(tuple.__new__, itertools.repeat(Block), fields)
 
 
 def _stamps(blocks: list[Block]) -> list[tuple[float, float]]:
