@@ -36,8 +36,11 @@ _EPOCH_NAIVE = datetime(1970, 1, 1)
 # How far `intervals(..., clip=False)` looks beyond the span for an interval's real start and end.
 UNCLIPPED_REACH = timedelta(days=400)
 _HANDOFFS_KEPT = 512
-# Spans a `_Duty` keeps (a calendar's views and their neighbours), and the `_Duty`s kept for sharing.
+# Spans a `_Duty` keeps (a calendar's views and their neighbours) and handoffs a rotation keeps by
+# span, each of at most `_KEPT_LENGTH` (a calendar month's; a year's is asked for once), and the
+# `_Duty`s and rotations kept for sharing.
 _SPANS_KEPT = 16
+_KEPT_LENGTH = 128
 _DUTIES_KEPT = 1024
 # (Multiplying a timedelta costs more than adding two: the days a week holds and then some.)
 _DAYS = tuple(k * _DAY for k in range(9))
@@ -132,12 +135,15 @@ class _Duty:
             hi = min(end, self.end) if self.end else end
             return [(lo, hi)] if lo < hi else []
         key = (start, end)
-        found = self._recent.get(key)
-        if found is None:
+        kept = self._recent.get(key)
+        if kept is not None:
+            return list(kept)
+        found = self._windowed_spans(start, end)
+        if len(found) <= _KEPT_LENGTH:
             if len(self._recent) >= _SPANS_KEPT:
                 self._recent.clear()
-            found = self._recent[key] = tuple(self._windowed_spans(start, end))
-        return list(found)
+            self._recent[key] = tuple(found)
+        return found
 
     def _windowed_spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         lo = max(start, self.start) if self.start else start
@@ -373,9 +379,11 @@ class LayerSchedule:
         assert self._step is not None
         found = self._between.get((first, last))
         if found is None:
-            if len(self._between) >= _SPANS_KEPT:
-                self._between.clear()
-            found = self._between[(first, last)] = self._work_out_handoffs(first, last)
+            found = self._work_out_handoffs(first, last)
+            if last - first < _KEPT_LENGTH:
+                if len(self._between) >= _SPANS_KEPT:
+                    self._between.clear()
+                self._between[(first, last)] = found
         return found
 
     def _work_out_handoffs(self, first: int, last: int) -> tuple[list[datetime], bool]:
@@ -674,6 +682,14 @@ def _clock(tz: tzinfo, base: datetime, step: timedelta | None, months: int) -> _
 
 
 _DUTIES: dict[tuple[object, ...], _Duty] = {}
+
+
+def forget_shared() -> None:
+    """Forget the duties, rotations and weeks compiled rules share (benchmarks timing a schedule
+    worked out for the first time call this)."""
+    _CLOCKS.clear()
+    _DUTIES.clear()
+    _WEEK_BASES.clear()
 
 
 def _duty(

@@ -474,3 +474,42 @@ def test_who_in_2036_costs_no_more_handoffs_than_in_2026(monkeypatch: pytest.Mon
             schedule.on_call(datetime(year, 7, 15, 12, 0, tzinfo=UTC))
             counts[period, year] = calls
         assert counts[period, 2036] <= counts[period, 2026] <= 4
+
+
+def test_rules_sharing_windows_or_a_rotation_each_keep_their_own_schedule() -> None:
+    """Rules with the same windows (or layers with the same rotation) share what is worked out for
+    them; a rule differing only in its span, zone or handoff gets its own."""
+    from oncall_desktop.schedule import forget_shared
+
+    weekdays = (Window((0, 1, 2, 3, 4), time(9), time(17)),)
+    weekly = rotation("weekly", "2026-01-05")
+    rules = (
+        rule("a", ("p1", "p2"), tz="Europe/Berlin", rotation=weekly, windows=weekdays),
+        rule(
+            "b",
+            ("p2", "p1"),
+            tz="Europe/Berlin",
+            rotation=weekly,
+            windows=weekdays,
+            effective_end=datetime(2026, 3, 11, 12),
+        ),
+        rule("c", ("p1", "p2"), tz="Asia/Tokyo", rotation=weekly, windows=weekdays),
+        rule(
+            "d",
+            ("p1", "p2"),
+            tz="Europe/Berlin",
+            rotation=rotation("weekly", "2026-01-05", "10:00"),
+            windows=weekdays,
+        ),
+    )
+    together = Schedules(config(*rules, person_ids=("p1", "p2")))
+    start, end = utc("2026-03-02T00:00"), utc("2026-03-30T00:00")
+    asked = {r.id: together.rules[r.id].intervals(start, end) for r in rules}
+    for r in rules:
+        forget_shared()
+        alone = Schedules(config(r, person_ids=("p1", "p2"))).rules[r.id].intervals(start, end)
+        assert asked[r.id] == alone, r.id
+        assert together.rules[r.id].intervals(start, end) == alone, r.id  # asked again: the same
+    assert asked["b"][0][-1].end == utc("2026-03-11T11:00")
+    assert asked["c"][0][0].start == utc("2026-03-02T00:00")  # 09:00 in Tokyo
+    assert asked["d"][0][1].start == utc("2026-03-02T09:00")  # the handoff at 10:00 Berlin
