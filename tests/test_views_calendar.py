@@ -426,3 +426,19 @@ def test_a_block_names_its_layer_even_when_the_person_has_an_override_elsewhere(
     panel = DetailsPanel(widget)
     panel.show_block(shift, widget.model)
     assert "Layer London" in panel.text.text()
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "Asia/Manila", "Europe/London"])
+def test_the_schedule_covers_every_visible_day_in_the_zones_furthest_from_utc(zone: str) -> None:
+    from tests.strategies import config, rule
+
+    always = config(rule("r", ("p1",)), person_ids=("p1",))
+    model = CalendarModel(now=lambda: NOW)
+    model.set_configuration(always, 1)
+    model.set_zone(zone)
+    for mode in ("month", "week", "day"):
+        model.set_mode(mode)  # type: ignore[arg-type]
+        columns = model.columns()
+        (block,) = [b for b in model.blocks() if b.rule == "r"]
+        assert block.start <= columns[0].start, mode
+        assert block.end >= columns[-1].end, mode
