@@ -469,6 +469,11 @@ class RuleSchedule:
         # Overrides in list order: a later override wins where two overlap.
         self.overrides = config.overrides_for(rule.id) if self.staffed else ()
 
+    @property
+    def single_file(self) -> bool:
+        """Whether one person at most is on call at a time (several can be with `combine: all`)."""
+        return self._single_file
+
     # -- single instants -------------------------------------------------------------------------
 
     def on_duty(self, t: datetime) -> bool:

@@ -442,3 +442,37 @@ def test_the_schedule_covers_every_visible_day_in_the_zones_furthest_from_utc(zo
         (block,) = [b for b in model.blocks() if b.rule == "r"]
         assert block.start <= columns[0].start, mode
         assert block.end >= columns[-1].end, mode
+
+
+def test_people_on_call_at_once_share_their_rules_lane_side_by_side(qtbot: QtBot) -> None:
+    """A rule whose layers combine `all` can have two people on call at once: both are seen, each
+    in half the lane, and each can be clicked."""
+    from oncall_desktop.domain import Layer
+    from tests.strategies import config, rule
+
+    nine_to_five = (Window((0, 1, 2, 3, 4), time(9), time(17)),)
+    both = replace(
+        rule("r", ("p1",)),
+        combine="all",
+        layers=(Layer("Day", "UTC", ("p1",), windows=nine_to_five), Layer("Backstop", personnel=("p2",))),
+    )
+    widget = calendar(qtbot, "UTC", "week", date(2026, 3, 23), config(both, person_ids=("p1", "p2")))
+    layout = widget.layout_for()
+
+    def drawn(person: str, column: int) -> QRectF:
+        found = [p.rect for p in widget.painted_blocks() if p.block.person == person]
+        return next(r for r in found if layout.col_rect(column).contains(r.center()))
+
+    lane = widget.lane_rect(0, 0)
+    day, backstop = drawn("p1", 0), drawn("p2", 0)  # Monday: 09:00–17:00, and all day
+    assert day.width() == pytest.approx(backstop.width())
+    assert day.width() < lane.width() / 2
+    assert not day.intersects(backstop)
+    assert widget.block_at(day.center()).person == "p1"
+    assert widget.block_at(QPointF(backstop.center().x(), day.center().y())).person == "p2"
+    # The backstop's one block keeps its half all week, the weekend too.
+    saturday = drawn("p2", 5)
+    assert saturday.width() == pytest.approx(backstop.width())
+    assert saturday.left() - layout.col_rect(5).left() == pytest.approx(
+        backstop.left() - layout.col_rect(0).left()
+    )

@@ -7,6 +7,7 @@ or per week row (month view); hit-testing rectangles are cut again only when fir
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -68,6 +69,10 @@ class CalendarLayout:
     pixmap: QPixmap | None = None
     # What `place` was given: the blocks, their timestamps and the labels by person.
     _placed: tuple[list[Block], list[tuple[float, float]], dict[str, str]] = ([], [], {})
+    # Where blocks on call at the same time as others in their lane go: by index in `_placed`, the
+    # lane position (its lane and the part of it before theirs) and the part of the lane they get.
+    _tracks: dict[int, tuple[float, float]] = field(default_factory=dict)
+    _shared: set[str] = field(default_factory=set)
     _painted: list[PaintedBlock] | None = None
 
     def __post_init__(self) -> None:
@@ -147,14 +152,23 @@ class CalendarLayout:
         self._cut(((lane, a, b, rects),))
         return [QRectF(*r) for r in rects]
 
-    def _cut(self, spans: Iterable[tuple[int, float, float, list[Rect]]]) -> None:
+    def block_rects(self, block: Block) -> list[QRectF]:
+        """The rectangles a block shown is drawn in (its part of a shared lane, if it shares one)."""
+        if block.rule not in self._shared:
+            return self.span_rects(block.rule, block.start, block.end)
+        return [p.rect for p in self.painted if p.block == block]
+
+    def _cut(self, spans: Iterable[tuple[float, float, float, list[Rect]]], share: float = 1.0) -> None:
         """For each (lane, a, b, rects), append to `rects` one rectangle per day column (week and
-        day views) or per week row (month view) that seconds [a, b) touch in `lane`.
+        day views) or per week row (month view) that seconds [a, b) touch in `lane`. A fractional
+        lane starts that far into the lane, and `share` is the part of a lane each span gets.
 
         The hot loop of a first paint (thousands of rectangles for 50 rules): plain numbers only,
         all of a view's blocks in one call.
         """
         columns = self._spans
+        if share != 1.0:
+            columns = [(*c[:6], max(1.0, c[6] * share)) for c in columns]
         starts, ends = self._starts, self._ends
         last = len(columns) - 1
         if self.month:  # time runs left to right, lanes stack downwards, a week row at a time
@@ -195,16 +209,41 @@ class CalendarLayout:
                 length = ((b if b < hi else hi) - lo) * scale - p
                 rects.append((across + lane * pitch, origin + p, thickness, length if length > 1.0 else 1.0))
 
-    def place(self, blocks: list[Block], stamps: list[tuple[float, float]], label: dict[str, str]) -> None:
-        """Lay out `blocks` (whose starts and ends as timestamps are `stamps`), labelled by person."""
-        lanes = {rule: i for i, rule in enumerate(self.rules)}
+    def place(
+        self,
+        blocks: list[Block],
+        stamps: list[tuple[float, float]],
+        label: dict[str, str],
+        tracks: dict[int, tuple[int, int]] | None = None,
+    ) -> None:
+        """Lay out `blocks` (whose starts and ends as timestamps are `stamps`), labelled by person.
+
+        Blocks with `tracks` (by index: track, tracks) share their lane with others on call at the
+        same time: side by side in the week and day views, one above the other in the month view.
+        """
+        self._shared = {blocks[i][0] for i in tracks} if tracks else set()
+        lanes = {rule: i for i, rule in enumerate(self.rules) if rule not in self._shared}
+        shared = {rule: i for i, rule in enumerate(self.rules) if rule in self._shared}
         fills, gaps, overrides = self.fills, self.gaps, self.overrides
-        spans: list[tuple[int, float, float, list[Rect]]] = []
+        by_share: dict[float, list[tuple[float, float, float, list[Rect]]]] = {}
+        spans: list[tuple[float, float, float, list[Rect]]] = []
         add = spans.append
-        for block, (a, b) in zip(blocks, stamps, strict=True):
+        for index, block, (a, b) in zip(itertools.count(), blocks, stamps, strict=False):
             lane = lanes.get(block[0])
-            if lane is None:
-                continue
+            if lane is None:  # hidden, or a lane shared at times
+                lane = shared.get(block[0])
+                if lane is None:
+                    continue
+                found = tracks.get(index) if tracks else None
+                if found is not None:
+                    share = 1.0 / found[1]
+                    position = lane + found[0] * share
+                    self._tracks[index] = (position, share)
+                    placed = by_share.setdefault(share, [])
+                    placed.append((position, a, b, fills.setdefault(str(block[1]), [])))
+                    if block[4] is not None:
+                        placed.append((position, a, b, overrides))
+                    continue
             person = block[1]
             if person is None:
                 add((lane, a, b, gaps))
@@ -215,6 +254,8 @@ class CalendarLayout:
             add((lane, a, b, fill))
             if block[4] is not None:
                 add((lane, a, b, overrides))
+        for share, placed in by_share.items():
+            self._cut(placed, share)
         self._cut(spans)
         self._placed = blocks, stamps, label
         if self._lanes and (
@@ -234,10 +275,11 @@ class CalendarLayout:
             lanes = {rule: i for i, rule in enumerate(self.rules)}
             blocks, stamps, label = self._placed
             self._painted = []
-            for block, (a, b) in zip(blocks, stamps, strict=True):
+            for index, (block, (a, b)) in enumerate(zip(blocks, stamps, strict=True)):
                 if block.rule in lanes:
                     rects: list[Rect] = []
-                    self._cut(((lanes[block.rule], a, b, rects),))
+                    position, share = self._tracks.get(index, (lanes[block.rule], 1.0))
+                    self._cut(((position, a, b, rects),), share)
                     text = "gap" if block.person is None else label.get(block.person, block.person)
                     self._painted.extend(PaintedBlock(QRectF(*r), block, text) for r in rects)
         return self._painted

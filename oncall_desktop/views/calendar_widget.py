@@ -24,6 +24,7 @@ Signals:
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -195,7 +196,9 @@ class CalendarWidget(QWidget):
             [r.id for r in self.model.visible_rules(view)],
         )
         names = {p.id: p.name for p in self.model.config.people}
-        layout.place(*self.model.stamped_blocks(view), names)
+        shown = self.model.stamped_blocks(view)
+        layout.place(shown.blocks, shown.stamps, names, shown.tracks)
+
         layout.place_conflicts(self.model.conflict_stamps(view))
         self._layouts[key] = layout
         if len(self._layouts) > LAYOUTS_KEPT + LAYOUTS_SPARE:
@@ -305,7 +308,7 @@ class CalendarWidget(QWidget):
         if self.selected is not None:
             painter.setPen(QPen(_SELECTION, 3))
             selected = self.selected
-            for rect in layout.span_rects(selected.rule, selected.start, selected.end):
+            for rect in layout.block_rects(selected):
                 painter.drawRect(rect.adjusted(1, 1, -1, -1))
         self._paint_drag(painter, layout)
         self._paint_now(painter, layout)
@@ -451,10 +454,10 @@ class CalendarWidget(QWidget):
                 # path costs more per scan line: the week's tall columns are drawn as rectangles.)
                 path = QPainterPath()
                 path.setFillRule(Qt.FillRule.WindingFill)
-                add = path.addRect
-                for x, y, w, h in rects:
-                    add(x, y, w, h)
+                # (addRect returns None: `any` only runs it over every rectangle, in C.)
+                any(itertools.starmap(path.addRect, rects))
                 painter.fillPath(path, self.model.colour(person))
+
             else:
                 painter.setBrush(self.model.colour(person))
                 painter.drawRects([QRectF(*r) for r in rects])
@@ -776,9 +779,10 @@ class CalendarWidget(QWidget):
     def _grip(self, block: Block, pos: QPointF) -> Literal["move", "resize-start", "resize-end"]:
         """Which part of an override block a press at `pos` takes: its start edge, end edge or body."""
         assert block.override is not None
-        rects = self.span_rects(block.rule, block.start, block.end)
+        rects = self.layout_for().block_rects(block)
         if not rects:
             return "move"
+
         first, last = rects[0], rects[-1]
         if self.model.mode == "month":  # timelines run left to right
             near_start = first.top() <= pos.y() <= first.bottom() and abs(pos.x() - first.left()) <= EDGE_PX
