@@ -18,7 +18,7 @@ from oncall_desktop.reminders import address_for
 from oncall_desktop.schedule import Schedules
 
 if TYPE_CHECKING:
-    from oncall_desktop.validation import _Reader
+    from oncall_desktop.validation.reader import Reader
 
 TIME_OFF_KEYS = ("person", "start", "end", "note")
 REMINDER_KEYS = ("before", "channels")
@@ -31,9 +31,7 @@ _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 Report = Callable[[str, str], None]
 
 
-def read_time_off(
-    reader: _Reader, value: object, people: Sequence[Person]
-) -> tuple[list[TimeOff], list[str]]:
+def read_time_off(reader: Reader, value: object, people: Sequence[Person]) -> tuple[list[TimeOff], list[str]]:
     """The file's `time_off` list, each entry resolved in its person's zone, with each entry's path."""
     zones = {p.id: p for p in people}
     items: list[object] = reader.kept(lambda: reader.sequence(value, "time_off"), [])
@@ -52,7 +50,7 @@ def read_time_off(
     return found, paths
 
 
-def _time_off(reader: _Reader, value: object, path: str, people: Mapping[str, Person]) -> TimeOff:
+def _time_off(reader: Reader, value: object, path: str, people: Mapping[str, Person]) -> TimeOff:
     raw = reader.mapping(value, path, TIME_OFF_KEYS, ("person", "start", "end"))
     person = reader.string(raw.get("person"), f"{path}.person")
     start = _moment(reader, raw.get("start"), f"{path}.start")
@@ -62,7 +60,7 @@ def _time_off(reader: _Reader, value: object, path: str, people: Mapping[str, Pe
     return TimeOff(person, timeutil.to_instant(start, tz), timeutil.to_instant(end, tz), note or "")
 
 
-def _moment(reader: _Reader, value: object, path: str) -> datetime:
+def _moment(reader: Reader, value: object, path: str) -> datetime:
     """A date-time, or a date (its midnight: an end date is the first day back)."""
     if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
         day = reader.day(value.strip(), path)
@@ -70,7 +68,7 @@ def _moment(reader: _Reader, value: object, path: str) -> datetime:
     return reader.moment(value, path)
 
 
-def read_reminders(reader: _Reader, value: object, path: str) -> HandoffReminders | None:
+def read_reminders(reader: Reader, value: object, path: str) -> HandoffReminders | None:
     """A rule's `reminders: {before: 24h, channels: [email]}` (None when absent)."""
     if value is None:
         return None
@@ -85,7 +83,7 @@ def read_reminders(reader: _Reader, value: object, path: str) -> HandoffReminder
     return HandoffReminders(before_minutes=before, channels=channels)
 
 
-def _duration(reader: _Reader, value: object, path: str) -> int:
+def _duration(reader: Reader, value: object, path: str) -> int:
     """Minutes from `24h`, `90m`, `1d`, `1h30m` (or a bare number of minutes)."""
     if isinstance(value, int) and not isinstance(value, bool):
         minutes = value

@@ -11,7 +11,8 @@ from oncall_desktop import timeutil
 from oncall_desktop.domain import Configuration, MaintenanceWindow
 
 if TYPE_CHECKING:
-    from oncall_desktop.validation import _Checker, _DocumentReader
+    from oncall_desktop.validation.checks import Checker
+    from oncall_desktop.validation.document import DocumentReader
 
 MAINTENANCE_KEYS = ("name", "start", "end", "match")
 HEARTBEAT_KEYS = ("timeout",)
@@ -39,10 +40,10 @@ def format_duration(seconds: int) -> str:
 
 
 def read_maintenance(
-    reader: _DocumentReader, value: object, paths: list[str]
+    reader: DocumentReader, value: object, paths: list[str]
 ) -> tuple[MaintenanceWindow, ...]:
     """The `maintenance` list; each readable window's path is appended to `paths`."""
-    from oncall_desktop.validation import _UnreadableError
+    from oncall_desktop.validation.reader import UnreadableError
 
     items: list[object] = reader.kept(lambda: reader.sequence(value, "maintenance"), [])
     windows: list[MaintenanceWindow] = []
@@ -50,27 +51,27 @@ def read_maintenance(
         path = f"maintenance[{i}]"
         try:
             windows.append(_window(reader, item, path))
-        except _UnreadableError:
+        except UnreadableError:
             continue
         paths.append(path)
     return tuple(windows)
 
 
-def _window(reader: _DocumentReader, value: object, path: str) -> MaintenanceWindow:
-    from oncall_desktop.validation import _UnreadableError
+def _window(reader: DocumentReader, value: object, path: str) -> MaintenanceWindow:
+    from oncall_desktop.validation.reader import UnreadableError
 
     required = ("name", "start", "end")
     raw = reader.mapping(value, path, MAINTENANCE_KEYS, required, secrets="NAME")
     if any(key not in raw for key in required):
-        raise _UnreadableError()
+        raise UnreadableError()
     name = reader.string(raw.get("name"), f"{path}.name")
     start = reader.moment(raw.get("start"), f"{path}.start")
     end = reader.moment(raw.get("end"), f"{path}.end")
-    match = reader._match(raw.get("match"), f"{path}.match")
+    match = reader.match_conditions(raw.get("match"), f"{path}.match")
     return MaintenanceWindow(name=name, start=start, end=end, match=match)
 
 
-def read_heartbeat(reader: _DocumentReader, value: object, path: str) -> int | None:
+def read_heartbeat(reader: DocumentReader, value: object, path: str) -> int | None:
     """An integration's `heartbeat: {timeout: 10m}` as seconds (None: no heartbeat)."""
     if value is None:
         return None
@@ -85,7 +86,7 @@ def read_heartbeat(reader: _DocumentReader, value: object, path: str) -> int | N
     return seconds
 
 
-def read_chat(reader: _DocumentReader, value: object, path: str) -> bool:
+def read_chat(reader: DocumentReader, value: object, path: str) -> bool:
     """A person's `chat: true`: they have chat URLs in the keyring (never the URLs themselves)."""
     if value is None:
         return False
@@ -100,7 +101,7 @@ def read_chat(reader: _DocumentReader, value: object, path: str) -> bool:
     raise reader.error(path, "must be true or false")
 
 
-def check_reach(checker: _Checker, config: Configuration, paths: Sequence[str]) -> None:
+def check_reach(checker: Checker, config: Configuration, paths: Sequence[str]) -> None:
     """The semantic checks of the maintenance windows and heartbeats."""
     seen: dict[str, str] = {}
     zone = timeutil.zone(timeutil.system_zone_name())
