@@ -188,7 +188,9 @@ def test_the_details_panel_floats_over_the_week_and_the_lanes_keep_their_width(
     qtbot.waitExposed(window)
     calendar = window.calendar
     width, lane = calendar.width(), calendar.lane_rect(0, 0).width()
-    label_width = QFontMetrics(calendar._small).horizontalAdvance(window.calendar_model.rule_label("primary"))
+    label_width = QFontMetrics(calendar.painter.small).horizontalAdvance(
+        window.calendar_model.rule_label("primary")
+    )
     assert label_width + 4 <= lane  # readable before …
     _select_block(window, "primary", 1)  # Tuesday: the panel opens on the right
     assert window.details.isVisible()
