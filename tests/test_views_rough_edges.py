@@ -246,6 +246,20 @@ def test_each_lane_header_has_its_own_short_name_a_tooltip_and_a_legend(
     assert calendar.lane_header_at(QPointF(10, row.center().y())) == "secondary"
 
 
+def test_a_lane_header_shows_the_whole_short_name_wherever_it_fits(window: MainWindow) -> None:
+    """A lane wide enough for a rule's short name in the small or the tiny font shows all of it:
+    "FTS" in a lane 20 px wide was cut to "F…" (Qt's exact width of it is 18.02 px; the check
+    before eliding had rounded it to 18)."""
+    painter = window.calendar.painter
+    model = window.calendar_model
+    tiny = QFontMetrics(painter.tiny)
+    for rule in model.config.rules:
+        label = model.rule_label(rule.id)
+        for width in range(tiny.horizontalAdvance(label) + 2, 80):
+            _in_tiny_font, text = painter.lane_header(rule.id, width)
+            assert text in (label, rule.name), (rule.id, width, text)
+
+
 # -- what a drop made --------------------------------------------------------------------------
 
 

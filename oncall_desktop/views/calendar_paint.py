@@ -204,7 +204,7 @@ class CalendarPainter:
                 if box.width() < 8:
                     continue
                 label = QRectF(box.left(), area.top() - LANE_H, box.width(), LANE_H)
-                tiny, text = self._lane_header(rule_id, int(label.width()))
+                tiny, text = self.lane_header(rule_id, int(label.width()))
                 if tiny:
                     painter.setFont(self.tiny)
                     painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
@@ -257,7 +257,7 @@ class CalendarPainter:
             painter.drawRects([QRectF(*r) for r in layout.conflicts])
         painter.setBrush(Qt.BrushStyle.NoBrush)
 
-    def _lane_header(self, rule_id: str, width: int) -> tuple[bool, str]:
+    def lane_header(self, rule_id: str, width: int) -> tuple[bool, str]:
         """(in the tiny font?, text) of a rule's lane header `width` pixels wide: its name where that
         fits, else its short name — in a smaller font where a narrow lane (a DST day's column) needs
         it, since cutting "FTS" to "F…" would make two rules look alike again. Worked out once each."""
@@ -268,10 +268,12 @@ class CalendarPainter:
         name = self.model.rule_name(rule_id)
         if self._small_width(name) + 4 > width:
             name = self.model.rule_label(rule_id)  # the legend below says which rule it is
-        if self._small_width(name) + 2 > width:
-            found = True, self._tiny_metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
+        # (Qt elides by the text's exact width, which `_small_width` rounds: asked of Qt itself.)
+        small = self._small_metrics.elidedText(name, Qt.TextElideMode.ElideRight, width - 2)
+        if small == name:
+            found = False, small
         else:
-            found = False, self._small_metrics.elidedText(name, Qt.TextElideMode.ElideRight, width - 2)
+            found = True, self._tiny_metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
         if len(self._lane_headers) > 4096:
             self._lane_headers.clear()
         self._lane_headers[key] = found
