@@ -24,9 +24,10 @@ from dateutil.relativedelta import relativedelta
 
 from oncall_desktop import timeutil
 from oncall_desktop.domain import Configuration, OnCallRule, Person
-from oncall_desktop.planning import Span, holidays_between, merge, overlap_seconds, person_zone
+from oncall_desktop.planning import Span, holidays_between, overlap_seconds, person_zone
 from oncall_desktop.routing import candidate_rules, select_routes
 from oncall_desktop.schedule import Schedules
+from oncall_desktop.schedule.spans import merge_spans, subtract_spans
 from oncall_desktop.timeutil import NIGHT_END, NIGHT_START
 
 _DAY = timedelta(days=1)
@@ -126,7 +127,7 @@ def fairness_report(
     people = []
     for pid in people_ids:
         person = config.person(pid) or Person(id=pid, name=pid)
-        merged = merge(spans.get(pid, ()))
+        merged = merge_spans(spans.get(pid, ()))
         split = _split(person, merged, start, end)
         acks = ack_times.get(pid, [])
         people.append(
@@ -174,11 +175,11 @@ def _split(person: Person, merged: list[Span], start: datetime, end: datetime) -
     if not merged:
         return split
     tz = person_zone(person)
-    holidays = merge((a.start, a.end) for a in holidays_between(person, start, end))
+    holidays = merge_spans((a.start, a.end) for a in holidays_between(person, start, end))
     weekends = _weekends(tz, start, end)
     nights = _nights(tz, start, end)
-    weekend_only = subtract(weekends, holidays)
-    night_only = subtract(subtract(nights, weekends), holidays)
+    weekend_only = subtract_spans(weekends, holidays)
+    night_only = subtract_spans(subtract_spans(nights, weekends), holidays)
     tables = [
         (spans, [s for s, _ in spans]) for spans in (nights, weekends, holidays, night_only, weekend_only)
     ]
@@ -191,24 +192,6 @@ def _split(person: Person, merged: list[Span], start: datetime, end: datetime) -
         split.night_only += found[3]
         split.weekend_only += found[4]
     return split
-
-
-def subtract(spans: Sequence[Span], minus: Sequence[Span]) -> list[Span]:
-    """Sorted disjoint `spans` less sorted disjoint `minus`."""
-    result: list[Span] = []
-    j = 0
-    for lo, hi in spans:
-        while j < len(minus) and minus[j][1] <= lo:
-            j += 1
-        k, cursor = j, lo
-        while k < len(minus) and minus[k][0] < hi:
-            if minus[k][0] > cursor:
-                result.append((cursor, minus[k][0]))
-            cursor = max(cursor, minus[k][1])
-            k += 1
-        if cursor < hi:
-            result.append((cursor, hi))
-    return result
 
 
 def _local_days(tz: tzinfo, start: datetime, end: datetime) -> Iterable[date]:

@@ -18,6 +18,7 @@ from typing import Literal
 from oncall_desktop import timeutil
 from oncall_desktop.domain import Configuration, Interval, Override, Person
 from oncall_desktop.schedule import Schedules
+from oncall_desktop.schedule.spans import merge_spans
 
 Reason = Literal["time off", "holiday"]
 Span = tuple[datetime, datetime]
@@ -153,19 +154,7 @@ def hours_on_call(intervals: Iterable[Interval]) -> dict[str, float]:
     spans: dict[str, list[Span]] = {}
     for interval in intervals:
         spans.setdefault(interval.person, []).append((interval.start, interval.end))
-    return {person: total_hours(merge(found)) for person, found in spans.items()}
-
-
-def merge(spans: Iterable[Span]) -> list[Span]:
-    """Sorted, overlapping or touching spans joined."""
-    merged: list[Span] = []
-    for lo, hi in sorted(spans):
-        if merged and lo <= merged[-1][1]:
-            if hi > merged[-1][1]:
-                merged[-1] = (merged[-1][0], hi)
-        else:
-            merged.append((lo, hi))
-    return merged
+    return {person: total_hours(merge_spans(found)) for person, found in spans.items()}
 
 
 def total_hours(spans: Iterable[Span]) -> float:

@@ -3,6 +3,7 @@ cutting to duty, filling under, laying overrides over)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from oncall_desktop.domain import Gap, Interval, Override
@@ -16,11 +17,10 @@ NO_LAYER = -1
 Piece = tuple[datetime, datetime, tuple[str, ...], tuple[int, ...], bool]
 
 
-def merge_spans(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    """`spans` (in any order; sorted in place) merged where they meet or overlap, time-ordered."""
-    spans.sort()
+def merge_spans(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """`spans` (in any order) merged where they meet or overlap, time-ordered."""
     merged: list[tuple[datetime, datetime]] = []
-    for lo, hi in spans:
+    for lo, hi in sorted(spans):
         if merged and lo <= merged[-1][1]:
             if hi > merged[-1][1]:
                 merged[-1] = (merged[-1][0], hi)
@@ -114,7 +114,7 @@ def clip_spans(
 
 
 def subtract_spans(
-    spans: list[tuple[datetime, datetime]], holes: list[tuple[datetime, datetime]]
+    spans: Sequence[tuple[datetime, datetime]], holes: Sequence[tuple[datetime, datetime]]
 ) -> list[tuple[datetime, datetime]]:
     """`spans` less `holes` (both time-ordered, apart)."""
     out: list[tuple[datetime, datetime]] = []

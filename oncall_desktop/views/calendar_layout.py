@@ -7,7 +7,6 @@ or per week row (month view); hit-testing rectangles are cut again only when fir
 
 from __future__ import annotations
 
-import itertools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -222,13 +221,14 @@ class CalendarLayout:
         same time: side by side in the week and day views, one above the other in the month view.
         """
         self._shared = {blocks[i][0] for i in tracks} if tracks else set()
+        self._tracks = {}
         lanes = {rule: i for i, rule in enumerate(self.rules) if rule not in self._shared}
         shared = {rule: i for i, rule in enumerate(self.rules) if rule in self._shared}
         fills, gaps, overrides = self.fills, self.gaps, self.overrides
         by_share: dict[float, list[tuple[float, float, float, list[Rect]]]] = {}
         spans: list[tuple[float, float, float, list[Rect]]] = []
         add = spans.append
-        for index, block, (a, b) in zip(itertools.count(), blocks, stamps, strict=False):
+        for index, (block, (a, b)) in enumerate(zip(blocks, stamps, strict=True)):
             lane = lanes.get(block[0])
             if lane is None:  # hidden, or a lane shared at times
                 lane = shared.get(block[0])
